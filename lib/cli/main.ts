@@ -1,0 +1,53 @@
+/**
+ * `synod`: one command, a subcommand per surface. Each prints readable lines by default and
+ * one JSON object with --json; exits 0 when every check held, 1 when one did not, and 2 with a
+ * one-line error for bad arguments.
+ */
+import { Command, CommanderError } from 'commander';
+import { UsageError } from './args';
+import { registerDemo } from './demo';
+import type { Output } from './output';
+import { processOutput } from './output';
+
+/** Every subcommand adds itself here; each sets `exitCode` through the context. */
+export interface CliContext {
+  readonly io: Output;
+  exitCode: number;
+}
+
+export function program(context: CliContext): Command {
+  const cli = new Command('synod')
+    .description('Paxos by the book: single-decree Paxos, Multi-Paxos, and Raft side by side')
+    .showHelpAfterError(false)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => context.io.out(s),
+      writeErr: (s) => context.io.err(s),
+      outputError: (s, write) => write(s.split('\n')[0] + '\n'),
+    });
+  registerDemo(cli, context);
+  return cli;
+}
+
+/** Runs the command line; resolves to the exit status. */
+export async function main(argv: readonly string[], io: Output = processOutput): Promise<number> {
+  const context: CliContext = { io, exitCode: 0 };
+  const cli = program(context);
+  if (argv.length === 0) {
+    io.out(cli.helpInformation());
+    return 0;
+  }
+  try {
+    await cli.parseAsync([...argv], { from: 'user' });
+    return context.exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0 ? 0 : 2;
+    }
+    if (error instanceof UsageError) {
+      io.err(`synod: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,10 @@
+export * as ballot from './ballot';
+export type { Ballot } from './ballot';
+export * from './types';
+export * from './messages';
+export * from './effects';
+export * from './quorum';
+export * from './acceptor';
+export * from './proposer';
+export * from './learner';
+export * from './node';

@@ -1,0 +1,184 @@
+/**
+ * The bug zoo, single-decree part: named broken variants of the real roles.
+ *
+ * Each mutant is a small, documented deviation built by wrapping the real handlers (so the
+ * rest of the code path is the code under test), selectable by name and never active by
+ * default. Every safety check in synod must show it rejects at least one of them: a check
+ * that cannot fail proves nothing.
+ */
+import * as ballots from '../paxos/ballot';
+import type { Effect } from '../paxos/effects';
+import type { Roles } from '../paxos/node';
+import { realRoles } from '../paxos/node';
+import type { ProposerState, ProposerStep } from '../paxos/proposer';
+import { onAccept, onPrepare } from '../paxos/acceptor';
+
+export type PaxosMutantName =
+  | 'acceptor-accepts-below-promise'
+  | 'promise-not-persisted-before-reply'
+  | 'proposer-ignores-promised-values'
+  | 'proposer-picks-lowest-accepted-ballot'
+  | 'learner-mixes-ballots'
+  | 'ballots-not-unique-across-proposers'
+  | 'non-intersecting-quorums';
+
+export interface PaxosMutant {
+  readonly name: PaxosMutantName;
+  /** What it breaks, in one sentence. */
+  readonly breaks: string;
+  /** The invariants expected to catch it. */
+  readonly caughtBy: readonly string[];
+  /** The roles it runs (the real ones where it changes none). */
+  roles<V>(): Roles<V>;
+  /** Quorum sizes it runs with, for 3 acceptors, when it changes them. */
+  readonly quorums?: { readonly phase1: number; readonly phase2: number };
+  /** True when it shows only if an acceptor crashes and restarts. */
+  readonly needsCrash: boolean;
+}
+
+/** The acceptor takes an accept request even below its promise (breaks P1a). */
+function acceptsBelowPromise<V>(): Roles<V> {
+  const real = realRoles<V>();
+  return {
+    ...real,
+    acceptor: (s, m) => {
+      if (m.type !== 'accept' || !ballots.less(m.ballot, s.promised)) return real.acceptor(s, m);
+      const step = onAccept({ ...s, promised: m.ballot }, m);
+      return { ...step, state: { ...step.state, promised: s.promised } };
+    },
+  };
+}
+
+/** The acceptor replies to a prepare without persisting its promise first. */
+function promiseNotPersisted<V>(): Roles<V> {
+  const real = realRoles<V>();
+  return {
+    ...real,
+    acceptor: (s, m) => {
+      if (m.type !== 'prepare') return real.acceptor(s, m);
+      const step = onPrepare(s, m);
+      return { ...step, effects: step.effects.filter((e) => e.type !== 'persist') };
+    },
+  };
+}
+
+/** The proposer reads the promises as if no acceptor had accepted anything (breaks P2c). */
+function ignoresPromisedValues<V>(): Roles<V> {
+  const real = realRoles<V>();
+  return {
+    ...real,
+    proposer: (s, m) => real.proposer(s, m.type === 'promise' ? { ...m, accepted: null } : m),
+  };
+}
+
+/** The proposer adopts the value of the lowest-numbered accepted proposal, not the highest. */
+function picksLowest<V>(): Roles<V> {
+  const real = realRoles<V>();
+  return {
+    ...real,
+    proposer: (s, m) => {
+      const step = real.proposer(s, m);
+      if (s.phase !== 'preparing' || step.state.phase !== 'accepting') return step;
+      const votes = step.state.promises.flatMap((p) => (p.accepted === null ? [] : [p.accepted]));
+      if (votes.length === 0) return step;
+      const lowest = votes.reduce((lo, v) => (ballots.less(v.ballot, lo.ballot) ? v : lo));
+      const effects = step.effects.map((e): Effect<V> =>
+        e.type === 'send' && e.message.type === 'accept' ? { ...e, message: { ...e.message, value: lowest.value } } : e,
+      );
+      return { ...step, state: { ...step.state, proposal: lowest.value }, effects };
+    },
+  };
+}
+
+/** The learner tallies acceptances by value across ballots instead of within one ballot. */
+function mixesBallots<V>(): Roles<V> {
+  const real = realRoles<V>();
+  return {
+    ...real,
+    learner: (s, m) =>
+      real.learner(s, m.type === 'accepted' ? { ...m, ballot: { round: stringHash(JSON.stringify(m.value)), node: 0 } } : m),
+  };
+}
+
+/** Every proposer numbers its ballots as if it were node 1, so two proposers share ballots. */
+function ballotsNotUnique<V>(): Roles<V> {
+  const real = realRoles<V>();
+  const shared = (step: ProposerStep<V>): ProposerStep<V> => {
+    const owned = (b: ballots.Ballot): ballots.Ballot => ({ round: b.round, node: 1 });
+    const effects = step.effects.map((e): Effect<V> => {
+      if (e.type === 'persist' && e.role === 'proposer') return { ...e, record: { ballot: owned(e.record.ballot) } };
+      if (e.type === 'send' && e.message.type === 'prepare') return { ...e, message: { ...e.message, ballot: owned(e.message.ballot) } };
+      return e;
+    });
+    const state: ProposerState<V> = { ...step.state, ballot: owned(step.state.ballot), highest: owned(step.state.highest) };
+    return { ...step, state, effects };
+  };
+  return {
+    ...real,
+    propose: (s, v) => shared(real.propose(s, v)),
+    timeout: (s) => shared(real.timeout(s)),
+  };
+}
+
+function stringHash(text: string): number {
+  let h = 7;
+  for (let i = 0; i < text.length; i += 1) h = (Math.imul(h, 31) + text.charCodeAt(i)) >>> 0;
+  return h;
+}
+
+export const PAXOS_MUTANTS: readonly PaxosMutant[] = [
+  {
+    name: 'acceptor-accepts-below-promise',
+    breaks: 'P1a: an acceptor accepts a proposal numbered below a prepare it already promised',
+    caughtBy: ['PromiseKept', 'VotesSafe', 'Agreement'],
+    roles: acceptsBelowPromise,
+    needsCrash: false,
+  },
+  {
+    name: 'promise-not-persisted-before-reply',
+    breaks: 'durability: an acceptor sends its promise before the promise is on disk, and forgets it in a crash',
+    caughtBy: ['PromiseKept', 'VotesSafe', 'Agreement'],
+    roles: promiseNotPersisted,
+    needsCrash: true,
+  },
+  {
+    name: 'proposer-ignores-promised-values',
+    breaks: 'P2c: a proposer proposes its own value even when a promise reported an accepted one',
+    caughtBy: ['VotesSafe', 'Agreement'],
+    roles: ignoresPromisedValues,
+    needsCrash: false,
+  },
+  {
+    name: 'proposer-picks-lowest-accepted-ballot',
+    breaks: 'P2c: a proposer adopts the lowest-numbered accepted proposal among the promises, not the highest',
+    caughtBy: ['VotesSafe', 'Agreement'],
+    roles: picksLowest,
+    needsCrash: false,
+  },
+  {
+    name: 'learner-mixes-ballots',
+    breaks: 'learning: a learner counts acceptances of one value made in different ballots toward one quorum',
+    caughtBy: ['Agreement'],
+    roles: mixesBallots,
+    needsCrash: false,
+  },
+  {
+    name: 'ballots-not-unique-across-proposers',
+    breaks: 'proposal numbers: two proposers issue the same ballot, so one ballot can carry two values',
+    caughtBy: ['OneValuePerBallot', 'Agreement'],
+    roles: ballotsNotUnique,
+    needsCrash: false,
+  },
+  {
+    name: 'non-intersecting-quorums',
+    breaks: 'quorums: a phase-1 quorum of 1 and a phase-2 quorum of 2 among 3 acceptors can miss each other',
+    caughtBy: ['VotesSafe', 'Agreement'],
+    roles: realRoles,
+    quorums: { phase1: 1, phase2: 2 },
+    needsCrash: false,
+  },
+];
+
+export function paxosMutant(name: string): PaxosMutant | undefined {
+  return PAXOS_MUTANTS.find((m) => m.name === name);
+}
