@@ -100,9 +100,17 @@ function mixesBallots<V>(): Roles<V> {
   };
 }
 
-/** Every proposer numbers its ballots as if it were node 1, so two proposers share ballots. */
+/**
+ * Every proposer numbers its ballots as if it were node 1, so two proposers share ballots.
+ * Acceptors here answer a repeated prepare of the ballot they promised (harmless while ballots
+ * are unique: only the same proposer can repeat it). With shared ballots, two proposers both
+ * complete phase 1 of one ballot and send it with two values. (With Paxos.tla's strict rule
+ * alone, an acceptor promises a ballot once, which hides this bug: that is why both are here.)
+ */
 function ballotsNotUnique<V>(): Roles<V> {
   const real = realRoles<V>();
+  const acceptor: Roles<V>['acceptor'] = (s, m) =>
+    m.type === 'prepare' && ballots.equals(m.ballot, s.promised) ? onPrepare({ ...s, promised: ballots.ZERO }, m) : real.acceptor(s, m);
   const shared = (step: ProposerStep<V>): ProposerStep<V> => {
     const owned = (b: ballots.Ballot): ballots.Ballot => ({ round: b.round, node: 1 });
     const effects = step.effects.map((e): Effect<V> => {
@@ -115,6 +123,7 @@ function ballotsNotUnique<V>(): Roles<V> {
   };
   return {
     ...real,
+    acceptor,
     propose: (s, v) => shared(real.propose(s, v)),
     timeout: (s) => shared(real.timeout(s)),
   };
