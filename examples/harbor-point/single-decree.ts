@@ -105,7 +105,8 @@ class Narrated {
     const chosen = this.chosen();
     const judged = verdict(chosen);
     const held = judged.held && this.violations.length === 0;
-    const stages = Object.fromEntries(this.stages);
+    const order = ['proposed', 'quorum-acknowledged', 'chosen'];
+    const stages = Object.fromEntries([...this.stages].map(([v, reached]) => [v, order.filter((o) => reached.includes(o))]));
     const broken = this.violations.map((v) => `${v.invariant}: ${v.description}`).join('; ');
     return {
       title,
