@@ -37,7 +37,11 @@ export function initLearner<V>(id: NodeId, slot: number, quorums: QuorumSystem):
   return { id, slot, quorums, tallies: [], chosen: null };
 }
 
-/** Counts one acceptance; when a phase-2 quorum has accepted one ballot, its value is chosen. */
+/**
+ * Counts one acceptance: "the acceptors could respond with their acceptances to some set of
+ * distinguished learners" (section 2.3). When a phase-2 quorum has accepted in one ballot, its
+ * value is chosen (Voting.tla: ChosenAt(b, v) == \E Q : \A a \in Q : VotedFor(a, b, v)).
+ */
 export function onLearnerAccepted<V>(state: LearnerState<V>, m: Accepted<V>): LearnerStep<V> {
   if (m.slot !== state.slot) return ignore(state, `accepted for slot ${m.slot}, this learner learns slot ${state.slot}`);
   if (state.chosen !== null) return ignore(state, `slot ${state.slot} already learned`);

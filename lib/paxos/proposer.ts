@@ -97,7 +97,10 @@ export function chooseValue<V>(promises: readonly PromiseReceived<V>[], own: V):
   return best === null ? own : best.value;
 }
 
-/** A client asks this proposer to propose `value`. */
+/**
+ * A client asks this proposer to propose `value`: "A proposer ... sends a prepare request"
+ * (section 2.2, phase 1(a); Paxos.tla Phase1a). The value waits for phase 2.
+ */
 export function propose<V>(state: ProposerState<V>, value: V): ProposerStep<V> {
   if (state.value !== null) return ignore(state, 'this proposer already has a value to propose');
   const started = startBallot({ ...state, value });
@@ -105,7 +108,12 @@ export function propose<V>(state: ProposerState<V>, value: V): ProposerStep<V> {
   return { state: started.state, effects: [proposed, ...started.effects] };
 }
 
-/** The proposer's timer fired: its ballot made no progress, so it tries a higher one. */
+/**
+ * The proposer's timer fired: its ballot made no progress, so it tries a higher one. "A
+ * proposer can make multiple proposals, so long as it follows the algorithm for each one"
+ * (section 2.2; Paxos.tla Phase1a with a new b). Retrying on a timer is what section 2.4's
+ * distinguished proposer does; the driver decides when timers fire.
+ */
 export function timeout<V>(state: ProposerState<V>): ProposerStep<V> {
   if (state.value === null) return ignore(state, 'no value to propose');
   if (state.phase === 'acknowledged') return ignore(state, 'proposal already acknowledged by a quorum');
@@ -155,7 +163,12 @@ export function onPromise<V>(state: ProposerState<V>, m: PromiseMessage<V>): Pro
   return { state: { ...state, phase: 'accepting', promises, proposal }, effects };
 }
 
-/** Counts acceptances of the proposal; a phase-2 quorum means the value is chosen. */
+/**
+ * Counts acceptances of the proposal: once a phase-2 quorum accepted it in this ballot, "the
+ * value is chosen" (section 2.2) and the proposer can tell its client so. Paxos.tla has no
+ * action for this; it is the proposer acting as a learner of its own ballot (Voting.tla's
+ * ChosenAt(b, v)).
+ */
 export function onAccepted<V>(state: ProposerState<V>, m: Accepted<V>): ProposerStep<V> {
   const stale = staleReply(state, m, 'accepting');
   if (stale !== null) return ignore(state, stale);
@@ -176,7 +189,12 @@ export function onAccepted<V>(state: ProposerState<V>, m: Accepted<V>): Proposer
   return { state: { ...state, phase: 'acknowledged', acks }, effects: [reached] };
 }
 
-/** "... the proposer ... should then abandon its proposal": it waits for its timer to retry. */
+/**
+ * "If an acceptor ignores a prepare or accept request because it has already received a
+ * prepare request with a higher number, then it should probably inform the proposer, who
+ * should then abandon its proposal" (section 2.3). An optimization with no Paxos.tla action:
+ * the proposer drops the ballot, remembers the higher one, and waits for its timer to retry.
+ */
 export function onRejected<V>(state: ProposerState<V>, m: Rejected): ProposerStep<V> {
   if (!ballots.equals(m.ballot, state.ballot) || (state.phase !== 'preparing' && state.phase !== 'accepting')) {
     return ignore(state, `stale rejection of ballot ${ballots.format(m.ballot)}`);
