@@ -129,3 +129,10 @@ export function settle(c: PaxosCluster, proposer: NodeId = 2): void {
     else c.timeout(proposer);
   }
 }
+
+/** The proposer proposes; its prepares and the promises run to completion (phase 1 done). */
+export function phase1(c: PaxosCluster, proposer: NodeId = 2, value: string = A): void {
+  c.request(proposer, value);
+  c.deliverAll(msg('prepare', proposer));
+  c.deliverAll(msg('promise', undefined, proposer));
+}

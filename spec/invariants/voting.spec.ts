@@ -14,7 +14,7 @@ import type { Roles } from '../../lib/paxos/node';
 import { quorumSystemOrThrow } from '../../lib/paxos/quorum';
 import { PAXOS_MUTANTS, paxosMutant } from '../../lib/zoo/paxos';
 import type { PaxosMutantName } from '../../lib/zoo/paxos';
-import { A, B, apply, cluster, clusterWith, config, msg, ops, settle, snapshot, violations } from '../helpers/paxos';
+import { A, B, apply, cluster, clusterWith, config, msg, ops, phase1, settle, snapshot, violations } from '../helpers/paxos';
 import type { Op, PaxosCluster } from '../helpers/paxos';
 
 const b = ballots.of;
@@ -23,6 +23,16 @@ function roles(name: PaxosMutantName): Roles<string> {
   const mutant = paxosMutant(name);
   if (mutant === undefined) throw new Error(`no mutant ${name}`);
   return mutant.roles<string>();
+}
+
+/** Plays the interleaving on the real roles (every invariant holds), then on the mutant's. */
+function contrast(play: (c: PaxosCluster) => void, name: PaxosMutantName): PaxosCluster {
+  const real = cluster();
+  play(real);
+  expect(violations(real), 'the real roles').to.deep.equal([]);
+  const broken = cluster(roles(name));
+  play(broken);
+  return broken;
 }
 
 function names(vs: readonly Violation[]): string[] {
@@ -67,18 +77,12 @@ describe('lib/invariants: each invariant rejects a broken role', () => {
 
   it('PromiseKept rejects an acceptor that accepts below its promise', () => {
     const play = (c: PaxosCluster): void => {
-      c.request(2, A);
-      c.deliverAll(msg('prepare', 2));
-      c.deliverAll(msg('promise', undefined, 2));
+      phase1(c);
       c.request(3, B);
       c.deliver(msg('prepare', 3, 1));
       c.deliver(msg('accept', 2, 1));
     };
-    const real = cluster();
-    play(real);
-    expect(violations(real)).to.deep.equal([]);
-    const broken = cluster(roles('acceptor-accepts-below-promise'));
-    play(broken);
+    const broken = contrast(play, 'acceptor-accepts-below-promise');
     const v = promiseKept(slotView(snapshot(broken)));
     expect(v?.description).to.equal('acceptor 1 promised ballot 41.3 (reporting no vote) yet accepted #8841 in ballot 41.2, below its promise');
     expect(v?.nodes).to.deep.equal([1]);
@@ -91,11 +95,7 @@ describe('lib/invariants: each invariant rejects a broken role', () => {
       c.crash(1);
       c.restart(1);
     };
-    const real = cluster();
-    play(real);
-    expect(violations(real)).to.deep.equal([]);
-    const broken = cluster(roles('promise-not-persisted-before-reply'));
-    play(broken);
+    const broken = contrast(play, 'promise-not-persisted-before-reply');
     expect(promiseKept(slotView(snapshot(broken)))?.description).to.equal('acceptor 1 promised ballot 41.3 but now remembers only 0.0');
   });
 
@@ -109,18 +109,12 @@ describe('lib/invariants: each invariant rejects a broken role', () => {
 
   it('OneValuePerBallot rejects proposers that share ballots', () => {
     const play = (c: PaxosCluster): void => {
-      c.request(2, A);
-      c.deliverAll(msg('prepare', 2));
-      c.deliverAll(msg('promise', undefined, 2));
+      phase1(c);
       c.request(3, B);
       c.deliverAll(msg('prepare', 3));
       c.deliverAll(msg('promise', undefined, 3));
     };
-    const real = cluster();
-    play(real);
-    expect(violations(real)).to.deep.equal([]);
-    const broken = cluster(roles('ballots-not-unique-across-proposers'));
-    play(broken);
+    const broken = contrast(play, 'ballots-not-unique-across-proposers');
     expect(broken.state(3).proposer?.phase).to.equal('accepting');
     const v = oneValuePerBallot(slotView(snapshot(broken)));
     expect(v?.description).to.equal('ballot 41.1 of slot 812 carries two values: #8841 (from 2) and #8849 (from 3)');
@@ -152,9 +146,7 @@ describe('lib/invariants: each invariant rejects a broken role', () => {
     // Acceptor 1 accepts A in 41.2; acceptor 2 accepts B in 41.3; proposer 2 retries in 42.2
     // with promises from 1 and 2 and must propose B (the higher), the mutant proposes A.
     const play = (c: PaxosCluster): void => {
-      c.request(2, A);
-      c.deliverAll(msg('prepare', 2));
-      c.deliverAll(msg('promise', undefined, 2));
+      phase1(c);
       c.deliver(msg('accept', 2, 1));
       c.drop(() => true);
       c.request(3, B);
@@ -172,11 +164,7 @@ describe('lib/invariants: each invariant rejects a broken role', () => {
       c.deliver(msg('accept', 2, 1));
       c.deliver(msg('accept', 2, 2));
     };
-    const real = cluster();
-    play(real);
-    expect(violations(real)).to.deep.equal([]);
-    const broken = cluster(roles('proposer-picks-lowest-accepted-ballot'));
-    play(broken);
+    const broken = contrast(play, 'proposer-picks-lowest-accepted-ballot');
     const v = votesSafe(slotView(snapshot(broken)));
     expect(v?.invariant).to.equal('VotesSafe');
     expect(v?.ballots).to.deep.equal([b(42, 2), b(41, 3)]);
@@ -218,11 +206,7 @@ describe('lib/invariants: each invariant rejects a broken role', () => {
       onlyTo('prepare', 3, [1, 2]);
       c.deliverAll();
     };
-    const real = cluster();
-    play(real);
-    expect(violations(real)).to.deep.equal([]);
-    const broken = cluster(roles('learner-mixes-ballots'));
-    play(broken);
+    const broken = contrast(play, 'learner-mixes-ballots');
     const v = agreement(slotView(snapshot(broken)));
     expect(v?.description).to.equal('learner 1 learned #8841 for slot 812, but #8849 was chosen or learned');
   });

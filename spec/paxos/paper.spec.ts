@@ -11,17 +11,10 @@ import { chosenByVotes, sameValue } from '../../lib/invariants/voting';
 import { slotView } from '../../lib/invariants/paxos';
 import type { Accept } from '../../lib/paxos/messages';
 import { initAcceptor, onAccept } from '../../lib/paxos/acceptor';
-import { A, B, apply, cluster, learned, msg, ops, settle, snapshot, violations } from '../helpers/paxos';
+import { A, B, apply, cluster, learned, msg, ops, phase1, settle, snapshot, violations } from '../helpers/paxos';
 import type { PaxosCluster } from '../helpers/paxos';
 
 const b = ballots.of;
-
-/** Proposer 2 proposes A; its prepares and promises run to completion. */
-function phase1(c: PaxosCluster, proposer = 2, value = A): void {
-  c.request(proposer, value);
-  c.deliverAll(msg('prepare', proposer));
-  c.deliverAll(msg('promise', undefined, proposer));
-}
 
 /** Runs a random schedule, checking every invariant after every step; then settles. */
 function runSchedule(schedule: Parameters<typeof apply>[1][], faults: boolean): PaxosCluster {
