@@ -1,2 +1,3 @@
 export * from './voting';
 export * from './paxos';
+export * from './log';

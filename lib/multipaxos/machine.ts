@@ -1,0 +1,170 @@
+/**
+ * Replicated state machines, and the client sessions in front of them.
+ *
+ * Every replica applies the chosen commands in log order to a deterministic state machine, so
+ * every replica computes the same states and the same results ("Paxos Made Simple", section
+ * 3: "a collection of servers, each independently implementing the state machine"). Two
+ * machines sit behind one interface: a key-value store and the Harbor Point booking
+ * authority. Reads are commands in the log too, so a read returns the state after every
+ * command ordered before it: linearizable by construction, at the price of a round trip
+ * through phase 2 (leases come later).
+ *
+ * Sessions make retries safe. A command carries (client id, sequence number); a client has one
+ * command outstanding at a time and numbers them 1, 2, 3, ... A replica remembers, per client,
+ * the last sequence number it applied and that command's result. A command whose number is
+ * that one is a retry: it is not applied again, and its first result is returned. A lower
+ * number is a command the client has given up on: it is never applied.
+ */
+import type { Command } from './messages';
+
+export interface StateMachine<S, Op, R> {
+  readonly name: string;
+  init(): S;
+  /** Pure and deterministic: the same state and operation give the same state and result. */
+  apply(state: S, op: Op): { readonly state: S; readonly result: R };
+}
+
+export interface Session<R> {
+  readonly seq: number;
+  readonly result: R;
+}
+
+/** A replica's application state: the machine and the session table. */
+export interface Replica<S, R> {
+  readonly machine: S;
+  readonly sessions: Readonly<Record<string, Session<R>>>;
+}
+
+export type Applied<R> =
+  | { readonly outcome: 'applied'; readonly result: R }
+  | { readonly outcome: 'duplicate'; readonly result: R }
+  | { readonly outcome: 'stale' };
+
+export function initReplica<S, Op, R>(machine: StateMachine<S, Op, R>): Replica<S, R> {
+  return { machine: machine.init(), sessions: {} };
+}
+
+/** Applies one command at most once per session. */
+export function applyCommand<S, Op, R>(
+  machine: StateMachine<S, Op, R>,
+  replica: Replica<S, R>,
+  command: Command<Op>,
+): { readonly replica: Replica<S, R>; readonly applied: Applied<R> } {
+  const session = replica.sessions[command.client];
+  if (session !== undefined && command.seq === session.seq) {
+    return { replica, applied: { outcome: 'duplicate', result: session.result } };
+  }
+  if (session !== undefined && command.seq < session.seq) return { replica, applied: { outcome: 'stale' } };
+  const { state, result } = machine.apply(replica.machine, command.op);
+  const sessions = { ...replica.sessions, [command.client]: { seq: command.seq, result } };
+  return { replica: { machine: state, sessions }, applied: { outcome: 'applied', result } };
+}
+
+/** The answer a replica already has for a command, if it applied it (or a later one). */
+export function cachedResult<R>(replica: Replica<unknown, R>, command: Command<unknown>): Applied<R> | null {
+  const session = replica.sessions[command.client];
+  if (session === undefined || command.seq > session.seq) return null;
+  return command.seq === session.seq ? { outcome: 'duplicate', result: session.result } : { outcome: 'stale' };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The key-value store: get, put, delete, compare-and-set.
+
+export type KvValue = string | number;
+
+export type KvOp =
+  | { readonly type: 'get'; readonly key: string }
+  | { readonly type: 'put'; readonly key: string; readonly value: KvValue }
+  | { readonly type: 'delete'; readonly key: string }
+  | { readonly type: 'cas'; readonly key: string; readonly expect: KvValue | null; readonly value: KvValue };
+
+/** `value` is the key's value before the command (null when absent); `ok` is false only for a failed cas. */
+export interface KvResult {
+  readonly ok: boolean;
+  readonly value: KvValue | null;
+}
+
+export type KvState = Readonly<Record<string, KvValue>>;
+
+export const kvStore: StateMachine<KvState, KvOp, KvResult> = {
+  name: 'kv',
+  init: () => ({}),
+  apply(state, op) {
+    const before = Object.prototype.hasOwnProperty.call(state, op.key) ? (state[op.key] ?? null) : null;
+    switch (op.type) {
+      case 'get':
+        return { state, result: { ok: true, value: before } };
+      case 'put':
+        return { state: { ...state, [op.key]: op.value }, result: { ok: true, value: before } };
+      case 'delete': {
+        if (before === null) return { state, result: { ok: true, value: null } };
+        const next: Record<string, KvValue> = { ...state };
+        delete next[op.key];
+        return { state: next, result: { ok: true, value: before } };
+      }
+      case 'cas':
+        if (before !== op.expect) return { state, result: { ok: false, value: before } };
+        return { state: { ...state, [op.key]: op.value }, result: { ok: true, value: before } };
+      default:
+        return unknownOp(op);
+    }
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// The Harbor Point booking authority: a suite is held by at most one booking at a time.
+
+export type BookingOp =
+  | { readonly type: 'reserve'; readonly suite: string; readonly booking: string }
+  | { readonly type: 'confirm'; readonly suite: string; readonly booking: string }
+  | { readonly type: 'release'; readonly suite: string; readonly booking: string };
+
+export interface Hold {
+  readonly booking: string;
+  readonly status: 'reserved' | 'confirmed';
+}
+
+export type BookingState = Readonly<Record<string, Hold>>;
+
+export type BookingResult =
+  | { readonly ok: true; readonly suite: string; readonly booking: string; readonly status: 'reserved' | 'confirmed' | 'released' }
+  | { readonly ok: false; readonly suite: string; readonly reason: string };
+
+export const bookingAuthority: StateMachine<BookingState, BookingOp, BookingResult> = {
+  name: 'booking',
+  init: () => ({}),
+  apply(state, op) {
+    const hold = state[op.suite];
+    const refuse = (reason: string) => ({ state, result: { ok: false as const, suite: op.suite, reason } });
+    switch (op.type) {
+      case 'reserve':
+        if (hold !== undefined) return refuse(`suite ${op.suite} is already ${hold.status} for booking ${hold.booking}`);
+        return {
+          state: { ...state, [op.suite]: { booking: op.booking, status: 'reserved' } },
+          result: { ok: true, suite: op.suite, booking: op.booking, status: 'reserved' },
+        };
+      case 'confirm':
+        if (hold === undefined || hold.booking !== op.booking) {
+          return refuse(`suite ${op.suite} is not reserved for booking ${op.booking}`);
+        }
+        return {
+          state: { ...state, [op.suite]: { booking: op.booking, status: 'confirmed' } },
+          result: { ok: true, suite: op.suite, booking: op.booking, status: 'confirmed' },
+        };
+      case 'release': {
+        if (hold === undefined || hold.booking !== op.booking) {
+          return refuse(`suite ${op.suite} is not held by booking ${op.booking}`);
+        }
+        const next: Record<string, Hold> = { ...state };
+        delete next[op.suite];
+        return { state: next, result: { ok: true, suite: op.suite, booking: op.booking, status: 'released' } };
+      }
+      default:
+        return unknownOp(op);
+    }
+  },
+};
+
+function unknownOp(op: never): never {
+  throw new Error(`synod: unknown state machine operation ${JSON.stringify(op)}`);
+}
