@@ -1,0 +1,71 @@
+/**
+ * The protocols `synod sim --protocol <name>` can run. Each entry builds a `Subject` from the
+ * cluster size (and, where the protocol has one, a broken variant from the bug zoo).
+ *
+ * To add a protocol (the Multi-Paxos layer, for one): implement `Subject` (./subject.ts) and
+ * add one entry to `BUILT_IN` below; the CLI, its argument checks, `reproduce` and the
+ * summaries pick it up from here.
+ */
+import type { Roles } from '../paxos/node';
+import { paxosMutant, PAXOS_MUTANTS } from '../zoo/paxos';
+import { paxosSubject } from './paxos-subject';
+import type { AnySubject } from './subject';
+
+export interface SubjectOptions {
+  readonly nodes: number;
+  /** How many of the nodes propose (or may lead); the protocol's default when absent. */
+  readonly proposers?: number;
+  /** A broken variant by name, from the protocol's bug zoo. */
+  readonly mutant?: string;
+}
+
+export interface SubjectEntry {
+  readonly name: string;
+  readonly description: string;
+  /** The smallest cluster it runs. */
+  readonly minNodes: number;
+  /** Names of its broken variants (empty if it has none). */
+  readonly mutants: readonly string[];
+  /** Throws an Error with a one-line message when the options do not fit. */
+  build(options: SubjectOptions): AnySubject;
+}
+
+export const singleDecree: SubjectEntry = {
+  name: 'single-decree',
+  description: 'single-decree Paxos: every node an acceptor and learner, the first min(N, 3) proposers',
+  minNodes: 1,
+  mutants: PAXOS_MUTANTS.map((m) => m.name),
+  build(options) {
+    if (options.mutant === undefined) return paxosSubject({ nodes: options.nodes, ...proposers(options) }) as AnySubject;
+    const mutant = paxosMutant(options.mutant);
+    if (mutant === undefined) throw new Error(`unknown single-decree mutant '${options.mutant}'`);
+    const roles: Roles<string> = mutant.roles<string>();
+    return paxosSubject({
+      nodes: options.nodes,
+      ...proposers(options),
+      roles,
+      ...(mutant.quorums === undefined ? {} : { quorums: mutant.quorums }),
+    }) as AnySubject;
+  },
+};
+
+function proposers(options: SubjectOptions): { proposers?: number } {
+  return options.proposers === undefined ? {} : { proposers: options.proposers };
+}
+
+const BUILT_IN: SubjectEntry[] = [singleDecree];
+
+const entries = new Map<string, SubjectEntry>(BUILT_IN.map((e) => [e.name, e]));
+
+/** Adds (or replaces) a protocol, for layers that register themselves at start-up. */
+export function registerSubject(entry: SubjectEntry): void {
+  entries.set(entry.name, entry);
+}
+
+export function subjectNames(): string[] {
+  return [...entries.keys()];
+}
+
+export function subjectEntry(name: string): SubjectEntry | undefined {
+  return entries.get(name);
+}

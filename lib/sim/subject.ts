@@ -1,0 +1,101 @@
+/**
+ * What the simulator needs to know about a protocol: a "subject" is a `Protocol` (lib/protocol.ts)
+ * plus the few things a hostile schedule and a safety check need. The simulator knows nothing
+ * of Paxos; it drives any subject through this interface. Single-decree Paxos implements it in
+ * ./paxos-subject.ts; the Multi-Paxos layer implements it the same way and registers itself
+ * in ./registry.ts, which is all `synod sim --protocol <name>` needs.
+ *
+ * Contract, member by member:
+ *
+ * - `protocol`: the nodes and their pure step functions. The simulator calls `init` once per
+ *   node, `recover(durable)` when a crashed node restarts (and at the crash itself: a crashed
+ *   node's volatile state is gone at once), `deliver`, `timeout`, `request`, and reads each
+ *   step's effects with `sent` and `persisted`. A step's persists are durable before its sends
+ *   leave; a crash keeps the durable record and nothing else. An input that changes nothing
+ *   should return the state object it was given (as lib/paxos's `ignore` does): the
+ *   simulator ends a run early once every node's timeout is such a no-op and nothing is in
+ *   flight (a subject that always builds new states is still correct, its runs just use
+ *   every step they are given).
+ * - `targets`: the nodes a client may send a command to (single-decree: the proposers).
+ * - `command(client, k)`: the k-th command of client `client`. Distinct (client, k) pairs
+ *   must give distinct commands, so that Validity ("only a proposed value is chosen") can
+ *   tell an invented value from a proposed one.
+ * - `check(snapshot)`: every invariant violated in a global snapshot, the definition (the
+ *   functions of lib/invariants). Called after every step unless `monitor` is given.
+ * - `monitor()` (optional, for speed): an incremental checker fed every change the simulator
+ *   makes. Its `violated()` must equal `check(snapshot).length > 0` after every step; the
+ *   simulator calls `check` for the report when it says true, and throws if the two
+ *   disagree. spec/sim cross-checks the two step by step on many runs.
+ * - `decided(nodes)`: how many slots (decrees) some node has learned as chosen, from node
+ *   states alone (cheap: it is read after every step once faults stop).
+ * - `settled(nodes, commands)`: the liveness goal. The simulator reports how many ticks after
+ *   the network heals it takes to hold (single-decree: some learner learned a value).
+ * - `chosen(snapshot)`: how many slots are chosen in Voting.tla's sense (a phase-2 quorum
+ *   accepted one value in one ballot), whether or not anyone learned it; read once per run.
+ * - `stage(node, effect)` (optional): a stage event (proposed, quorum-acknowledged, chosen,
+ *   applied) an effect reports, for traces and counters.
+ * - `observe(effect)` (optional): effects that `check` needs to see besides states and
+ *   messages (a client acknowledgement for AckImpliesChosen, an applied entry for
+ *   ChosenIsStable); those effects are kept, in order, in `snapshot.observed`.
+ * - `describe(message)`: one readable line for traces.
+ */
+import type { Violation } from '../invariants/voting';
+import type { NodeId } from '../paxos/types';
+import type { Addressed, Protocol } from '../protocol';
+
+/** The global view after a step: what `check` reads. Arrays are indexed like `protocol.nodes`. */
+export interface Snapshot<S, M, E, C> {
+  /** Every node's state (a down node's is what it recovered from its durable record). */
+  readonly nodes: readonly S[];
+  /** Every message ever sent, in send order (Paxos.tla's `msgs`); a duplicate is one message. */
+  readonly messages: readonly M[];
+  /** Every client command issued, in order (a retry is not a new command). */
+  readonly commands: readonly C[];
+  /** The effects `observe` selected, in order, with the node that produced each. */
+  readonly observed: readonly { readonly node: NodeId; readonly effect: E }[];
+}
+
+/** An incremental checker: told every change, it answers whether `check` would fail now. */
+export interface Monitor<S, M, E, C> {
+  /** A node's state is now `state` (after a step, a crash or a restart). */
+  state(index: number, state: S): void;
+  /** A message entered `messages`. */
+  sent(message: M): void;
+  /** A client command entered `commands`. */
+  command(command: C): void;
+  /** An observed effect entered `observed`. */
+  observed(node: NodeId, effect: E): void;
+  /** Exactly `check(snapshot).length > 0` for the snapshot built from the changes so far. */
+  violated(): boolean;
+}
+
+export type StageName = 'proposed' | 'quorum-acknowledged' | 'chosen' | 'applied';
+
+/** A stage an effect reports, as it appears in a trace. */
+export interface StageEvent {
+  readonly stage: StageName;
+  readonly slot: number;
+  readonly value: unknown;
+  /** The ballot, formatted (`41.2`), when the stage has one. */
+  readonly ballot?: string;
+}
+
+export interface Subject<S, M extends Addressed, E, D, C> {
+  readonly protocol: Protocol<S, M, E, D, C>;
+  readonly targets: readonly NodeId[];
+  command(client: number, k: number): C;
+  check(snapshot: Snapshot<S, M, E, C>): Violation[];
+  monitor?(): Monitor<S, M, E, C>;
+  decided(nodes: readonly S[]): number;
+  settled(nodes: readonly S[], commands: readonly C[]): boolean;
+  chosen(snapshot: Snapshot<S, M, E, C>): number;
+  stage?(node: NodeId, effect: E): StageEvent | null;
+  observe?(effect: E): boolean;
+  describe(message: M): string;
+}
+
+/**
+ * A subject whose type parameters are forgotten, for the registry and the CLI: the simulator
+ * is generic, and nothing outside a subject looks inside states, messages or commands.
+ */
+export type AnySubject = Subject<unknown, Addressed, unknown, unknown, unknown>;

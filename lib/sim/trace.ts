@@ -1,0 +1,136 @@
+/**
+ * Traces: one JSON object per event, one event per line (JSON lines), for every driver that
+ * wants to say what happened: each message delivered, dropped or duplicated, each persist,
+ * crash and restart, each partition and heal, each stage a proposal reached.
+ *
+ * Every event carries the step and the logical tick it happened at. Fields are written in a
+ * fixed order, so the same run always serializes to the same bytes: a trace can be diffed
+ * against its replay. Messages, records and values are the protocol's own plain data.
+ */
+import type { NodeId } from '../paxos/types';
+import { assertNever } from '../paxos/types';
+import type { StageName } from './subject';
+
+export type DropReason = 'loss' | 'partition' | 'down';
+
+export type TraceEvent =
+  | { readonly step: number; readonly tick: number; readonly type: 'send'; readonly message: unknown }
+  | { readonly step: number; readonly tick: number; readonly type: 'deliver'; readonly message: unknown; readonly ignored?: string }
+  | { readonly step: number; readonly tick: number; readonly type: 'drop'; readonly reason: DropReason; readonly message: unknown }
+  | { readonly step: number; readonly tick: number; readonly type: 'duplicate'; readonly message: unknown }
+  | { readonly step: number; readonly tick: number; readonly type: 'timeout'; readonly node: NodeId }
+  | {
+      readonly step: number;
+      readonly tick: number;
+      readonly type: 'request';
+      readonly client: number;
+      readonly node: NodeId;
+      readonly command: unknown;
+      readonly retry: boolean;
+      readonly lost: boolean;
+    }
+  | { readonly step: number; readonly tick: number; readonly type: 'persist'; readonly node: NodeId; readonly record: unknown }
+  | {
+      readonly step: number;
+      readonly tick: number;
+      readonly type: 'crash';
+      readonly node: NodeId;
+      /** True when the node died inside a step: after its persists, before its sends. */
+      readonly afterPersist: boolean;
+      readonly lostSends: number;
+    }
+  | { readonly step: number; readonly tick: number; readonly type: 'restart'; readonly node: NodeId }
+  | {
+      readonly step: number;
+      readonly tick: number;
+      readonly type: 'partition';
+      readonly id: number;
+      readonly kind: 'symmetric' | 'one-way';
+      /** Messages from these nodes to `to` are lost (and back, when symmetric). */
+      readonly from: readonly NodeId[];
+      readonly to: readonly NodeId[];
+    }
+  | { readonly step: number; readonly tick: number; readonly type: 'heal-partition'; readonly id: number }
+  | { readonly step: number; readonly tick: number; readonly type: 'heal' }
+  | {
+      readonly step: number;
+      readonly tick: number;
+      readonly type: 'stage';
+      readonly node: NodeId;
+      readonly stage: StageName;
+      readonly slot: number;
+      readonly value: unknown;
+      readonly ballot?: string;
+    }
+  | { readonly step: number; readonly tick: number; readonly type: 'violation'; readonly invariant: string; readonly description: string };
+
+export type TraceEventType = TraceEvent['type'];
+
+/** Where a driver puts its events. */
+export interface TraceSink {
+  record(event: TraceEvent): void;
+}
+
+/** Keeps every event, in order. */
+export class TraceRecorder implements TraceSink {
+  readonly events: TraceEvent[] = [];
+
+  record(event: TraceEvent): void {
+    this.events.push(event);
+  }
+
+  /** The whole trace as JSON lines, each ending in a newline. */
+  jsonLines(): string {
+    return this.events.map((e) => `${JSON.stringify(e)}\n`).join('');
+  }
+
+  /** The last `n` events. */
+  tail(n: number): TraceEvent[] {
+    return this.events.slice(Math.max(0, this.events.length - n));
+  }
+}
+
+function nodeName(node: NodeId): string {
+  return `n${node}`;
+}
+
+function show(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+/** One readable line for an event; `describe` renders a message. */
+export function formatEvent(e: TraceEvent, describe: (message: unknown) => string): string {
+  const at = `step ${e.step} t=${e.tick}`;
+  switch (e.type) {
+    case 'send':
+      return `${at} send      ${describe(e.message)}`;
+    case 'deliver':
+      return `${at} deliver   ${describe(e.message)}${e.ignored === undefined ? '' : ` (ignored: ${e.ignored})`}`;
+    case 'drop':
+      return `${at} drop      ${describe(e.message)} (${e.reason})`;
+    case 'duplicate':
+      return `${at} duplicate ${describe(e.message)}`;
+    case 'timeout':
+      return `${at} timeout   ${nodeName(e.node)}`;
+    case 'request':
+      return `${at} request   client ${e.client} -> ${nodeName(e.node)} : ${show(e.command)}${e.retry ? ' (retry)' : ''}${e.lost ? ' (lost: node down)' : ''}`;
+    case 'persist':
+      return `${at} persist   ${nodeName(e.node)} ${JSON.stringify(e.record)}`;
+    case 'crash':
+      return `${at} crash     ${nodeName(e.node)}${e.afterPersist ? ` after its persist, before its ${e.lostSends} send(s)` : ''}`;
+    case 'restart':
+      return `${at} restart   ${nodeName(e.node)}`;
+    case 'partition':
+      return `${at} partition #${e.id} ${e.kind}: ${e.from.map(nodeName).join(',')} ${e.kind === 'symmetric' ? '<-/->' : '-/->'} ${e.to.map(nodeName).join(',')}`;
+    case 'heal-partition':
+      return `${at} heal      partition #${e.id}`;
+    case 'heal':
+      return `${at} heal      faults stop: partitions healed, every node up, no loss or duplication`;
+    case 'stage':
+      return `${at} stage     ${nodeName(e.node)} ${e.stage} slot ${e.slot}${e.ballot === undefined ? '' : ` ballot ${e.ballot}`} = ${show(e.value)}`;
+    case 'violation':
+      return `${at} VIOLATION ${e.invariant}: ${e.description}`;
+    default:
+      return assertNever(e, 'trace event');
+  }
+}
