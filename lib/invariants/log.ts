@@ -301,6 +301,11 @@ export class LogMonitor<Op> {
     return this.chosen.has(commandKey(command));
   }
 
+  /** Client commands in slots chosen by a quorum of votes so far. */
+  chosenCommandCount(): number {
+    return this.chosen.size;
+  }
+
   /** Slots chosen by a quorum of votes so far. */
   chosenCount(): number {
     return this.chosenSlots.size;

@@ -183,9 +183,10 @@ export interface Handlers<S, Op, R> {
   deliver(config: MultiPaxosConfig<S, Op, R>, state: MultiNodeState<S, Op, R>, m: MultiMessage<Op>): MultiStep<S, Op, R>;
   timeout(config: MultiPaxosConfig<S, Op, R>, state: MultiNodeState<S, Op, R>): MultiStep<S, Op, R>;
   request(config: MultiPaxosConfig<S, Op, R>, state: MultiNodeState<S, Op, R>, c: Command<Op>): MultiStep<S, Op, R>;
-  /** The leader's promise merge: the value for each slot from `from` up to the last reported. */
-  merge(promises: MultiNodeState<S, Op, R>['promises'], from: number): Entry<Op>[];
 }
+
+/** The leader's promise merge: the value for each slot from `from` up to the last one reported. */
+export type Merge<Op> = (promises: readonly { readonly entries: readonly SlotVote<Op>[] }[], from: number) => Entry<Op>[];
 
 const ZERO_SENT: Readonly<Record<MultiMessageType, number>> = {
   prepare: 0,
@@ -470,7 +471,7 @@ class Builder<S, Op, R> {
  * instances"; Paxos.tla Phase1a): a ballot above every ballot seen, promised by this node's own
  * acceptor (persisted), sent as a prepare covering every slot from the first unchosen one.
  */
-function campaign<S, Op, R>(b: Builder<S, Op, R>, merge: Handlers<S, Op, R>['merge']): void {
+function campaign<S, Op, R>(b: Builder<S, Op, R>, merge: Merge<Op>): void {
   const s = b.s;
   const ballot = ballots.next(ballots.max(b.s.highest, b.s.promised), s.id);
   const draw = drawBetween(b.s.rng, b.config.electionTimeout, 2 * b.config.electionTimeout - 1);
@@ -522,7 +523,7 @@ export function mergePromises<Op>(promises: readonly { readonly entries: readonl
 }
 
 /** A phase-1 quorum promised: re-propose the merged slots in this ballot, then serve new commands. */
-function lead<S, Op, R>(b: Builder<S, Op, R>, merge: Handlers<S, Op, R>['merge']): void {
+function lead<S, Op, R>(b: Builder<S, Op, R>, merge: Merge<Op>): void {
   const merged = merge(b.s.promises, b.s.prepareSlot);
   const first = b.s.prepareSlot;
   b.update({
@@ -559,7 +560,7 @@ function onPrepare<S, Op, R>(b: Builder<S, Op, R>, m: MultiPrepare): string | un
 }
 
 /** The candidate counts one promise per acceptor; a phase-1 quorum makes it the leader. */
-function onPromise<S, Op, R>(b: Builder<S, Op, R>, m: MultiPromise<Op>, merge: Handlers<S, Op, R>['merge']): string | undefined {
+function onPromise<S, Op, R>(b: Builder<S, Op, R>, m: MultiPromise<Op>, merge: Merge<Op>): string | undefined {
   if (b.s.role !== 'candidate') return `promise for ${ballots.format(m.ballot)}, but this node is a ${b.s.role}`;
   if (!ballots.equals(m.ballot, b.s.ballot)) return `stale promise for ballot ${ballots.format(m.ballot)}, campaigning with ${ballots.format(b.s.ballot)}`;
   if (b.s.promises.some((p) => p.from === m.from)) return `duplicate promise from ${m.from}`;
@@ -646,7 +647,7 @@ export function deliverMessage<S, Op, R>(
   config: MultiPaxosConfig<S, Op, R>,
   state: MultiNodeState<S, Op, R>,
   m: MultiMessage<Op>,
-  merge: Handlers<S, Op, R>['merge'] = mergePromises,
+  merge: Merge<Op> = mergePromises,
 ): MultiStep<S, Op, R> {
   if (m.to !== state.id) return ignore(state, `message for node ${m.to} delivered to node ${state.id}`);
   const b = new Builder(config, state);
@@ -690,7 +691,7 @@ export function deliverMessage<S, Op, R>(
 export function tick<S, Op, R>(
   config: MultiPaxosConfig<S, Op, R>,
   state: MultiNodeState<S, Op, R>,
-  merge: Handlers<S, Op, R>['merge'] = mergePromises,
+  merge: Merge<Op> = mergePromises,
 ): MultiStep<S, Op, R> {
   const b = new Builder(config, { ...state, elapsed: state.elapsed + 1, asked: -1 });
   const s = b.s;
@@ -741,12 +742,12 @@ export function requestCommand<S, Op, R>(
   return b.finish();
 }
 
-export function realHandlers<S, Op, R>(): Handlers<S, Op, R> {
+/** The handlers of the paper; `merge` is replaceable only so that the bug zoo can break it. */
+export function realHandlers<S, Op, R>(merge: Merge<Op> = mergePromises): Handlers<S, Op, R> {
   return {
-    deliver: (config, state, m) => deliverMessage(config, state, m, mergePromises),
-    timeout: (config, state) => tick(config, state, mergePromises),
+    deliver: (config, state, m) => deliverMessage(config, state, m, merge),
+    timeout: (config, state) => tick(config, state, merge),
     request: requestCommand,
-    merge: mergePromises,
   };
 }
 

@@ -123,7 +123,7 @@ describe('linearizability checker (Wing & Gong with Lowe\'s memoization, per key
         procs[p] = { ...slot, phase: 'done', value, result };
       } else {
         const type = (c >> 6) % 5 === 0 && slot.f !== 'read' ? 'info' : slot.result;
-        history.push({ process: p, type, f: slot.f, key: slot.key, value: slot.value });
+        history.push({ process: p, type, f: slot.f, key: slot.key, value: slot.value ?? null });
         procs[p] = { phase: 'idle' };
       }
     }
