@@ -65,7 +65,10 @@ export interface SimOptions {
   readonly partitionLength: Range;
   readonly timeout: Range;
   readonly clients: number;
-  /** Commands each client issues. */
+  /**
+   * The most commands a client issues. Clients issue commands until the heal, then only
+   * re-send their latest: a steady workload keeps proposers busy through every fault.
+   */
   readonly commands: number;
   /** Ticks between a client's commands (the first comes within `think.max` of the start). */
   readonly think: Range;
@@ -74,29 +77,32 @@ export interface SimOptions {
 
 export const DEFAULT_STEPS = 5000;
 
+/** Every option but the seed, at its default (the heal at half the default budget). */
+export const DEFAULTS: Omit<SimOptions, 'seed'> = {
+  steps: DEFAULT_STEPS,
+  healAt: Math.floor(DEFAULT_STEPS / 2),
+  delay: { min: 1, max: 5 },
+  reorder: true,
+  loss: 0,
+  dup: 0,
+  partitions: false,
+  schedule: [],
+  crashes: false,
+  crashEvery: 60,
+  down: { min: 5, max: 60 },
+  partitionEvery: 80,
+  partitionLength: { min: 5, max: 60 },
+  timeout: { min: 20, max: 60 },
+  clients: 3,
+  commands: 100,
+  think: { min: 1, max: 40 },
+  check: 'incremental',
+};
+
+/** Options from overrides; the heal defaults to half of the budget given. Throws on bad ones. */
 export function simOptions(overrides: Partial<SimOptions> & { readonly seed: number }): SimOptions {
-  const steps = overrides.steps ?? DEFAULT_STEPS;
-  const options: SimOptions = {
-    seed: overrides.seed,
-    steps,
-    healAt: overrides.healAt ?? Math.floor(steps / 2),
-    delay: overrides.delay ?? { min: 1, max: 5 },
-    reorder: overrides.reorder ?? true,
-    loss: overrides.loss ?? 0,
-    dup: overrides.dup ?? 0,
-    partitions: overrides.partitions ?? false,
-    schedule: overrides.schedule ?? [],
-    crashes: overrides.crashes ?? false,
-    crashEvery: overrides.crashEvery ?? 60,
-    down: overrides.down ?? { min: 5, max: 60 },
-    partitionEvery: overrides.partitionEvery ?? 80,
-    partitionLength: overrides.partitionLength ?? { min: 5, max: 60 },
-    timeout: overrides.timeout ?? { min: 20, max: 60 },
-    clients: overrides.clients ?? 3,
-    commands: overrides.commands ?? 2,
-    think: overrides.think ?? { min: 1, max: 30 },
-    check: overrides.check ?? 'incremental',
-  };
+  const steps = overrides.steps ?? DEFAULTS.steps;
+  const options: SimOptions = { ...DEFAULTS, healAt: Math.floor(steps / 2), ...overrides };
   const problem = validate(options);
   if (problem !== null) throw new Error(`synod: ${problem}`);
   return options;

@@ -328,7 +328,7 @@ class Simulation<S, M extends Addressed, E, D, C> {
       this.stats.commands += 1;
       this.monitor?.command(command);
       this.lastCommand[client] = k;
-      if (k + 1 < this.options.commands) {
+      if (this.faultsOn && k + 1 < this.options.commands) {
         this.pendingRequests += 1;
         this.at(this.now + this.between(this.options.think), { kind: 'request', client, k: k + 1, retry: false });
       }
