@@ -85,7 +85,8 @@ export const MULTIPAXOS_MUTANTS: readonly MultiPaxosMutant[] = [
   {
     name: 'follower-applies-unchosen-entry',
     breaks: 'learning: a follower applies an entry it accepted before the entry is chosen',
-    caughtBy: ['Agreement', 'LogPrefixAgreement'],
+    // It also answers a client's retry from that replica, so AckImpliesChosen can fire first.
+    caughtBy: ['Agreement', 'LogPrefixAgreement', 'AckImpliesChosen'],
     handlers: appliesUnchosen,
   },
 ];
