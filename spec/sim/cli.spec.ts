@@ -1,0 +1,141 @@
+/**
+ * `synod sim` as a user runs it: one JSON object per seed, identical for the same seed, a
+ * `reproduce` line that replays it, a summary for a range, exit 1 on a violation and exit 2
+ * with one line for a bad argument.
+ */
+import { expect } from 'chai';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../../lib/cli/main';
+import type { Output } from '../../lib/cli/output';
+
+async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const io: Output = { out: (t) => { out += t; }, err: (t) => { err += t; } };
+  const code = await main(argv, io);
+  return { code, out, err };
+}
+
+/** The words of a reproduce line, without the leading `synod`: ours quote a word only whole. */
+function words(line: string): string[] {
+  const parts = line.split(' ').map((w) => w.replace(/^'(.*)'$/, '$1'));
+  expect(parts[0]).to.equal('synod');
+  return parts.slice(1);
+}
+
+const ISSUE_EXAMPLE = ['sim', '--protocol', 'single-decree', '--nodes', '5', '--seed', '42', '--steps', '5000', '--loss', '0.1', '--dup', '0.05', '--partitions', '--crashes', '--json'];
+
+describe('sim: the command line', () => {
+  it('prints one JSON object with the fields the issue names; the same seed twice prints the same bytes', async () => {
+    const a = await run(ISSUE_EXAMPLE);
+    const b = await run(ISSUE_EXAMPLE);
+    expect(a.code).to.equal(0);
+    expect(a.err).to.equal('');
+    expect(b.out).to.equal(a.out);
+    expect(a.out.trimEnd().split('\n')).to.have.length(1);
+    const j = JSON.parse(a.out) as Record<string, unknown>;
+    for (const k of ['seed', 'protocol', 'nodes', 'steps', 'delivered', 'dropped', 'duplicated', 'crashes', 'chosen', 'violations', 'reproduce', 'ticksToChosenAfterHeal']) {
+      expect(j, k).to.have.property(k);
+    }
+    expect(j.seed).to.equal(42);
+    expect(j.nodes).to.equal(5);
+    expect(j.violations).to.deep.equal([]);
+    expect(j.chosen).to.equal(1);
+    expect(j.reproduce).to.equal(`synod ${ISSUE_EXAMPLE.join(' ')}`);
+  });
+
+  it('the reproduce line replays the run exactly', async () => {
+    const first = await run(['sim', '--nodes', '3', '--seed', '7', '--loss', '0.2', '--delay', '2-9', '--timeout', '10-30', '--crashes', '--partition', '10-80:1|2,3', '--no-reorder', '--json']);
+    const j = JSON.parse(first.out) as { reproduce: string };
+    expect(j.reproduce).to.include("--partition '10-80:1|2,3'");
+    expect(j.reproduce).to.include('--no-reorder');
+    const again = await run(words(j.reproduce));
+    expect(again.out).to.equal(first.out);
+  });
+
+  it('a violation exits 1 and reports invariant, description, seed, step, trace and reproduce; the reproduce replays it', async () => {
+    const argv = ['sim', '--nodes', '3', '--mutant', 'proposer-ignores-promised-values', '--seed', '1', '--loss', '0.2', '--timeout', '5-20', '--partitions', '--crashes', '--json'];
+    const r = await run(argv);
+    expect(r.code).to.equal(1);
+    const j = JSON.parse(r.out) as { violations: { invariant: string; description: string; seed: number; step: number; trace: { step: number }[]; lines: string[] }[]; reproduce: string; endedBy: string };
+    expect(j.endedBy).to.equal('violation');
+    const v = j.violations[0]!;
+    expect(v.invariant).to.equal('VotesSafe');
+    expect(v.description).to.match(/is not safe/);
+    expect(v.seed).to.equal(1);
+    expect(v.step).to.be.greaterThan(0);
+    expect(v.trace.length).to.be.greaterThan(0);
+    expect(v.trace[v.trace.length - 1]!.step).to.equal(v.step);
+    expect(v.lines[v.lines.length - 1]).to.match(/VIOLATION VotesSafe/);
+    const again = await run(words(j.reproduce));
+    expect(again.code).to.equal(1);
+    expect(again.out).to.equal(r.out);
+    const readable = await run(argv.filter((a) => a !== '--json'));
+    expect(readable.out).to.match(/VIOLATION VotesSafe at step \d+/);
+    expect(readable.out).to.match(/reproduce: synod sim /);
+  });
+
+  it('--seeds runs a range and summarizes it, with the liveness distribution', async () => {
+    const r = await run(['sim', '--nodes', '3', '--seeds', '1-40', '--loss', '0.1', '--dup', '0.05', '--partitions', '--crashes', '--json']);
+    expect(r.code).to.equal(0);
+    expect(r.err, 'no progress bar when stdout is not a terminal').to.equal('');
+    const j = JSON.parse(r.out) as { runs: number; ok: boolean; chosenFraction: number; failures: unknown[]; ticksToChosenAfterHeal: { healed: number; all: { count: number } } };
+    expect(j.runs).to.equal(40);
+    expect(j.ok).to.equal(true);
+    expect(j.failures).to.deep.equal([]);
+    expect(j.chosenFraction).to.equal(1);
+    expect(j.ticksToChosenAfterHeal.all.count).to.equal(j.ticksToChosenAfterHeal.healed);
+  });
+
+  it('--seeds with a broken variant lists failing seeds, each with its reproduce line, and exits 1', async () => {
+    const r = await run(['sim', '--nodes', '3', '--seeds', '1-5', '--mutant', 'acceptor-accepts-below-promise', '--timeout', '5-20', '--loss', '0.2', '--json']);
+    expect(r.code).to.equal(1);
+    const j = JSON.parse(r.out) as { failures: { seed: number; reproduce: string }[] };
+    expect(j.failures.length).to.be.greaterThan(0);
+    const f = j.failures[0]!;
+    expect(f.reproduce).to.include(`--seed ${f.seed} `);
+    expect((await run(words(f.reproduce))).code).to.equal(1);
+  });
+
+  it('--trace writes the run as JSON lines, the same for the same seed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'synod-sim-'));
+    try {
+      const files = [join(dir, 'a.jsonl'), join(dir, 'b.jsonl')];
+      for (const f of files) expect((await run(['sim', '--nodes', '3', '--seed', '11', '--crashes', '--loss', '0.1', '--trace', f])).code).to.equal(0);
+      const a = readFileSync(files[0]!, 'utf8');
+      expect(a).to.equal(readFileSync(files[1]!, 'utf8'));
+      const events = a.trimEnd().split('\n').map((l) => JSON.parse(l) as { type: string });
+      expect(events.length).to.be.greaterThan(50);
+      expect(events.some((e) => e.type === 'deliver')).to.equal(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  const bad: [string[], RegExp][] = [
+    [['--nodes', '0'], /--nodes takes a whole number from 1/],
+    [['--loss', '2'], /--loss takes a probability from 0 to 1/],
+    [['--protocol', 'nope'], /--protocol must be one of single-decree/],
+    [['--dup', '-0.1'], /--dup takes a probability/],
+    [['--seeds', '9-3'], /--seeds: the range 9-3 is empty/],
+    [['--seed', '1', '--seeds', '1-2'], /not both/],
+    [['--delay', '5-1'], /--delay: the range 5-1 is empty/],
+    [['--partition', '5:1|2'], /--partition takes START-END/],
+    [['--mutant', 'nope'], /--mutant must be one of/],
+    [['--check', 'some'], /--check must be one of/],
+    [['--proposers', '9', '--nodes', '3'], /--proposers takes a whole number from 1 to 3/],
+    [['--seeds', '1-2', '--trace', 'x.jsonl'], /--trace writes the trace of one run/],
+    [['--steps', 'many'], /--steps takes a whole number/],
+  ];
+  for (const [args, message] of bad) {
+    it(`exits 2 with one line for ${args.join(' ')}`, async () => {
+      const r = await run(['sim', ...args]);
+      expect(r.code).to.equal(2);
+      expect(r.out).to.equal('');
+      expect(r.err.trimEnd().split('\n')).to.have.length(1);
+      expect(r.err).to.match(message);
+    });
+  }
+});
