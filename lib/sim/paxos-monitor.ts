@@ -79,6 +79,9 @@ export class PaxosMonitor<V> implements Monitor<NodeState<V>, Message<V>, Effect
   private readonly voteBallots: Set<number>[];
   private readonly firstAccept = new Map<number, string>();
 
+  /** Something the answer depends on changed since `violated` last answered. */
+  private dirty = true;
+  private answer = false;
   private oneValuePerBallotBroken = false;
   private promiseRangeBroken = false;
   private safetyDirty = false;
@@ -106,12 +109,20 @@ export class PaxosMonitor<V> implements Monitor<NodeState<V>, Message<V>, Effect
     if (a >= 0 && s.acceptor !== null) {
       const before = this.promised[a]!;
       const now = ballotKey(s.acceptor.promised);
-      this.promised[a] = now;
-      this.acceptedBallot[a] = s.acceptor.accepted === null ? -1 : ballotKey(s.acceptor.accepted.ballot);
-      if (now < before || (now !== before && this.safetyBroken)) this.safetyDirty = true;
+      const accepted = s.acceptor.accepted === null ? -1 : ballotKey(s.acceptor.accepted.ballot);
+      if (now !== before || accepted !== this.acceptedBallot[a]) {
+        this.dirty = true;
+        this.promised[a] = now;
+        this.acceptedBallot[a] = accepted;
+        if (now < before || (now !== before && this.safetyBroken)) this.safetyDirty = true;
+      }
     }
     const chosen = s.learner?.chosen ?? null;
-    this.learned[index] = chosen === null ? null : valueKey(chosen.value);
+    const learned = chosen === null ? null : valueKey(chosen.value);
+    if (learned !== this.learned[index]) {
+      this.dirty = true;
+      this.learned[index] = learned;
+    }
   }
 
   sent(m: Message<V>): void {
@@ -134,6 +145,7 @@ export class PaxosMonitor<V> implements Monitor<NodeState<V>, Message<V>, Effect
   }
 
   command(c: V): void {
+    this.dirty = true;
     this.proposed.add(valueKey(c));
   }
 
@@ -141,17 +153,32 @@ export class PaxosMonitor<V> implements Monitor<NodeState<V>, Message<V>, Effect
     // Single-decree checks read states and messages only.
   }
 
+  /** The invariants that fail now, named and ordered as `checkPaxos` reports them. */
+  failing(): string[] {
+    const names: string[] = [];
+    if (this.agreementBroken()) names.push('Agreement');
+    if (this.validityBroken()) names.push('Validity');
+    if (this.oneValuePerBallotBroken) names.push('OneValuePerBallot');
+    if (this.promiseKeptBroken()) names.push('PromiseKept');
+    if (this.votesSafeBroken()) names.push('VotesSafe');
+    return names;
+  }
+
+  /** Re-evaluated only when a change could move the answer; otherwise the last answer stands. */
   violated(): boolean {
-    return (
+    if (!this.dirty) return this.answer;
+    this.dirty = false;
+    this.answer =
       this.agreementBroken() ||
       this.validityBroken() ||
       this.oneValuePerBallotBroken ||
       this.promiseKeptBroken() ||
-      this.votesSafeBroken()
-    );
+      this.votesSafeBroken();
+    return this.answer;
   }
 
   private onAccept(ballot: number, value: string): void {
+    this.dirty = true;
     const first = this.firstAccept.get(ballot);
     if (first === undefined) this.firstAccept.set(ballot, value);
     else if (first !== value) this.oneValuePerBallotBroken = true;
@@ -160,12 +187,14 @@ export class PaxosMonitor<V> implements Monitor<NodeState<V>, Message<V>, Effect
   private onPromise(from: number, ballot: number, floor: number): void {
     const a = this.acceptorIndex[from] ?? -1;
     if (a < 0) return;
+    this.dirty = true;
     if (ballot > this.maxSent[a]!) this.maxSent[a] = ballot;
     this.promiseRanges[a]!.push([floor, ballot]);
     for (const vb of this.voteBallots[a]!) if (floor < vb && vb < ballot) this.promiseRangeBroken = true;
   }
 
   private onVote(from: number, ballot: number, value: string): void {
+    this.dirty = true;
     const groupKey = `${ballot}=${value}`;
     let voters = this.voteGroups.get(groupKey);
     if (voters === undefined) {
@@ -259,4 +288,26 @@ export class PaxosMonitor<V> implements Monitor<NodeState<V>, Message<V>, Effect
     }
     return false;
   }
+}
+
+/**
+ * How many (ballot, value) pairs a phase-2 quorum voted for: `chosenByVotes(...).length`
+ * of lib/invariants, without building a view (read once per run; spec/sim cross-checks it).
+ */
+export function countChosen<V>(messages: readonly Message<V>[], phase2: number): number {
+  const groups = new Map<string, Set<number>>();
+  let chosen = 0;
+  for (const m of messages) {
+    if (m.type !== 'accepted') continue;
+    const key = `${ballotKey(m.ballot)}=${valueKey(m.value)}`;
+    let voters = groups.get(key);
+    if (voters === undefined) {
+      voters = new Set<number>();
+      groups.set(key, voters);
+    }
+    if (voters.has(m.from)) continue;
+    voters.add(m.from);
+    if (voters.size === phase2) chosen += 1;
+  }
+  return chosen;
 }

@@ -21,9 +21,7 @@ import type { NodeRecord, NodeState, PaxosConfig, Roles } from '../paxos/node';
 import { paxosProtocol, realRoles } from '../paxos/node';
 import { quorumSystem } from '../paxos/quorum';
 import { assertNever } from '../paxos/types';
-import { chosenByVotes } from '../invariants/voting';
-import { slotView } from '../invariants/paxos';
-import { PaxosMonitor } from './paxos-monitor';
+import { countChosen, PaxosMonitor } from './paxos-monitor';
 import type { Snapshot, StageEvent, Subject } from './subject';
 
 export type PaxosSubject = Subject<NodeState<string>, Message<string>, Effect<string>, NodeRecord<string>, string>;
@@ -70,7 +68,7 @@ export function paxosSubject(options: PaxosSubjectOptions): PaxosSubject {
     monitor: () => new PaxosMonitor<string>(config, protocol.nodes),
     decided: (nodes) => (nodes.some((n) => n.learner?.chosen != null) ? 1 : 0),
     settled: (nodes) => nodes.some((n) => n.learner?.chosen != null),
-    chosen: (s) => (chosenByVotes(slotView(snapshotOf(config, s))).length > 0 ? 1 : 0),
+    chosen: (s) => (countChosen(s.messages, config.quorums.phase2) > 0 ? 1 : 0),
     stage: (_node, e) => stageOf(e),
     describe: (m) => formatMessage(m),
   };

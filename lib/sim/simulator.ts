@@ -540,6 +540,13 @@ class Simulation<S, M extends Addressed, E, D, C> {
     } else {
       found = this.subject.check(this.snapshot);
       if (monitor !== null && monitor.violated() !== found.length > 0) throw this.disagreement(!(found.length > 0));
+      const names = monitor?.failing?.();
+      if (names !== undefined && names.join() !== found.map((v) => v.invariant).join()) {
+        throw new Error(
+          `synod: the ${this.subject.protocol.name} monitor names [${names.join(', ')}] but check() names ` +
+            `[${found.map((v) => v.invariant).join(', ')}] (seed ${this.options.seed}, step ${this.step})`,
+        );
+      }
     }
     if (found.length === 0) return false;
     this.violations = found.map((v) => ({ ...v, seed: this.options.seed, step: this.step, tick: this.now }));

@@ -67,6 +67,11 @@ export interface Monitor<S, M, E, C> {
   observed(node: NodeId, effect: E): void;
   /** Exactly `check(snapshot).length > 0` for the snapshot built from the changes so far. */
   violated(): boolean;
+  /**
+   * Optional, for the cross-check: the names of the failing invariants, as `check` would
+   * list them. With it, check mode `full` compares names, not just "some failed".
+   */
+  failing?(): readonly string[];
 }
 
 export type StageName = 'proposed' | 'quorum-acknowledged' | 'chosen' | 'applied';

@@ -9,6 +9,11 @@ import { expect } from 'chai';
 import { PAXOS_MUTANTS } from '../../lib/zoo/paxos';
 import { singleDecree } from '../../lib/sim/registry';
 import { simulate } from '../../lib/sim/simulator';
+import { chosenByVotes } from '../../lib/invariants/voting';
+import { slotView } from '../../lib/invariants/paxos';
+import { countChosen } from '../../lib/sim/paxos-monitor';
+import type { PaxosSubject } from '../../lib/sim/paxos-subject';
+import { paxosConfig } from '../../lib/sim/paxos-subject';
 import { allFaults, contention } from './profiles';
 
 describe('sim: the incremental monitor agrees with checkPaxos after every step', () => {
@@ -41,6 +46,28 @@ describe('sim: the incremental monitor agrees with checkPaxos after every step',
       }
     });
   }
+
+  it('countChosen (read at the end of every run) counts what chosenByVotes counts', () => {
+    let compared = 0;
+    let nonZero = 0;
+    for (const mutant of [undefined, 'ballots-not-unique-across-proposers', 'non-intersecting-quorums']) {
+      const base = singleDecree.build({ nodes: 3, ...(mutant === undefined ? {} : { mutant }) }) as PaxosSubject;
+      const config = paxosConfig({ nodes: 3, ...(mutant === 'non-intersecting-quorums' ? { quorums: { phase1: 1, phase2: 2 } } : {}) });
+      const subject: PaxosSubject = {
+        ...base,
+        chosen: (snap) => {
+          const definition = chosenByVotes(slotView({ config, nodes: snap.nodes, messages: snap.messages, proposed: snap.commands })).length;
+          expect(countChosen(snap.messages, config.quorums.phase2)).to.equal(definition);
+          compared += 1;
+          if (definition > 0) nonZero += 1;
+          return base.chosen(snap);
+        },
+      };
+      for (let seed = 1; seed <= 40; seed += 1) simulate(subject, contention(seed, { check: 'none' }));
+    }
+    expect(compared).to.equal(120);
+    expect(nonZero).to.be.greaterThan(100);
+  });
 
   it('check none runs the same schedule without looking', () => {
     const subject = singleDecree.build({ nodes: 3, mutant: 'proposer-ignores-promised-values' });
