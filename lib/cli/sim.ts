@@ -54,6 +54,7 @@ export interface SimCliOptions {
   clients: string;
   commands: string;
   think: string;
+  retry: string;
   mutant?: string;
   check: string;
   trace?: string;
@@ -128,6 +129,7 @@ export function simPlan(o: SimCliOptions): SimPlan {
     clients: integer('--clients', o.clients, 1, 1000),
     commands: integer('--commands', o.commands, 1, 100_000),
     think: tickRange('--think', o.think),
+    retry: tickRange('--retry', o.retry),
     check,
   };
   return {
@@ -176,6 +178,7 @@ export const SIM_DEFAULTS = {
   clients: String(DEFAULTS.clients),
   commands: String(DEFAULTS.commands),
   think: showRange(DEFAULTS.think),
+  retry: showRange(DEFAULTS.retry),
   check: DEFAULTS.check,
   traceTail: '40',
 } as const;
@@ -199,6 +202,7 @@ export function reproduceCommand(plan: SimPlan, seed: number): string {
     ['--down', b.down, SIM_DEFAULTS.down],
     ['--partition-length', b.partitionLength, SIM_DEFAULTS.partitionLength],
     ['--think', b.think, SIM_DEFAULTS.think],
+    ['--retry', b.retry, SIM_DEFAULTS.retry],
   ];
   for (const [flag, r, d] of ranges) if (showRange(r) !== d) words.push(flag, showRange(r));
   if (!b.reorder) words.push('--no-reorder');
@@ -250,6 +254,7 @@ export function seedReport(plan: SimPlan, subject: AnySubject, seed: number, tra
     timeouts: result.stats.timeouts,
     requests: result.stats.requests,
     commands: result.stats.commands,
+    acks: result.stats.acks,
     stages: result.stats.stages,
     chosen: result.chosen,
     decided: result.decided,
@@ -373,6 +378,7 @@ export function registerSim(cli: Command, context: CliContext): void {
     .option('--clients <n>', 'clients', d.clients)
     .option('--commands <n>', 'commands per client', d.commands)
     .option('--think <ticks>', 'ticks between two commands of a client', d.think)
+    .option('--retry <ticks>', 'ticks before a client re-sends an unacknowledged command (protocols that acknowledge)', d.retry)
     .option('--mutant <name>', 'run a broken variant from the bug zoo (single-decree)')
     .option('--check <mode>', 'incremental (monitor, then the definition for the report), full (the definition every step), none', d.check)
     .option('--trace <file>', 'write the run\'s trace as JSON lines')

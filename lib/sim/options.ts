@@ -72,6 +72,8 @@ export interface SimOptions {
   readonly commands: number;
   /** Ticks between a client's commands (the first comes within `think.max` of the start). */
   readonly think: Range;
+  /** Ticks before a closed-loop client re-sends an unacknowledged command. */
+  readonly retry: Range;
   readonly check: CheckMode;
 }
 
@@ -96,6 +98,7 @@ export const DEFAULTS: Omit<SimOptions, 'seed'> = {
   clients: 3,
   commands: 100,
   think: { min: 1, max: 40 },
+  retry: { min: 20, max: 60 },
   check: 'incremental',
 };
 
@@ -117,7 +120,7 @@ export function validate(o: SimOptions): string | null {
   for (const [name, p] of [['loss', o.loss], ['dup', o.dup]] as const) {
     if (!(p >= 0 && p <= 1)) return `${name} must be a probability from 0 to 1, got ${p}`;
   }
-  for (const [name, r, min] of [['delay', o.delay, 1], ['down', o.down, 1], ['partitionLength', o.partitionLength, 1], ['timeout', o.timeout, 1], ['think', o.think, 1]] as const) {
+  for (const [name, r, min] of [['delay', o.delay, 1], ['down', o.down, 1], ['partitionLength', o.partitionLength, 1], ['timeout', o.timeout, 1], ['think', o.think, 1], ['retry', o.retry, 1]] as const) {
     if (!whole(r.min, min) || !whole(r.max, r.min) || r.max > 10_000) return `${name} must be a range of whole ticks from ${min} to 10000 with min <= max, got ${r.min}-${r.max}`;
   }
   if (!whole(o.crashEvery, 1) || !whole(o.partitionEvery, 1)) return 'crashEvery and partitionEvery must be whole ticks >= 1';

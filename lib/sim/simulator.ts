@@ -70,6 +70,8 @@ export interface SimStats {
   timeouts: number;
   requests: number;
   commands: number;
+  /** Commands acknowledged to their clients (closed-loop subjects only). */
+  acks: number;
   sent: number;
   stages: Record<StageName, number>;
 }
@@ -115,6 +117,7 @@ function emptyStats(): SimStats {
     timeouts: 0,
     requests: 0,
     commands: 0,
+    acks: 0,
     sent: 0,
     stages: { proposed: 0, 'quorum-acknowledged': 0, chosen: 0, applied: 0 },
   };
@@ -146,7 +149,11 @@ class Simulation<S, M extends Addressed, E, D, C> {
   private settledTick: number | null = null;
   private pendingDeliveries = 0;
   private pendingRequests = 0;
+  /** Per client: its latest command (-1 before the first), and whether a node acknowledged it. */
   private readonly lastCommand: number[];
+  private readonly acknowledged: boolean[];
+  /** Clients wait for acknowledgements and retry (the subject says which effect acknowledges). */
+  private readonly closedLoop: boolean;
   private readonly messages: M[] = [];
   private readonly commands: C[] = [];
   private readonly observed: { node: NodeId; effect: E }[] = [];
@@ -176,6 +183,8 @@ class Simulation<S, M extends Addressed, E, D, C> {
     this.armed = this.ids.map(() => false);
     this.cut = new Int32Array(this.n * this.n);
     this.lastCommand = Array.from({ length: options.clients }, () => -1);
+    this.acknowledged = Array.from({ length: options.clients }, () => false);
+    this.closedLoop = subject.acked !== undefined;
     this.snapshot = { nodes: this.states, messages: this.messages, commands: this.commands, observed: this.observed };
     this.monitor = options.check === 'none' || subject.monitor === undefined ? null : subject.monitor();
     if (this.monitor !== null) this.states.forEach((s, i) => this.monitor!.state(i, s));
@@ -272,8 +281,7 @@ class Simulation<S, M extends Addressed, E, D, C> {
         return true;
       case 'request':
         this.pendingRequests -= 1;
-        this.request(event.client, event.k, event.retry);
-        return true;
+        return this.request(event.client, event.k, event.retry);
       case 'crash':
         return this.faultsOn && this.randomCrash();
       case 'restart':
@@ -321,26 +329,51 @@ class Simulation<S, M extends Addressed, E, D, C> {
     this.at(this.now + this.between(this.options.timeout), { kind: 'timer', node, epoch: this.epoch[node]! });
   }
 
-  private request(client: number, k: number, retry: boolean): void {
+  /**
+   * A client sends command k to a random target. Open loop (the subject has no `acked`): the
+   * client issues its next command after a think time whatever happened to this one. Closed
+   * loop: it re-sends this one every `retry` ticks until a node acknowledges it, and only
+   * then thinks and issues the next. False when a retry is stale (already acknowledged).
+   */
+  private request(client: number, k: number, retry: boolean): boolean {
+    if (retry && this.closedLoop && (this.acknowledged[client] || this.lastCommand[client] !== k)) return false;
     const command = this.subject.command(client, k);
     if (!retry) {
       this.commands.push(command);
       this.stats.commands += 1;
       this.monitor?.command(command);
       this.lastCommand[client] = k;
-      if (this.faultsOn && k + 1 < this.options.commands) {
+      this.acknowledged[client] = false;
+      if (!this.closedLoop && this.faultsOn && k + 1 < this.options.commands) {
         this.pendingRequests += 1;
         this.at(this.now + this.between(this.options.think), { kind: 'request', client, k: k + 1, retry: false });
       }
+    }
+    if (this.closedLoop) {
+      this.pendingRequests += 1;
+      this.at(this.now + this.between(this.options.retry), { kind: 'request', client, k, retry: true });
     }
     this.stats.requests += 1;
     const id = this.rng.pick(this.subject.targets);
     const node = this.index[id]!;
     const lost = !this.up[node];
     if (this.trace !== null) this.record({ step: this.step + 1, tick: this.now, type: 'request', client, node: id, command, retry, lost });
-    if (lost) return;
+    if (lost) return true;
     const step = this.subject.protocol.request(this.states[node]!, command);
     this.apply(node, step.state, step.effects);
+    return true;
+  }
+
+  /** A node acknowledged a client's command: the client thinks, then issues its next one. */
+  private acknowledge(node: NodeId, client: number, k: number): void {
+    if (this.lastCommand[client] !== k || this.acknowledged[client]) return;
+    this.acknowledged[client] = true;
+    this.stats.acks += 1;
+    if (this.trace !== null) this.record({ step: this.step + 1, tick: this.now, type: 'ack', node, client, k });
+    if (this.faultsOn && k + 1 < this.options.commands) {
+      this.pendingRequests += 1;
+      this.at(this.now + this.between(this.options.think), { kind: 'request', client, k: k + 1, retry: false });
+    }
   }
 
   /**
@@ -392,6 +425,8 @@ class Simulation<S, M extends Addressed, E, D, C> {
           : { step: this.step + 1, tick: this.now, type: 'stage', node: id, stage: stage.stage, slot: stage.slot, value: stage.value, ballot: stage.ballot });
       }
     }
+    const ack = this.subject.acked?.(id, effect) ?? null;
+    if (ack !== null) this.acknowledge(id, ack.client, ack.k);
     if (this.subject.observe?.(effect) === true) {
       this.observed.push({ node: id, effect });
       this.monitor?.observed(id, effect);
@@ -519,7 +554,7 @@ class Simulation<S, M extends Addressed, E, D, C> {
     this.armed.fill(false);
     for (let i = 0; i < this.n; i += 1) if (!this.up[i]) this.restart(i);
     this.lastCommand.forEach((k, client) => {
-      if (k < 0) return;
+      if (k < 0 || this.closedLoop) return;
       this.pendingRequests += 1;
       this.at(this.now + this.between(this.options.delay), { kind: 'request', client, k, retry: true });
     });

@@ -37,6 +37,10 @@
  * - `observe(effect)` (optional): effects that `check` needs to see besides states and
  *   messages (a client acknowledgement for AckImpliesChosen, an applied entry for
  *   ChosenIsStable); those effects are kept, in order, in `snapshot.observed`.
+ * - `acked(node, effect)` (optional): the (client, k) an effect acknowledges to its client
+ *   (a reply "ok"). With it, clients run closed-loop as Jepsen's do: each re-sends its
+ *   command to a random target every `retry` ticks until it is acknowledged, then issues the
+ *   next; without it, clients issue commands open-loop and re-send only at the heal.
  * - `describe(message)`: one readable line for traces.
  */
 import type { Violation } from '../invariants/voting';
@@ -96,6 +100,7 @@ export interface Subject<S, M extends Addressed, E, D, C> {
   chosen(snapshot: Snapshot<S, M, E, C>): number;
   stage?(node: NodeId, effect: E): StageEvent | null;
   observe?(effect: E): boolean;
+  acked?(node: NodeId, effect: E): { readonly client: number; readonly k: number } | null;
   describe(message: M): string;
 }
 

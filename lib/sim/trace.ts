@@ -29,6 +29,7 @@ export type TraceEvent =
       readonly retry: boolean;
       readonly lost: boolean;
     }
+  | { readonly step: number; readonly tick: number; readonly type: 'ack'; readonly node: NodeId; readonly client: number; readonly k: number }
   | { readonly step: number; readonly tick: number; readonly type: 'persist'; readonly node: NodeId; readonly record: unknown }
   | {
       readonly step: number;
@@ -114,6 +115,8 @@ export function formatEvent(e: TraceEvent, describe: (message: unknown) => strin
       return `${at} timeout   ${nodeName(e.node)}`;
     case 'request':
       return `${at} request   client ${e.client} -> ${nodeName(e.node)} : ${show(e.command)}${e.retry ? ' (retry)' : ''}${e.lost ? ' (lost: node down)' : ''}`;
+    case 'ack':
+      return `${at} ack       ${nodeName(e.node)} -> client ${e.client} : command ${e.k} done`;
     case 'persist':
       return `${at} persist   ${nodeName(e.node)} ${JSON.stringify(e.record)}`;
     case 'crash':
