@@ -23,6 +23,7 @@ import { DEFAULTS } from '../sim/options';
 import type { SubjectEntry } from '../sim/registry';
 import { subjectEntry, subjectNames } from '../sim/registry';
 import { replay } from '../sim/replay';
+import { shrink } from '../sim/shrink';
 import type { SimResult } from '../sim/simulator';
 import { simulate } from '../sim/simulator';
 import type { AnySubject } from '../sim/subject';
@@ -59,6 +60,7 @@ export interface SimCliOptions {
   check: string;
   trace?: string;
   traceTail: string;
+  shrink?: boolean;
   json?: boolean;
 }
 
@@ -74,6 +76,7 @@ export interface SimPlan {
   readonly traceTail: number;
   readonly json: boolean;
   readonly traceFile: string | undefined;
+  readonly shrink: boolean;
 }
 
 /** `1-5` or `3`: whole ticks. */
@@ -111,6 +114,7 @@ export function simPlan(o: SimCliOptions): SimPlan {
   const healAt = o.healAt === undefined ? Math.floor(steps / 2) : integer('--heal-at', o.healAt, 0, steps);
   const check = oneOf<CheckMode>('--check', o.check, ['incremental', 'full', 'none']);
   if (range && o.trace !== undefined) throw new UsageError('--trace writes the trace of one run: use it with --seed, not --seeds');
+  if (range && o.shrink === true) throw new UsageError('--shrink shrinks one failing run: use it with --seed, not --seeds');
   const base: Omit<SimOptions, 'seed'> = {
     steps,
     healAt,
@@ -143,6 +147,7 @@ export function simPlan(o: SimCliOptions): SimPlan {
     traceTail: integer('--trace-tail', o.traceTail, 0, 1_000_000),
     json: o.json === true,
     traceFile: o.trace,
+    shrink: o.shrink === true,
   };
 }
 
@@ -237,6 +242,7 @@ export function seedReport(plan: SimPlan, subject: AnySubject, seed: number, tra
   }
   const tailLines = traceLines(subject, tail);
   const violations = result.violations.map((v) => ({ ...v, trace: tail, lines: tailLines }));
+  const shrunk = plan.shrink && result.violations.length > 0 ? shrunkReport(plan, subject, options, result) : undefined;
   const json = {
     seed,
     protocol: result.protocol,
@@ -262,9 +268,29 @@ export function seedReport(plan: SimPlan, subject: AnySubject, seed: number, tra
     ticksToChosenAfterHeal: result.ticksToChosenAfterHeal,
     endedBy: result.endedBy,
     violations,
+    ...(shrunk === undefined ? {} : { shrunk: shrunk.json }),
     reproduce,
   };
-  return { lines: seedLines(plan, result, reproduce, tailLines), json, ok: result.violations.length === 0 };
+  const lines = [...seedLines(plan, result, reproduce, tailLines), ...(shrunk?.lines ?? [])];
+  return { lines, json, ok: result.violations.length === 0 };
+}
+
+/** `--shrink`: a simpler failing run, with its own reproduce line and the trace of all of it. */
+function shrunkReport(plan: SimPlan, subject: AnySubject, options: SimOptions, result: SimResult) {
+  const s = shrink(subject, options, result);
+  const { seed, ...base } = s.options;
+  const reproduce = reproduceCommand({ ...plan, base }, seed);
+  const v = s.result.violations[0]!;
+  const trace = replay(subject, s.options, s.result).trace;
+  const lines = traceLines(subject, trace);
+  const json = { seed, step: v.step, invariant: v.invariant, description: v.description, removed: s.removed, runs: s.runs, reproduce, trace, lines };
+  const text = [
+    `shrunk (${s.runs} runs): ${v.invariant} at step ${v.step} of seed ${seed}` +
+      `${s.removed.length === 0 ? ', nothing could be taken away' : `, without ${s.removed.join(', ')}`}`,
+    ...lines.map((l) => `  ${l}`),
+    `reproduce the shrunk run: ${reproduce}`,
+  ];
+  return { json, lines: text };
 }
 
 function seedLines(plan: SimPlan, r: SimResult, reproduce: string, tail: readonly string[]): string[] {
@@ -383,6 +409,7 @@ export function registerSim(cli: Command, context: CliContext): void {
     .option('--check <mode>', 'incremental (monitor, then the definition for the report), full (the definition every step), none', d.check)
     .option('--trace <file>', 'write the run\'s trace as JSON lines')
     .option('--trace-tail <n>', 'trace events shown with a violation', d.traceTail)
+    .option('--shrink', 'on a violation, search for a simpler failing run (fewer faults, clients and steps) and show all of it')
     .option('--json', 'print one JSON object')
     .action(async (options: SimCliOptions) => {
       const plan = simPlan(options);

@@ -77,6 +77,20 @@ describe('sim: the command line', () => {
     expect(readable.out).to.match(/reproduce: synod sim /);
   });
 
+  it('--shrink finds a simpler failing run, shows all of it, and its reproduce line replays it', async () => {
+    const r = await run(['sim', '--nodes', '3', '--mutant', 'proposer-ignores-promised-values', '--seed', '1', '--loss', '0.2', '--timeout', '5-20', '--partitions', '--crashes', '--shrink', '--json']);
+    expect(r.code).to.equal(1);
+    const j = JSON.parse(r.out) as { violations: { step: number }[]; shrunk: { invariant: string; step: number; removed: string[]; reproduce: string; trace: { type: string; step: number }[] } };
+    const s = j.shrunk;
+    expect(s.invariant).to.equal('VotesSafe');
+    expect(s.removed).to.include.members(['loss', 'random partitions', 'crashes']);
+    expect(s.reproduce).to.not.match(/--loss|--partitions|--crashes/);
+    expect(s.trace[s.trace.length - 1]!.type).to.equal('violation');
+    const again = JSON.parse((await run(words(s.reproduce))).out) as { violations: { step: number; invariant: string }[] };
+    expect(again.violations[0]!.invariant).to.equal('VotesSafe');
+    expect(again.violations[0]!.step).to.equal(s.step);
+  });
+
   it('--seeds runs a range and summarizes it, with the liveness distribution', async () => {
     const r = await run(['sim', '--nodes', '3', '--seeds', '1-40', '--loss', '0.1', '--dup', '0.05', '--partitions', '--crashes', '--json']);
     expect(r.code).to.equal(0);
@@ -127,6 +141,7 @@ describe('sim: the command line', () => {
     [['--check', 'some'], /--check must be one of/],
     [['--proposers', '9', '--nodes', '3'], /--proposers takes a whole number from 1 to 3/],
     [['--seeds', '1-2', '--trace', 'x.jsonl'], /--trace writes the trace of one run/],
+    [['--seeds', '1-2', '--shrink'], /--shrink shrinks one failing run/],
     [['--steps', 'many'], /--steps takes a whole number/],
   ];
   for (const [args, message] of bad) {
