@@ -16,6 +16,8 @@
  * number is a command the client has given up on: it is never applied.
  */
 import type { Command } from './messages';
+import type { HashMap } from './hashmap';
+import { assoc, dissoc, emptyMap, lookup } from './hashmap';
 
 export interface StateMachine<S, Op, R> {
   readonly name: string;
@@ -29,10 +31,13 @@ export interface Session<R> {
   readonly result: R;
 }
 
+/** The session table: client id -> last session (a persistent hash map, so it scales to many clients). */
+export type Sessions<R> = HashMap<Session<R>>;
+
 /** A replica's application state: the machine and the session table. */
 export interface Replica<S, R> {
   readonly machine: S;
-  readonly sessions: Readonly<Record<string, Session<R>>>;
+  readonly sessions: Sessions<R>;
 }
 
 export type Applied<R> =
@@ -41,7 +46,7 @@ export type Applied<R> =
   | { readonly outcome: 'stale' };
 
 export function initReplica<S, Op, R>(machine: StateMachine<S, Op, R>): Replica<S, R> {
-  return { machine: machine.init(), sessions: {} };
+  return { machine: machine.init(), sessions: emptyMap() };
 }
 
 /** Applies one command at most once per session. */
@@ -50,19 +55,36 @@ export function applyCommand<S, Op, R>(
   replica: Replica<S, R>,
   command: Command<Op>,
 ): { readonly replica: Replica<S, R>; readonly applied: Applied<R> } {
-  const session = replica.sessions[command.client];
-  if (session !== undefined && command.seq === session.seq) {
-    return { replica, applied: { outcome: 'duplicate', result: session.result } };
+  const batch = applyBatch(machine, replica, [command]);
+  return { replica: batch.replica, applied: batch.applied[0]! };
+}
+
+/** Applies a slot's commands in order, each at most once per session. */
+export function applyBatch<S, Op, R>(
+  machine: StateMachine<S, Op, R>,
+  replica: Replica<S, R>,
+  commands: readonly Command<Op>[],
+): { readonly replica: Replica<S, R>; readonly applied: readonly Applied<R>[] } {
+  let state = replica.machine;
+  let sessions = replica.sessions;
+  const applied: Applied<R>[] = [];
+  for (const command of commands) {
+    const session = lookup(sessions, command.client);
+    if (session !== undefined && command.seq <= session.seq) {
+      applied.push(command.seq === session.seq ? { outcome: 'duplicate', result: session.result } : { outcome: 'stale' });
+      continue;
+    }
+    const next = machine.apply(state, command.op);
+    state = next.state;
+    sessions = assoc(sessions, command.client, { seq: command.seq, result: next.result });
+    applied.push({ outcome: 'applied', result: next.result });
   }
-  if (session !== undefined && command.seq < session.seq) return { replica, applied: { outcome: 'stale' } };
-  const { state, result } = machine.apply(replica.machine, command.op);
-  const sessions = { ...replica.sessions, [command.client]: { seq: command.seq, result } };
-  return { replica: { machine: state, sessions }, applied: { outcome: 'applied', result } };
+  return { replica: sessions === replica.sessions ? replica : { machine: state, sessions }, applied };
 }
 
 /** The answer a replica already has for a command, if it applied it (or a later one). */
 export function cachedResult<R>(replica: Replica<unknown, R>, command: Command<unknown>): Applied<R> | null {
-  const session = replica.sessions[command.client];
+  const session = lookup(replica.sessions, command.client);
   if (session === undefined || command.seq > session.seq) return null;
   return command.seq === session.seq ? { outcome: 'duplicate', result: session.result } : { outcome: 'stale' };
 }
@@ -84,27 +106,24 @@ export interface KvResult {
   readonly value: KvValue | null;
 }
 
-export type KvState = Readonly<Record<string, KvValue>>;
+/** Key -> value, as a persistent hash map; `toObject` (./hashmap.ts) gives a plain object. */
+export type KvState = HashMap<KvValue>;
 
 export const kvStore: StateMachine<KvState, KvOp, KvResult> = {
   name: 'kv',
-  init: () => ({}),
+  init: () => emptyMap(),
   apply(state, op) {
-    const before = Object.prototype.hasOwnProperty.call(state, op.key) ? (state[op.key] ?? null) : null;
+    const before = lookup(state, op.key) ?? null;
     switch (op.type) {
       case 'get':
         return { state, result: { ok: true, value: before } };
       case 'put':
-        return { state: { ...state, [op.key]: op.value }, result: { ok: true, value: before } };
-      case 'delete': {
-        if (before === null) return { state, result: { ok: true, value: null } };
-        const next: Record<string, KvValue> = { ...state };
-        delete next[op.key];
-        return { state: next, result: { ok: true, value: before } };
-      }
+        return { state: assoc(state, op.key, op.value), result: { ok: true, value: before } };
+      case 'delete':
+        return { state: dissoc(state, op.key), result: { ok: true, value: before } };
       case 'cas':
         if (before !== op.expect) return { state, result: { ok: false, value: before } };
-        return { state: { ...state, [op.key]: op.value }, result: { ok: true, value: before } };
+        return { state: assoc(state, op.key, op.value), result: { ok: true, value: before } };
       default:
         return unknownOp(op);
     }

@@ -39,7 +39,7 @@ import type { QuorumSystem } from '../paxos/quorum';
 import type { NodeId, Step } from '../paxos/types';
 import { assertNever, ignore, invariant } from '../paxos/types';
 import type { Replica, StateMachine } from './machine';
-import { applyCommand, cachedResult, initReplica } from './machine';
+import { applyBatch, cachedResult, initReplica } from './machine';
 import type {
   Catchup,
   Command,
@@ -341,20 +341,15 @@ class Builder<S, Op, R> {
     let applied = 0;
     for (let entry = vec.get(this.s.log, commit); entry !== undefined; entry = vec.get(this.s.log, commit)) {
       if (entry.kind === 'batch') {
-        for (const command of entry.commands) {
-          const result = applyCommand(this.config.machine, replica, command);
-          replica = result.replica;
-          if (result.applied.outcome === 'applied') applied += 1;
-          if (this.s.role === 'leader' && result.applied.outcome !== 'stale') {
-            this.emit({
-              type: 'reply',
-              node: this.s.id,
-              client: command.client,
-              seq: command.seq,
-              reply: { status: 'ok', result: result.applied.result },
-            });
-          }
-        }
+        const batch = applyBatch(this.config.machine, replica, entry.commands);
+        replica = batch.replica;
+        batch.applied.forEach((outcome, i) => {
+          if (outcome.outcome === 'applied') applied += 1;
+          if (this.s.role !== 'leader' || outcome.outcome === 'stale') return;
+          const command = entry.commands[i]!;
+          const reply: Reply<R> = { status: 'ok', result: outcome.result };
+          this.emit({ type: 'reply', node: this.s.id, client: command.client, seq: command.seq, reply });
+        });
       }
       commit += 1;
     }

@@ -1,0 +1,182 @@
+/**
+ * Multi-Paxos throughput, in process: the real step functions (lib/multipaxos/node.ts) driven
+ * by a tight loop with a FIFO network, no IO, no timers, no invariant checks. One leader is
+ * elected first; then a closed loop of clients keeps `outstanding` commands in flight (each
+ * acknowledged command is replaced by a new one at once) and the loop measures, over the
+ * steady state only:
+ *
+ * - committed commands per second (wall clock, all nodes' work in one thread);
+ * - protocol messages per committed command, and per chosen slot (the theoretical floor in
+ *   steady state is 2(n-1) per slot: one accept and one accepted per follower, the commit
+ *   point riding on the next accept, no prepare, no heartbeat).
+ *
+ * Configurations: 3 and 5 nodes, batching off (one command per slot) and on (up to `batch`
+ * per slot); each measured `--runs` times (default 5), medians reported, as one JSON object.
+ *
+ *   npm run bench:multipaxos [-- --runs 5 --commands 200000]
+ */
+import type { KvOp, KvResult, KvState } from '../lib/multipaxos/machine';
+import { kvStore } from '../lib/multipaxos/machine';
+import type { Command, MultiMessage } from '../lib/multipaxos/messages';
+import type { MultiEffect, MultiNodeState, MultiPaxosConfig } from '../lib/multipaxos/node';
+import { multiPaxosProtocol } from '../lib/multipaxos/node';
+import { majorities } from '../lib/paxos/quorum';
+import type { Step } from '../lib/paxos/types';
+
+type State = MultiNodeState<KvState, KvOp, KvResult>;
+type Effect = MultiEffect<KvOp, KvResult>;
+
+export interface BenchConfig {
+  readonly nodes: number;
+  readonly batch: number;
+  readonly window: number;
+  /** Commands kept in flight by the closed loop of clients. */
+  readonly outstanding: number;
+  /** Committed commands to measure (after warm-up). */
+  readonly commands: number;
+}
+
+export interface BenchRun {
+  readonly committed: number;
+  readonly slots: number;
+  readonly messages: number;
+  readonly seconds: number;
+}
+
+export function runOnce(b: BenchConfig): BenchRun {
+  const config: MultiPaxosConfig<KvState, KvOp, KvResult> = {
+    quorums: majorities(b.nodes),
+    machine: kvStore,
+    window: b.window,
+    batch: b.batch,
+    // The loop never ticks after the election: no heartbeat, no retransmission, no new election.
+    heartbeat: 1,
+    electionTimeout: 2,
+    seed: 1,
+  };
+  const protocol = multiPaxosProtocol(config);
+  const states: State[] = [protocol.init(0)];
+  for (let id = 1; id <= b.nodes; id += 1) states[id] = protocol.init(id);
+  const queue: MultiMessage<KvOp>[] = [];
+  let head = 0;
+  let messages = 0;
+  let acked = 0;
+
+  const apply = (id: number, step: Step<State, Effect>): void => {
+    states[id] = step.state;
+    for (const e of step.effects) {
+      if (e.type === 'send') {
+        queue.push(e.message);
+        messages += 1;
+      } else if (e.type === 'reply' && e.reply.status === 'ok') {
+        acked += 1;
+      }
+    }
+  };
+  const drain = (): void => {
+    while (head < queue.length) {
+      const m = queue[head]!;
+      head += 1;
+      apply(m.to, protocol.deliver(states[m.to]!, m));
+      if (head > 65_536) {
+        queue.splice(0, head);
+        head = 0;
+      }
+    }
+  };
+
+  // Election: node 1's timer runs out; every prepare and promise is delivered.
+  while (states[1]!.role !== 'leader') {
+    apply(1, protocol.timeout(states[1]!));
+    drain();
+  }
+  let seq = 0;
+  const submit = (): void => {
+    seq += 1;
+    const key = `k${seq & 15}`;
+    const command: Command<KvOp> = { client: `c${seq % b.outstanding}`, seq, op: { type: 'put', key, value: seq } };
+    apply(1, protocol.request(states[1]!, command));
+  };
+  const run = (target: number): void => {
+    const goal = acked + target;
+    for (let i = 0; i < b.outstanding; i += 1) submit();
+    while (acked < goal) {
+      const before = acked;
+      const m = queue[head];
+      if (m === undefined) throw new Error('bench: the network went quiet before the goal');
+      head += 1;
+      apply(m.to, protocol.deliver(states[m.to]!, m));
+      if (head > 65_536) {
+        queue.splice(0, head);
+        head = 0;
+      }
+      for (let i = before; i < acked && acked < goal; i += 1) submit();
+    }
+    drain();
+  };
+  run(Math.min(20_000, b.commands)); // warm-up: the JIT, and the pipeline filling up
+  const start = { acked, messages, slots: states[1]!.commit };
+  const t0 = process.hrtime.bigint();
+  run(b.commands);
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  return { committed: acked - start.acked, slots: states[1]!.commit - start.slots, messages: messages - start.messages, seconds };
+}
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+export interface BenchResult {
+  readonly nodes: number;
+  readonly batching: 'off' | 'on';
+  readonly batch: number;
+  readonly window: number;
+  readonly outstanding: number;
+  readonly runs: number;
+  readonly commandsPerSecond: number;
+  readonly messagesPerCommand: number;
+  readonly messagesPerSlot: number;
+  readonly floorPerSlot: number;
+  readonly commandsPerSlot: number;
+}
+
+export function bench(b: BenchConfig, runs: number): BenchResult {
+  const results = Array.from({ length: runs }, () => runOnce(b));
+  const round = (x: number, digits = 3): number => Number(x.toFixed(digits));
+  return {
+    nodes: b.nodes,
+    batching: b.batch > 1 ? 'on' : 'off',
+    batch: b.batch,
+    window: b.window,
+    outstanding: b.outstanding,
+    runs,
+    commandsPerSecond: Math.round(median(results.map((r) => r.committed / r.seconds))),
+    messagesPerCommand: round(median(results.map((r) => r.messages / r.committed))),
+    messagesPerSlot: round(median(results.map((r) => r.messages / r.slots))),
+    floorPerSlot: 2 * (b.nodes - 1),
+    commandsPerSlot: round(median(results.map((r) => r.committed / r.slots)), 1),
+  };
+}
+
+function option(argv: readonly string[], name: string, fallback: number): number {
+  const i = argv.indexOf(name);
+  if (i < 0) return fallback;
+  const n = Number(argv[i + 1]);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} takes a whole number >= 1`);
+  return n;
+}
+
+if (require.main === module) {
+  const argv = process.argv.slice(2);
+  const runs = option(argv, '--runs', 5);
+  const commands = option(argv, '--commands', 200_000);
+  const configs: BenchConfig[] = [];
+  for (const nodes of [3, 5]) {
+    configs.push({ nodes, batch: 1, window: 32, outstanding: 64, commands: Math.ceil(commands / 4) });
+    configs.push({ nodes, batch: 128, window: 4, outstanding: 1024, commands });
+  }
+  const results = configs.map((c) => bench(c, runs));
+  process.stdout.write(`${JSON.stringify({ benchmark: 'multipaxos', node: process.version, results }, null, 2)}\n`);
+}
