@@ -357,12 +357,16 @@ export function rangeReport(plan: SimPlan, subject: AnySubject, progress: (done:
 }
 
 /** A one-line progress counter on stderr, redrawn at most ten times a second. */
-export function progressBar(io: Output, label: string): { update(done: number, total: number): void; finish(): void } {
-  let last = 0;
+export function progressBar(
+  io: Output,
+  label: string,
+  clock: () => number = Date.now,
+): { update(done: number, total: number): void; finish(): void } {
+  let last = -Infinity;
   let drawn = false;
   return {
     update(done, total) {
-      const now = Date.now();
+      const now = clock();
       if (done < total && now - last < 100) return;
       last = now;
       drawn = true;
