@@ -65,6 +65,8 @@ export class PaxosMonitor<V> implements Monitor<NodeState<V>, Message<V>, Effect
   private readonly acceptedBallot: number[];
   /** Per node index: the key of the value its learner holds, or null. */
   private readonly learned: (string | null)[];
+  /** Per node index: the learner's `chosen` object the key above was read from. */
+  private readonly learnedFrom: unknown[];
   private readonly proposed = new Set<string>();
 
   private readonly voteGroups = new Map<string, Set<number>>();
@@ -102,6 +104,7 @@ export class PaxosMonitor<V> implements Monitor<NodeState<V>, Message<V>, Effect
     this.promiseRanges = acceptors.map(() => []);
     this.voteBallots = acceptors.map(() => new Set<number>());
     this.learned = nodes.map(() => null);
+    this.learnedFrom = nodes.map(() => null);
   }
 
   state(index: number, s: NodeState<V>): void {
@@ -118,6 +121,8 @@ export class PaxosMonitor<V> implements Monitor<NodeState<V>, Message<V>, Effect
       }
     }
     const chosen = s.learner?.chosen ?? null;
+    if (chosen === this.learnedFrom[index]) return;
+    this.learnedFrom[index] = chosen;
     const learned = chosen === null ? null : valueKey(chosen.value);
     if (learned !== this.learned[index]) {
       this.dirty = true;
@@ -194,6 +199,10 @@ export class PaxosMonitor<V> implements Monitor<NodeState<V>, Message<V>, Effect
   }
 
   private onVote(from: number, ballot: number, value: string): void {
+    // An acceptance goes to the proposer and every learner: its copies change nothing.
+    const known = this.voted.get(ballot);
+    const a0 = this.acceptorIndex[from] ?? -1;
+    if (known !== undefined && a0 >= 0 && known.first.get(a0) === value) return;
     this.dirty = true;
     const groupKey = `${ballot}=${value}`;
     let voters = this.voteGroups.get(groupKey);
