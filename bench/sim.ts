@@ -13,6 +13,9 @@
  * (lib/invariants' `checkPaxos` after every step, on fewer seeds: the price of the
  * definition, and why the monitor exists).
  *
+ * The ceiling: `protocolDeliverOnly` replays every delivery of a batch straight into the
+ * protocol's `deliver`, with nothing else around it.
+ *
  * Where the time goes: one extra pass runs under V8's sampling profiler (node:inspector) and
  * splits self time by source folder: lib/paxos (the protocol's step functions), lib/sim (the
  * network, the queue, the monitor), lib/invariants, lib/harness (the random generator), and
@@ -26,6 +29,7 @@ import { simOptions } from '../lib/sim/options';
 import { singleDecree } from '../lib/sim/registry';
 import { simulate } from '../lib/sim/simulator';
 import type { AnySubject } from '../lib/sim/subject';
+import type { Addressed } from '../lib/protocol';
 
 interface Measurement {
   readonly nodes: number;
@@ -102,6 +106,38 @@ function measure(nodes: number, check: CheckMode, seeds: number): Measurement {
   };
 }
 
+/**
+ * The protocol alone: every (state, message) a batch delivered, recorded, then replayed
+ * straight into `protocol.deliver` in a tight loop, with no network, queue or checks. No
+ * simulator built on these step functions can deliver faster than this on this machine.
+ */
+function protocolOnly(nodes: number, seeds: number): { deliveries: number; medianMs: number; deliveriesPerSecond: number } {
+  const subject = singleDecree.build({ nodes });
+  const tape: { state: unknown; message: Addressed }[] = [];
+  const protocol = subject.protocol;
+  const recording: AnySubject = {
+    ...subject,
+    protocol: {
+      ...protocol,
+      deliver: (state, message) => {
+        tape.push({ state, message });
+        return protocol.deliver(state, message);
+      },
+    },
+  };
+  for (let seed = 1; seed <= seeds; seed += 1) simulate(recording, workload(seed, 'none'));
+  const times: number[] = [];
+  let sink = 0;
+  for (let i = 0; i < REPETITIONS + 1; i += 1) {
+    const start = performance.now();
+    for (const { state, message } of tape) sink += protocol.deliver(state, message).effects.length;
+    if (i > 0) times.push(performance.now() - start);
+  }
+  if (sink === 0) throw new Error('synod bench: the tape delivered nothing');
+  const ms = median(times);
+  return { deliveries: tape.length, medianMs: Math.round(ms), deliveriesPerSecond: Math.round(tape.length / (ms / 1000)) };
+}
+
 interface ProfileNode {
   readonly id: number;
   readonly callFrame: { readonly url: string; readonly functionName: string };
@@ -151,6 +187,7 @@ async function main(): Promise<void> {
     results.push(measure(nodes, 'incremental', SEEDS));
     results.push(measure(nodes, 'full', FULL_SEEDS));
   }
+  const protocolAlone = { '3 nodes': protocolOnly(3, SEEDS), '5 nodes': protocolOnly(5, SEEDS) };
   const profile = {
     '5 nodes, check none': await whereTimeGoes(5, 'none', SEEDS),
     '5 nodes, check incremental': await whereTimeGoes(5, 'incremental', SEEDS),
@@ -163,6 +200,7 @@ async function main(): Promise<void> {
     workload: 'single-decree, loss 0.1, dup 0.05, partitions, crashes, 3 clients x 10 commands, 1000-step runs',
     targets: { withoutChecks: 1_000_000, withFullChecks: 200_000 },
     results,
+    protocolDeliverOnly: protocolAlone,
     timeShareByFolder: profile,
   };
   process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
