@@ -268,11 +268,15 @@ export function seedReport(plan: SimPlan, subject: AnySubject, seed: number, tra
     ticksToChosenAfterHeal: result.ticksToChosenAfterHeal,
     endedBy: result.endedBy,
     violations,
+    ...(result.report?.fields ?? {}),
     ...(shrunk === undefined ? {} : { shrunk: shrunk.json }),
     reproduce,
   };
-  const lines = [...seedLines(plan, result, reproduce, tailLines), ...(shrunk?.lines ?? [])];
-  return { lines, json, ok: result.violations.length === 0 };
+  const reportLines = result.report === undefined
+    ? []
+    : [`${Object.entries(result.report.fields).map(([k, v]) => `${k} ${String(v)}`).join(', ')}${result.report.ok ? '' : ' -- FAILED'}`];
+  const lines = [...seedLines(plan, result, reproduce, tailLines), ...reportLines, ...(shrunk?.lines ?? [])];
+  return { lines, json, ok: result.violations.length === 0 && result.report?.ok !== false };
 }
 
 /** `--shrink`: a simpler failing run, with its own reproduce line and the trace of all of it. */
@@ -317,8 +321,11 @@ export function rangeReport(plan: SimPlan, subject: AnySubject, progress: (done:
   const summary = new Summary();
   const { first, last } = plan.seeds;
   const total = last - first + 1;
+  const reportFailures: { seed: number; fields: Readonly<Record<string, unknown>> }[] = [];
   for (let seed = first; seed <= last; seed += 1) {
-    summary.add(simulate(subject, { ...plan.base, seed }));
+    const result = simulate(subject, { ...plan.base, seed });
+    summary.add(result);
+    if (result.report?.ok === false) reportFailures.push({ seed, fields: result.report.fields });
     progress(seed - first + 1, total);
   }
   const failures = summary.failures.slice(0, 20).map((f) => ({ ...f, reproduce: reproduceCommand(plan, f.seed) }));
@@ -341,7 +348,8 @@ export function rangeReport(plan: SimPlan, subject: AnySubject, progress: (done:
     failingRuns: summary.failures.length,
     failures,
     ticksToChosenAfterHeal: liveness,
-    ok: summary.failures.length === 0,
+    ...(reportFailures.length === 0 ? {} : { reportFailures: reportFailures.slice(0, 20).map((f) => ({ ...f, reproduce: reproduceCommand(plan, f.seed) })) }),
+    ok: summary.failures.length === 0 && reportFailures.length === 0,
   };
   const d = liveness.afterHeal;
   const lines = [
@@ -352,8 +360,9 @@ export function rangeReport(plan: SimPlan, subject: AnySubject, progress: (done:
       `${liveness.neverSettledCount} never did${liveness.neverSettled.length > 0 ? ` (seeds ${liveness.neverSettled.join(', ')})` : ''}`,
     ...failures.map((f) => `FAILED seed ${f.seed}: ${f.invariant} at step ${f.step}: ${f.description}\n  reproduce: ${f.reproduce}`),
     summary.failures.length === 0 ? 'every invariant held after every step of every run' : `${summary.failures.length} runs FAILED`,
+    ...reportFailures.slice(0, 20).map((f) => `FAILED seed ${f.seed}: ${JSON.stringify(f.fields)}\n  reproduce: ${reproduceCommand(plan, f.seed)}`),
   ];
-  return { lines, json, ok: summary.failures.length === 0 };
+  return { lines, json, ok: summary.failures.length === 0 && reportFailures.length === 0 };
 }
 
 /** A one-line progress counter on stderr, redrawn at most ten times a second. */
@@ -409,7 +418,7 @@ export function registerSim(cli: Command, context: CliContext): void {
     .option('--commands <n>', 'commands per client', d.commands)
     .option('--think <ticks>', 'ticks between two commands of a client', d.think)
     .option('--retry <ticks>', 'ticks before a client re-sends an unacknowledged command (protocols that acknowledge)', d.retry)
-    .option('--mutant <name>', 'run a broken variant from the bug zoo (single-decree)')
+    .option('--mutant <name>', 'run a broken variant from the bug zoo (single-decree, multipaxos)')
     .option('--check <mode>', 'incremental (monitor, then the definition for the report), full (the definition every step), none', d.check)
     .option('--trace <file>', 'write the run\'s trace as JSON lines')
     .option('--trace-tail <n>', 'trace events shown with a violation', d.traceTail)

@@ -9,6 +9,8 @@
 import type { Roles } from '../paxos/node';
 import { paxosMutant, PAXOS_MUTANTS } from '../zoo/paxos';
 import { paxosSubject } from './paxos-subject';
+import { multiPaxosSubject } from './multipaxos-subject';
+import { MULTIPAXOS_MUTANTS } from '../zoo/multipaxos';
 import type { AnySubject } from './subject';
 
 export interface SubjectOptions {
@@ -53,7 +55,18 @@ function proposers(options: SubjectOptions): { proposers?: number } {
   return options.proposers === undefined ? {} : { proposers: options.proposers };
 }
 
-const BUILT_IN: SubjectEntry[] = [singleDecree];
+export const multiPaxos: SubjectEntry = {
+  name: 'multipaxos',
+  description: 'Multi-Paxos with a stable leader: every node an acceptor, a potential leader and a key-value replica',
+  minNodes: 1,
+  mutants: MULTIPAXOS_MUTANTS.map((m) => m.name),
+  build(options) {
+    if (options.proposers !== undefined) throw new Error('multipaxos: every node may lead; --proposers does not apply');
+    return multiPaxosSubject({ nodes: options.nodes, ...(options.mutant === undefined ? {} : { mutant: options.mutant }) }) as AnySubject;
+  },
+};
+
+const BUILT_IN: SubjectEntry[] = [singleDecree, multiPaxos];
 
 const entries = new Map<string, SubjectEntry>(BUILT_IN.map((e) => [e.name, e]));
 

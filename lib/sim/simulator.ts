@@ -34,7 +34,7 @@ import { assertNever } from '../paxos/types';
 import type { Addressed } from '../protocol';
 import type { ScheduledPartition, SimOptions } from './options';
 import { EventQueue } from './queue';
-import type { Monitor, Snapshot, StageName, Subject } from './subject';
+import type { Journal, Monitor, Snapshot, StageName, Subject, SubjectReport } from './subject';
 import type { DropReason, TraceEvent, TraceSink } from './trace';
 
 /** Ticks are `key / TICK`: 2^21 tie-breaks per tick, ticks up to 2^32, keys exact doubles. */
@@ -95,6 +95,8 @@ export interface SimResult {
   readonly ticksToChosenAfterHeal: number | null;
   readonly endedBy: EndedBy;
   readonly violations: readonly SimViolation[];
+  /** The subject's journal report (Multi-Paxos: counters and the history's linearizability), if it keeps one. */
+  readonly report?: SubjectReport;
 }
 
 /** Runs one seed. `trace`, when given, receives every event. */
@@ -159,6 +161,7 @@ class Simulation<S, M extends Addressed, E, D, C> {
   private readonly observed: { node: NodeId; effect: E }[] = [];
   private readonly snapshot: Snapshot<S, M, E, C>;
   private readonly monitor: Monitor<S, M, E, C> | null;
+  private readonly journal: Journal<S, E, C> | null;
   private readonly stats = emptyStats();
   private violations: SimViolation[] = [];
 
@@ -187,6 +190,7 @@ class Simulation<S, M extends Addressed, E, D, C> {
     this.closedLoop = subject.acked !== undefined;
     this.snapshot = { nodes: this.states, messages: this.messages, commands: this.commands, observed: this.observed };
     this.monitor = options.check === 'none' || subject.monitor === undefined ? null : subject.monitor();
+    this.journal = subject.journal?.() ?? null;
     if (this.monitor !== null) this.states.forEach((s, i) => this.monitor!.state(i, s));
   }
 
@@ -235,6 +239,7 @@ class Simulation<S, M extends Addressed, E, D, C> {
       ticksToChosenAfterHeal: healed === null || this.settledTick === null ? null : this.settledTick - healed.tick,
       endedBy,
       violations: this.violations,
+      ...(this.journal === null ? {} : { report: this.journal.report({ nodes: this.states, messages: this.stats.sent }) }),
     };
   }
 
@@ -342,6 +347,7 @@ class Simulation<S, M extends Addressed, E, D, C> {
       this.commands.push(command);
       this.stats.commands += 1;
       this.monitor?.command(command);
+      this.journal?.command(command);
       this.lastCommand[client] = k;
       this.acknowledged[client] = false;
       if (!this.closedLoop && this.faultsOn && k + 1 < this.options.commands) {
@@ -416,6 +422,7 @@ class Simulation<S, M extends Addressed, E, D, C> {
   }
 
   private noteEffect(id: NodeId, effect: E): void {
+    this.journal?.effect(id, effect);
     const stage = this.subject.stage?.(id, effect) ?? null;
     if (stage !== null) {
       this.stats.stages[stage.stage] += 1;

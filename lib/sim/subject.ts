@@ -101,7 +101,26 @@ export interface Subject<S, M extends Addressed, E, D, C> {
   stage?(node: NodeId, effect: E): StageEvent | null;
   observe?(effect: E): boolean;
   acked?(node: NodeId, effect: E): { readonly client: number; readonly k: number } | null;
+  /** Optional: a per-run journal (a client history, counters) reported beside the invariants. */
+  journal?(): Journal<S, E, C>;
   describe(message: M): string;
+}
+
+/** What a subject's journal adds to a run's result: extra fields, and whether they are fine. */
+export interface SubjectReport {
+  readonly fields: Readonly<Record<string, unknown>>;
+  /** False fails the run (exit 1), as a violation does: e.g. a history that is not linearizable. */
+  readonly ok: boolean;
+}
+
+/**
+ * Told every new client command and every effect that sends nothing, in order, so that it can
+ * record a history with real-time order (an invocation, then the acknowledgement).
+ */
+export interface Journal<S, E, C> {
+  command(command: C): void;
+  effect(node: NodeId, effect: E): void;
+  report(final: { readonly nodes: readonly S[]; readonly messages: number }): SubjectReport;
 }
 
 /**

@@ -1,0 +1,355 @@
+/**
+ * Multi-Paxos (lib/multipaxos) as a simulation subject: `synod sim --protocol multipaxos`.
+ *
+ * The cluster for `--nodes N`: nodes 1..N, every one an acceptor, a potential leader and a
+ * replica of the key-value store. Clients may send to any node (a non-leader answers with a
+ * redirect, which is not an acknowledgement; the simulator's client then retries at another
+ * random node). A command is acknowledged by an "ok" reply: the simulator's closed-loop client
+ * moves on only then.
+ *
+ * Time: the simulator's timer events are the protocol's ticks. The leader heartbeats (and
+ * retransmits unacknowledged accepts) at every tick; a follower campaigns after 3-5 of its
+ * own ticks without hearing a leader.
+ *
+ * Commands: client c's k-th command is a key-value operation drawn from (c, k) alone (two keys,
+ * put / get / cas / delete; every put writes a value no other command writes), so a run is a
+ * function of its seed and (client, k) always names the same command.
+ *
+ * Checks: every invariant of lib/invariants/log.ts and the per-slot ones of voting.ts, from
+ * the snapshot (`check`) or incrementally (`monitor`, the same predicates fed step by step),
+ * plus `ChosenIsStable` over the `chosen` effects. The journal records the clients' history in
+ * Jepsen's format and reports whether it is linearizable (lib/check/linearizability.ts).
+ */
+import type { HistoryF, HistoryRecord, Scalar } from '../check/linearizability';
+import { checkHistory } from '../check/linearizability';
+import type { Ack, ReplicaView } from '../invariants/log';
+import { checkLog, LogMonitor } from '../invariants/log';
+import type { Violation } from '../invariants/voting';
+import { lookup } from '../multipaxos/hashmap';
+import type { KvOp, KvResult, KvState } from '../multipaxos/machine';
+import { kvStore } from '../multipaxos/machine';
+import type { Command, Entry, MultiMessage } from '../multipaxos/messages';
+import { commandKey } from '../multipaxos/messages';
+import type { Handlers, MultiEffect, MultiNodeState, MultiPaxosConfig, MultiRecord, Reply } from '../multipaxos/node';
+import { multiPaxosProtocol, observedMessage } from '../multipaxos/node';
+import * as vec from '../multipaxos/vector';
+import * as ballots from '../paxos/ballot';
+import { quorumSystem } from '../paxos/quorum';
+import type { NodeId } from '../paxos/types';
+import { multiPaxosMutant } from '../zoo/multipaxos';
+import type { Journal, Monitor, Snapshot, StageEvent, Subject } from './subject';
+
+type State = MultiNodeState<KvState, KvOp, KvResult>;
+type Message = MultiMessage<KvOp>;
+type Effect = MultiEffect<KvOp, KvResult>;
+type Cmd = Command<KvOp>;
+
+export type MultiPaxosSubject = Subject<State, Message, Effect, MultiRecord<KvOp>, Cmd>;
+
+export interface MultiPaxosSubjectOptions {
+  readonly nodes: number;
+  /** A broken variant from lib/zoo/multipaxos.ts, by name. */
+  readonly mutant?: string;
+  readonly window?: number;
+  readonly batch?: number;
+}
+
+export function multiPaxosSimConfig(options: MultiPaxosSubjectOptions): MultiPaxosConfig<KvState, KvOp, KvResult> {
+  const ids = Array.from({ length: options.nodes }, (_, i) => i + 1);
+  const q = quorumSystem({ acceptors: ids });
+  if (!q.ok) throw new Error(`synod: ${q.error}`);
+  return {
+    quorums: q.quorums,
+    machine: kvStore,
+    window: options.window ?? 4,
+    batch: options.batch ?? 4,
+    heartbeat: 1,
+    electionTimeout: 3,
+    seed: 0x5eed,
+    startRound: 40,
+  };
+}
+
+/** Client c's k-th command: a function of (c, k) alone. */
+export function kvCommand(client: number, k: number): Cmd {
+  let h = Math.imul(client + 1, 0x9e3779b1) ^ Math.imul(k + 1, 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d) >>> 0;
+  const key = (h & 1) === 0 ? 'x' : 'y';
+  const value = (client + 1) * 100_000 + k + 1;
+  const kind = (h >>> 1) % 4;
+  const op: KvOp =
+    kind === 0 ? { type: 'get', key }
+      : kind === 1 ? { type: 'put', key, value }
+        : kind === 2 ? { type: 'cas', key, expect: (h >>> 3) % 2 === 0 ? null : value - 1, value }
+          : { type: 'delete', key };
+  return { client: `c${client}`, seq: k + 1, op };
+}
+
+function historyOf(op: KvOp): { f: HistoryF; value: Scalar | readonly [Scalar, Scalar] } {
+  switch (op.type) {
+    case 'get':
+      return { f: 'read', value: null };
+    case 'put':
+      return { f: 'write', value: op.value };
+    case 'cas':
+      return { f: 'cas', value: [op.expect, op.value] };
+    case 'delete':
+      return { f: 'delete', value: null };
+    default: {
+      const never: never = op;
+      throw new Error(`synod: unknown operation ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+function view(s: State): ReplicaView<KvOp> {
+  return { id: s.id, promised: s.promised, votes: s.votes, log: s.log, commit: s.commit };
+}
+
+type OkReply = Extract<Effect, { type: 'reply' }> & { readonly reply: Extract<Reply<KvResult>, { status: 'ok' }> };
+
+const isOk = (e: Effect): e is OkReply => e.type === 'reply' && e.reply.status === 'ok';
+
+/** ChosenIsStable over the `chosen` effects: a replica still holds every value it learned. */
+function chosenStable(nodes: readonly State[], learned: readonly { node: NodeId; slot: number; value: Entry<KvOp> }[]): Violation | null {
+  for (const l of learned) {
+    const n = nodes.find((s) => s.id === l.node);
+    const now = n === undefined ? undefined : vec.get(n.log, l.slot);
+    if (now === undefined || JSON.stringify(now) !== JSON.stringify(l.value)) {
+      return {
+        invariant: 'ChosenIsStable',
+        slot: l.slot,
+        ballots: [],
+        nodes: [l.node],
+        description: `replica ${l.node} learned ${JSON.stringify(l.value)} at slot ${l.slot} and now holds ${now === undefined ? 'nothing' : JSON.stringify(now)}`,
+      };
+    }
+  }
+  return null;
+}
+
+class MultiPaxosMonitor implements Monitor<State, Message, Effect, Cmd> {
+  private readonly log: LogMonitor<KvOp>;
+  private readonly nodes: State[] = [];
+  private readonly learned = new Map<NodeId, Map<number, string>>();
+  private failed: Violation[] = [];
+  private dirty = true;
+
+  constructor(config: MultiPaxosConfig<KvState, KvOp, KvResult>) {
+    this.log = new LogMonitor(config.quorums);
+  }
+
+  state(index: number, state: State): void {
+    const before = this.nodes[index];
+    this.nodes[index] = state;
+    this.dirty = true;
+    // A recovery (or a bug) can only lose what was learned if the log shrank: check it all then.
+    if (before !== undefined && (state.log.size < before.log.size || state.commit < before.commit)) {
+      const learned = this.learned.get(state.id) ?? new Map<number, string>();
+      for (const [slot, text] of learned) {
+        const now = vec.get(state.log, slot);
+        if (now === undefined || JSON.stringify(now) !== text) {
+          this.failed.push({ invariant: 'ChosenIsStable', slot, ballots: [], nodes: [state.id], description: `replica ${state.id} lost slot ${slot}` });
+        }
+      }
+    }
+  }
+
+  sent(message: Message): void {
+    this.log.message(message);
+    this.dirty = true;
+  }
+
+  command(command: Cmd): void {
+    this.log.request(command);
+  }
+
+  observed(node: NodeId, effect: Effect): void {
+    this.dirty = true;
+    const m = observedMessage(effect);
+    if (m !== null) this.log.message(m);
+    if (isOk(effect)) this.log.ack({ node: effect.node, client: effect.client, seq: effect.seq });
+    if (effect.type === 'chosen') {
+      const learned = this.learned.get(node) ?? new Map<number, string>();
+      learned.set(effect.slot, JSON.stringify(effect.value));
+      this.learned.set(node, learned);
+    }
+  }
+
+  violated(): boolean {
+    if (this.dirty) {
+      this.failed.push(...this.log.check(this.nodes.map(view)));
+      this.dirty = false;
+    }
+    return this.failed.length > 0;
+  }
+}
+
+/** The clients' history, in Jepsen's format, and the run's counters for the report. */
+class HistoryJournal implements Journal<State, Effect, Cmd> {
+  private readonly history: HistoryRecord[] = [];
+  private readonly pending = new Map<string, { command: Cmd; process: number }>();
+  private readonly processes = new Map<string, number>();
+  private elections = 0;
+  private acknowledged = 0;
+
+  command(command: Cmd): void {
+    const process = this.processes.get(command.client) ?? this.processes.size;
+    this.processes.set(command.client, process);
+    const h = historyOf(command.op);
+    this.history.push({ process, type: 'invoke', f: h.f, key: command.op.key, value: h.value });
+    this.pending.set(command.client, { command, process });
+  }
+
+  effect(_node: NodeId, effect: Effect): void {
+    if (effect.type === 'local' && effect.message.type === 'promise') this.elections += 1;
+    if (!isOk(effect)) return;
+    const p = this.pending.get(effect.client);
+    if (p === undefined || p.command.seq !== effect.seq) return;
+    this.pending.delete(effect.client);
+    this.acknowledged += 1;
+    const op = p.command.op;
+    const h = historyOf(op);
+    const result = effect.reply.result;
+    this.history.push({
+      process: p.process,
+      type: result.ok ? 'ok' : 'fail',
+      f: h.f,
+      key: op.key,
+      value: op.type === 'get' ? result.value : h.value,
+    });
+  }
+
+  report(final: { readonly nodes: readonly State[]; readonly messages: number }): { readonly fields: Record<string, unknown>; readonly ok: boolean } {
+    const history = [...this.history];
+    for (const { command, process } of this.pending.values()) {
+      const h = historyOf(command.op);
+      history.push({ process, type: 'info', f: h.f, key: command.op.key, value: h.value });
+    }
+    const verdict = checkHistory(history);
+    const longest = final.nodes.reduce<State | null>((a, b) => (a === null || b.commit > a.commit ? b : a), null);
+    const applied = new Set<string>();
+    if (longest !== null) {
+      for (const e of vec.range(longest.log, 0, longest.commit)) if (e?.kind === 'batch') for (const c of e.commands) applied.add(commandKey(c));
+    }
+    const committed = committedCommands(final.nodes);
+    const problem = verdict.keys.find((k) => k.linearizable !== true);
+    return {
+      fields: {
+        committed,
+        applied: applied.size,
+        acknowledged: this.acknowledged,
+        elections: this.elections,
+        messagesPerCommand: committed === 0 ? null : Math.round((final.messages / committed) * 1000) / 1000,
+        linearizable: verdict.linearizable,
+        ...(problem === undefined || !('reason' in problem) ? {} : { linearizability: problem.reason }),
+        history: history.length,
+      },
+      ok: verdict.linearizable === true,
+    };
+  }
+}
+
+/** Commands in the longest chosen prefix any replica knows (a lower bound on what is committed). */
+function committedCommands(nodes: readonly State[]): number {
+  const seen = new Set<string>();
+  for (const n of nodes) {
+    for (const e of vec.range(n.log, 0, n.commit)) if (e?.kind === 'batch') for (const c of e.commands) seen.add(commandKey(c));
+  }
+  return seen.size;
+}
+
+export function multiPaxosSubject(options: MultiPaxosSubjectOptions): MultiPaxosSubject {
+  const config = multiPaxosSimConfig(options);
+  let handlers: Handlers<KvState, KvOp, KvResult> | undefined;
+  if (options.mutant !== undefined) {
+    const mutant = multiPaxosMutant(options.mutant);
+    if (mutant === undefined) throw new Error(`synod: unknown multipaxos mutant '${options.mutant}'`);
+    handlers = mutant.handlers<KvState, KvOp, KvResult>();
+  }
+  const protocol = multiPaxosProtocol(config, handlers);
+  return {
+    protocol,
+    targets: protocol.nodes,
+    command: kvCommand,
+    check(snapshot: Snapshot<State, Message, Effect, Cmd>): Violation[] {
+      const messages = [...snapshot.messages];
+      const acks: Ack[] = [];
+      const learned: { node: NodeId; slot: number; value: Entry<KvOp> }[] = [];
+      for (const { node, effect } of snapshot.observed) {
+        const m = observedMessage(effect);
+        if (m !== null && effect.type === 'local') messages.push(m);
+        if (isOk(effect)) acks.push({ node: effect.node, client: effect.client, seq: effect.seq });
+        if (effect.type === 'chosen') learned.push({ node, slot: effect.slot, value: effect.value });
+      }
+      const found = checkLog({ quorums: config.quorums, nodes: snapshot.nodes.map(view), messages, requested: snapshot.commands, acks });
+      const stable = chosenStable(snapshot.nodes, learned);
+      return stable === null ? found : [...found, stable];
+    },
+    monitor: () => new MultiPaxosMonitor(config),
+    journal: () => new HistoryJournal(),
+    decided: (nodes) => nodes.reduce((most, n) => Math.max(most, n.commit), 0),
+    settled(nodes, commands) {
+      if (commands.length === 0) return false;
+      return nodes.some((n) =>
+        commands.every((c) => {
+          const s = lookup(n.replica.sessions, c.client);
+          return s !== undefined && s.seq >= c.seq;
+        }),
+      );
+    },
+    chosen(snapshot) {
+      const tallies = new Map<string, Set<NodeId>>();
+      const slots = new Set<number>();
+      const count = (m: MultiMessage<KvOp>): void => {
+        if (m.type !== 'accepted') return;
+        const k = `${m.slot}|${ballots.format(m.ballot)}`;
+        const voters = tallies.get(k) ?? new Set<NodeId>();
+        voters.add(m.from);
+        tallies.set(k, voters);
+        if (voters.size >= config.quorums.phase2) slots.add(m.slot);
+      };
+      snapshot.messages.forEach(count);
+      for (const { effect } of snapshot.observed) if (effect.type === 'local') count(effect.message);
+      return slots.size;
+    },
+    stage(_node, effect): StageEvent | null {
+      if (effect.type === 'stage') return { stage: effect.stage, slot: effect.slot, value: effect.value, ballot: ballots.format(effect.ballot) };
+      if (effect.type === 'chosen') return { stage: 'chosen', slot: effect.slot, value: effect.value };
+      return null;
+    },
+    observe: (effect) => effect.type === 'local' || effect.type === 'chosen' || isOk(effect),
+    acked(_node, effect) {
+      if (!isOk(effect)) return null;
+      const m = /^c(\d+)$/.exec(effect.client);
+      return m === null ? null : { client: Number(m[1]), k: effect.seq - 1 };
+    },
+    describe: (m) => describeMessage(m),
+  };
+}
+
+export function describeMessage(m: Message): string {
+  const head = `n${m.from} -> n${m.to} : ${m.type} ballot ${ballots.format(m.ballot)}`;
+  switch (m.type) {
+    case 'prepare':
+      return `${head} from slot ${m.slot}`;
+    case 'promise':
+      return `${head} from slot ${m.slot} (${m.entries.length} votes)`;
+    case 'accept':
+      return `${head} slot ${m.slot} = ${JSON.stringify(m.value)} commit ${m.commit}`;
+    case 'accepted':
+      return `${head} slot ${m.slot}`;
+    case 'rejected':
+      return `${head} (promised ${ballots.format(m.promised)})`;
+    case 'heartbeat':
+      return `${head} commit ${m.commit}`;
+    case 'catchup':
+      return `${head} from slot ${m.slot}`;
+    case 'learn':
+      return `${head} slots ${m.slot}..${m.slot + m.values.length - 1} commit ${m.commit}`;
+    default: {
+      const never: never = m;
+      return JSON.stringify(never);
+    }
+  }
+}
