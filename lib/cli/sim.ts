@@ -266,6 +266,7 @@ export function seedReport(plan: SimPlan, subject: AnySubject, seed: number, tra
     decided: result.decided,
     healed: result.healed,
     ticksToChosenAfterHeal: result.ticksToChosenAfterHeal,
+    chosenAtHeal: result.chosenAtHeal,
     endedBy: result.endedBy,
     violations,
     ...(result.report?.fields ?? {}),
@@ -345,6 +346,7 @@ export function rangeReport(plan: SimPlan, subject: AnySubject, progress: (done:
     partitions: summary.partitions,
     chosenRuns: summary.chosenRuns,
     chosenFraction: summary.runs === 0 ? 0 : summary.chosenRuns / summary.runs,
+    chosenDuringFaults: summary.chosenDuringFaults,
     failingRuns: summary.failures.length,
     failures,
     ticksToChosenAfterHeal: liveness,
@@ -354,7 +356,8 @@ export function rangeReport(plan: SimPlan, subject: AnySubject, progress: (done:
   const d = liveness.afterHeal;
   const lines = [
     `${plan.entry.name}${plan.mutant === undefined ? '' : ` (mutant ${plan.mutant})`}, ${plan.nodes} nodes, seeds ${first}-${last}: ${summary.runs} runs, ${summary.stepsRun} steps, ${summary.delivered} deliveries`,
-    `chosen in ${summary.chosenRuns} of ${summary.runs} runs (${((100 * json.chosenFraction) || 0).toFixed(2)}%)`,
+    `chosen in ${summary.chosenRuns} of ${summary.runs} runs (${((100 * json.chosenFraction) || 0).toFixed(2)}%), ` +
+      `in ${summary.chosenDuringFaults} already while the faults were on`,
     `liveness after the heal: ${liveness.settledAtHeal} of ${liveness.healed} healed runs had a value learned already; ` +
       `the other ${d.count} learned one after p50 ${d.p50 ?? '-'} / p90 ${d.p90 ?? '-'} / p99 ${d.p99 ?? '-'} / max ${d.max ?? '-'} ticks; ` +
       `${liveness.neverSettledCount} never did${liveness.neverSettled.length > 0 ? ` (seeds ${liveness.neverSettled.join(', ')})` : ''}`,

@@ -93,6 +93,8 @@ export interface SimResult {
   readonly healed: { readonly step: number; readonly tick: number } | null;
   /** Ticks from the heal until the liveness goal held (0: it held already); null if it never did. */
   readonly ticksToChosenAfterHeal: number | null;
+  /** Slots chosen (Voting.tla's sense) when the faults stopped; null if they never did. */
+  readonly chosenAtHeal: number | null;
   readonly endedBy: EndedBy;
   readonly violations: readonly SimViolation[];
   /** The subject's journal report (Multi-Paxos: counters and the history's linearizability), if it keeps one. */
@@ -149,6 +151,7 @@ class Simulation<S, M extends Addressed, E, D, C> {
   private faultsOn = true;
   private healed: { step: number; tick: number } | null = null;
   private settledTick: number | null = null;
+  private chosenAtHeal: number | null = null;
   private pendingDeliveries = 0;
   private pendingRequests = 0;
   /** Per client: its latest command (-1 before the first), and whether a node acknowledged it. */
@@ -237,6 +240,7 @@ class Simulation<S, M extends Addressed, E, D, C> {
       decided: this.subject.decided(this.states),
       healed,
       ticksToChosenAfterHeal: healed === null || this.settledTick === null ? null : this.settledTick - healed.tick,
+      chosenAtHeal: this.chosenAtHeal,
       endedBy,
       violations: this.violations,
       ...(this.journal === null ? {} : { report: this.journal.report({ nodes: this.states, messages: this.stats.sent }) }),
@@ -556,6 +560,7 @@ class Simulation<S, M extends Addressed, E, D, C> {
   private heal(): void {
     this.faultsOn = false;
     this.healed = { step: this.step + 1, tick: this.now };
+    this.chosenAtHeal = this.subject.chosen(this.snapshot);
     if (this.trace !== null) this.record({ step: this.step + 1, tick: this.now, type: 'heal' });
     for (const id of [...this.partitionLinks.keys()]) this.endPartition(id);
     this.armed.fill(false);

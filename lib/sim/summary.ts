@@ -74,6 +74,8 @@ export class Summary {
   chosenRuns = 0;
   /** Runs at whose end some node had learned a value. */
   decidedRuns = 0;
+  /** Runs in which a value was chosen while the faults were still on. */
+  chosenDuringFaults = 0;
   readonly failures: Failure[] = [];
   private readonly ticks: number[] = [];
   private readonly waited: number[] = [];
@@ -91,6 +93,7 @@ export class Summary {
     this.partitions += r.stats.partitions;
     if (r.chosen > 0) this.chosenRuns += 1;
     if (r.decided > 0) this.decidedRuns += 1;
+    if (r.chosenAtHeal !== null && r.chosenAtHeal > 0) this.chosenDuringFaults += 1;
     const v = r.violations[0];
     if (v !== undefined) this.failures.push({ seed: r.seed, invariant: v.invariant, description: v.description, step: v.step });
     if (r.healed === null || v !== undefined) return;

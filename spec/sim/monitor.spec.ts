@@ -47,7 +47,7 @@ describe('sim: the incremental monitor agrees with checkPaxos after every step',
     });
   }
 
-  it('countChosen (read at the end of every run) counts what chosenByVotes counts', () => {
+  it('countChosen (read at the heal and the end of every run) counts what chosenByVotes counts', () => {
     let compared = 0;
     let nonZero = 0;
     for (const mutant of [undefined, 'ballots-not-unique-across-proposers', 'non-intersecting-quorums']) {
@@ -65,8 +65,9 @@ describe('sim: the incremental monitor agrees with checkPaxos after every step',
       };
       for (let seed = 1; seed <= 40; seed += 1) simulate(subject, contention(seed, { check: 'none' }));
     }
-    expect(compared).to.equal(120);
-    expect(nonZero).to.be.greaterThan(100);
+    // Read twice a run: when the faults stop and at the end.
+    expect(compared).to.equal(240);
+    expect(nonZero).to.be.greaterThan(200);
   });
 
   it('check none runs the same schedule without looking', () => {
