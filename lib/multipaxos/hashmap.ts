@@ -48,3 +48,50 @@ export function toObject<V>(map: HashMap<V>): Record<string, V> {
   entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return Object.fromEntries(entries);
 }
+
+/** A batch of writes to one map, sharing copies between writes (see `VectorEditor`). */
+export class MapEditor<V> {
+  private readonly buckets: vec.VectorEditor<readonly (readonly [string, V])[]>;
+  private readonly fresh = new Set<(readonly [string, V])[]>();
+
+  constructor(map: HashMap<V>) {
+    this.buckets = new vec.VectorEditor(map);
+  }
+
+  get(key: string): V | undefined {
+    const bucket = this.buckets.get(bucketOf(key));
+    if (bucket === undefined) return undefined;
+    for (const [k, v] of bucket) if (k === key) return v;
+    return undefined;
+  }
+
+  set(key: string, value: V): void {
+    const index = bucketOf(key);
+    const bucket = this.buckets.get(index);
+    const mine = bucket !== undefined && this.fresh.has(bucket as (readonly [string, V])[])
+      ? (bucket as (readonly [string, V])[])
+      : this.own(bucket);
+    const at = mine.findIndex(([k]) => k === key);
+    if (at >= 0) mine[at] = [key, value];
+    else mine.push([key, value]);
+    this.buckets.set(index, mine);
+  }
+
+  delete(key: string): void {
+    const index = bucketOf(key);
+    const bucket = this.buckets.get(index);
+    if (bucket === undefined || !bucket.some(([k]) => k === key)) return;
+    this.buckets.set(index, bucket.filter(([k]) => k !== key));
+  }
+
+  done(): HashMap<V> {
+    this.fresh.clear();
+    return this.buckets.done();
+  }
+
+  private own(bucket: readonly (readonly [string, V])[] | undefined): (readonly [string, V])[] {
+    const copy = bucket === undefined ? [] : [...bucket];
+    this.fresh.add(copy);
+    return copy;
+  }
+}

@@ -17,13 +17,18 @@
  */
 import type { Command } from './messages';
 import type { HashMap } from './hashmap';
-import { assoc, dissoc, emptyMap, lookup } from './hashmap';
+import { assoc, dissoc, emptyMap, lookup, MapEditor } from './hashmap';
 
 export interface StateMachine<S, Op, R> {
   readonly name: string;
   init(): S;
   /** Pure and deterministic: the same state and operation give the same state and result. */
   apply(state: S, op: Op): { readonly state: S; readonly result: R };
+  /**
+   * Optional, for speed: the same as `apply` on each operation in turn, for a machine that can
+   * share work between the operations of one slot.
+   */
+  applyAll?(state: S, ops: readonly Op[]): { readonly state: S; readonly results: readonly R[] };
 }
 
 export interface Session<R> {
@@ -65,21 +70,59 @@ export function applyBatch<S, Op, R>(
   replica: Replica<S, R>,
   commands: readonly Command<Op>[],
 ): { readonly replica: Replica<S, R>; readonly applied: readonly Applied<R>[] } {
-  let state = replica.machine;
-  let sessions = replica.sessions;
-  const applied: Applied<R>[] = [];
+  const sessions = new MapEditor(replica.sessions);
+  const outcomes: (Applied<R> | number)[] = [];
+  const ops: Op[] = [];
   for (const command of commands) {
-    const session = lookup(sessions, command.client);
+    const session = sessions.get(command.client);
     if (session !== undefined && command.seq <= session.seq) {
-      applied.push(command.seq === session.seq ? { outcome: 'duplicate', result: session.result } : { outcome: 'stale' });
+      outcomes.push(command.seq === session.seq ? { outcome: 'duplicate', result: session.result } : { outcome: 'stale' });
       continue;
     }
-    const next = machine.apply(state, command.op);
-    state = next.state;
-    sessions = assoc(sessions, command.client, { seq: command.seq, result: next.result });
-    applied.push({ outcome: 'applied', result: next.result });
+    // The result is not known yet: remember which operation it is, and claim the session now,
+    // so that a second copy of the command in the same slot is recognised as a duplicate.
+    outcomes.push(ops.length);
+    sessions.set(command.client, { seq: command.seq, result: PENDING as R });
+    ops.push(command.op);
   }
-  return { replica: sessions === replica.sessions ? replica : { machine: state, sessions }, applied };
+  if (ops.length === 0) return { replica, applied: outcomes as Applied<R>[] };
+  let state = replica.machine;
+  let results: readonly R[];
+  if (machine.applyAll !== undefined) {
+    ({ state, results } = machine.applyAll(state, ops));
+  } else {
+    const out: R[] = [];
+    for (const op of ops) {
+      const next = machine.apply(state, op);
+      state = next.state;
+      out.push(next.result);
+    }
+    results = out;
+  }
+  const applied: Applied<R>[] = [];
+  outcomes.forEach((o, i) => {
+    if (typeof o !== 'number') {
+      applied.push(o.outcome === 'duplicate' && o.result === PENDING ? { outcome: 'duplicate', result: results[pendingOf(outcomes, commands, i)]! } : o);
+      return;
+    }
+    const result = results[o]!;
+    sessions.set(commands[i]!.client, { seq: commands[i]!.seq, result });
+    applied.push({ outcome: 'applied', result });
+  });
+  return { replica: { machine: state, sessions: sessions.done() }, applied };
+}
+
+/** A placeholder result, for a session claimed by a command of this batch not yet applied. */
+const PENDING: unknown = Object.freeze({ pending: true });
+
+/** The operation index of the earlier command of this batch that `i` duplicates. */
+function pendingOf<R>(outcomes: readonly (Applied<R> | number)[], commands: readonly Command<unknown>[], i: number): number {
+  const c = commands[i]!;
+  for (let j = i - 1; j >= 0; j -= 1) {
+    const o = outcomes[j];
+    if (typeof o === 'number' && commands[j]!.client === c.client && commands[j]!.seq === c.seq) return o;
+  }
+  throw new Error('synod: a duplicate within a batch has no original');
 }
 
 /** The answer a replica already has for a command, if it applied it (or a later one). */
@@ -127,6 +170,29 @@ export const kvStore: StateMachine<KvState, KvOp, KvResult> = {
       default:
         return unknownOp(op);
     }
+  },
+  applyAll(state, ops) {
+    const map = new MapEditor(state);
+    const results = ops.map((op): KvResult => {
+      const before = map.get(op.key) ?? null;
+      switch (op.type) {
+        case 'get':
+          return { ok: true, value: before };
+        case 'put':
+          map.set(op.key, op.value);
+          return { ok: true, value: before };
+        case 'delete':
+          map.delete(op.key);
+          return { ok: true, value: before };
+        case 'cas':
+          if (before !== op.expect) return { ok: false, value: before };
+          map.set(op.key, op.value);
+          return { ok: true, value: before };
+        default:
+          return unknownOp(op);
+      }
+    });
+    return { state: map.done(), results };
   },
 };
 

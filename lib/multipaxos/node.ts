@@ -287,8 +287,20 @@ class Builder<S, Op, R> {
     public s: MultiNodeState<S, Op, R>,
   ) {}
 
+  /** True once `s` is a copy made by this builder, so later patches may write it in place. */
+  private owned = false;
+
+  /**
+   * Patches the state. The first patch copies the state it was given; later ones write into
+   * that copy, which nothing outside this step has seen: the input state is never changed.
+   */
   update(patch: Partial<MultiNodeState<S, Op, R>>): void {
+    if (this.owned) {
+      Object.assign(this.s as { -readonly [K in keyof MultiNodeState<S, Op, R>]: MultiNodeState<S, Op, R>[K] }, patch);
+      return;
+    }
     this.s = { ...this.s, ...patch };
+    this.owned = true;
   }
 
   send(message: MultiMessage<Op>): void {

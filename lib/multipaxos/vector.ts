@@ -69,3 +69,56 @@ export function fromArray<T>(items: readonly T[]): Vector<T> {
   });
   return v;
 }
+
+/**
+ * A batch of writes to one vector: the first write to a trie node copies it, later writes in
+ * the same batch write that copy in place. The vector it started from is never changed, so a
+ * step that applies a whole batch of commands allocates one path, not one path per command.
+ */
+export class VectorEditor<T> {
+  private root: unknown[];
+  private shift: number;
+  private size: number;
+  private readonly fresh = new Set<unknown[]>();
+
+  constructor(v: Vector<T>) {
+    this.root = v.root as unknown[];
+    this.shift = v.shift;
+    this.size = v.size;
+  }
+
+  get(index: number): T | undefined {
+    if (index < 0 || index >= this.size) return undefined;
+    let node: unknown[] | undefined = this.root;
+    for (let level = this.shift; level > 0 && node !== undefined; level -= BITS) {
+      node = node[(index >>> level) & MASK] as unknown[] | undefined;
+    }
+    return node === undefined ? undefined : (node[index & MASK] as T | undefined);
+  }
+
+  set(index: number, value: T): void {
+    while (index >= 2 ** (this.shift + BITS)) {
+      this.root = this.own([this.root]);
+      this.shift += BITS;
+    }
+    this.root = this.write(this.root, this.shift, index, value);
+    this.size = Math.max(this.size, index + 1);
+  }
+
+  done(): Vector<T> {
+    this.fresh.clear();
+    return { size: this.size, shift: this.shift, root: this.root };
+  }
+
+  private own(node: unknown[]): unknown[] {
+    this.fresh.add(node);
+    return node;
+  }
+
+  private write(node: unknown[] | undefined, level: number, index: number, value: unknown): unknown[] {
+    const target = node !== undefined && this.fresh.has(node) ? node : this.own(node === undefined ? [] : node.slice());
+    const slot = (index >>> level) & MASK;
+    target[slot] = level === 0 ? value : this.write(target[slot] as unknown[] | undefined, level - BITS, index, value);
+    return target;
+  }
+}
