@@ -110,7 +110,14 @@ function view<Op>(
         const e = p.entries.find((x) => x.slot === slot);
         return { acceptor: p.from, ballot: p.ballot, accepted: e === undefined ? null : { ballot: e.ballot, value: e.value } };
       }),
-    proposed: [NOOP, ...accepts.filter((a) => isProposable(a.value, requested)).map((a) => a.value)],
+    // Validity in a log: a slot may hold a no-op or a batch of commands that clients sent. So
+    // every value seen for this slot (sent, voted, held or learned) that is made only of
+    // requested commands counts as proposed, and Validity catches any other.
+    proposed: [
+      NOOP,
+      ...[...accepts, ...(records?.votes ?? []), ...nodes.flatMap((n) => [vec.get(n.votes, slot), { value: vec.get(n.log, slot) }])]
+        .flatMap((a) => (a?.value === undefined || !isProposable(a.value, requested) ? [] : [a.value])),
+    ],
     learned: nodes.flatMap((n) => {
       const value = vec.get(n.log, slot);
       return value === undefined ? [] : [{ learner: n.id, value }];
