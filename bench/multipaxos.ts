@@ -5,7 +5,8 @@
  * acknowledged command is replaced by a new one at once) and the loop measures, over the
  * steady state only:
  *
- * - committed commands per second (wall clock, all nodes' work in one thread);
+ * - committed commands per second (wall clock, all nodes' work in one thread), and per CPU
+ *   second of this process (the machine may be shared; the CPU figure excludes other jobs);
  * - protocol messages per committed command, and per chosen slot (the theoretical floor in
  *   steady state is 2(n-1) per slot: one accept and one accepted per follower, the commit
  *   point riding on the next accept, no prepare, no heartbeat).
@@ -41,6 +42,8 @@ export interface BenchRun {
   readonly slots: number;
   readonly messages: number;
   readonly seconds: number;
+  /** CPU seconds this process spent (user + system): on a shared machine, wall time includes other jobs. */
+  readonly cpuSeconds: number;
 }
 
 export function runOnce(b: BenchConfig): BenchRun {
@@ -117,9 +120,12 @@ export function runOnce(b: BenchConfig): BenchRun {
   run(Math.min(20_000, b.commands)); // warm-up: the JIT, and the pipeline filling up
   const start = { acked, messages, slots: states[1]!.commit };
   const t0 = process.hrtime.bigint();
+  const cpu0 = process.cpuUsage();
   run(b.commands);
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  return { committed: acked - start.acked, slots: states[1]!.commit - start.slots, messages: messages - start.messages, seconds };
+  const cpu = process.cpuUsage(cpu0);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  return { committed: acked - start.acked, slots: states[1]!.commit - start.slots, messages: messages - start.messages, seconds, cpuSeconds };
 }
 
 function median(xs: readonly number[]): number {
@@ -135,7 +141,10 @@ export interface BenchResult {
   readonly window: number;
   readonly outstanding: number;
   readonly runs: number;
+  /** Committed commands per wall-clock second (median). */
   readonly commandsPerSecond: number;
+  /** Committed commands per CPU second of this process (median): less sensitive to other load. */
+  readonly commandsPerCpuSecond: number;
   readonly messagesPerCommand: number;
   readonly messagesPerSlot: number;
   readonly floorPerSlot: number;
@@ -153,6 +162,7 @@ export function bench(b: BenchConfig, runs: number): BenchResult {
     outstanding: b.outstanding,
     runs,
     commandsPerSecond: Math.round(median(results.map((r) => r.committed / r.seconds))),
+    commandsPerCpuSecond: Math.round(median(results.map((r) => r.committed / r.cpuSeconds))),
     messagesPerCommand: round(median(results.map((r) => r.messages / r.committed))),
     messagesPerSlot: round(median(results.map((r) => r.messages / r.slots))),
     floorPerSlot: 2 * (b.nodes - 1),

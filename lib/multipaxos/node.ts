@@ -432,9 +432,8 @@ class Builder<S, Op, R> {
     while (this.s.role === 'leader' && this.s.inflight.length < this.config.window && this.s.queueHead < this.s.queue.size) {
       const end = Math.min(this.s.queue.size, this.s.queueHead + this.config.batch);
       const commands = vec.range(this.s.queue, this.s.queueHead, end).filter((c): c is Command<Op> => c !== undefined);
-      const drained = end >= this.s.queue.size;
       const slot = this.s.next;
-      this.update({ queue: drained ? vec.emptyVector() : this.s.queue, queueHead: drained ? 0 : end, next: slot + 1 });
+      this.update({ ...compactQueue(this.s.queue, end), next: slot + 1 });
       this.propose(slot, { kind: 'batch', commands });
     }
   }
@@ -468,6 +467,18 @@ class Builder<S, Op, R> {
     const state = sent === null ? this.s : { ...this.s, counters: { ...this.s.counters, sent } };
     return ignored === undefined || effects.length > 0 ? { state, effects } : { state, effects, ignored };
   }
+}
+
+/**
+ * The queue after taking everything below `head`: empty when drained; rebuilt from its
+ * remainder once more than half of it is taken (so it stays shallow under constant load,
+ * at an amortized constant cost per command); otherwise the same vector with a new head.
+ */
+function compactQueue<Op>(queue: Vector<Command<Op>>, head: number): { queue: Vector<Command<Op>>; queueHead: number } {
+  if (head >= queue.size) return { queue: vec.emptyVector(), queueHead: 0 };
+  if (head * 2 < queue.size) return { queue, queueHead: head };
+  const rest = vec.range(queue, head).filter((c): c is Command<Op> => c !== undefined);
+  return { queue: vec.fromArray(rest), queueHead: 0 };
 }
 
 // ---------------------------------------------------------------------------------------------
