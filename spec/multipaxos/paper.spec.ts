@@ -9,6 +9,7 @@ import { bookingAuthority, kvStore } from '../../lib/multipaxos/machine';
 import type { Command, Entry } from '../../lib/multipaxos/messages';
 import { NOOP } from '../../lib/multipaxos/messages';
 import { toObject } from '../../lib/multipaxos/hashmap';
+import { harborPointLog } from '../../examples/harbor-point/multipaxos';
 import * as ballots from '../../lib/paxos/ballot';
 import type { Scripted } from './helpers';
 import { campaign, elect, expectNoViolations, harborConfig, heartbeat, logOf, okReplies, request, scripted } from './helpers';
@@ -318,5 +319,18 @@ describe('Multi-Paxos, "Paxos Made Simple" section 3, on scripted schedules', ()
     expect(okReplies(t, 'r', 1)).to.deep.equal([{ ok: true, value: 'v1' }]);
     expect(logOf(t, 1)[1]).to.deep.equal({ kind: 'batch', commands: [{ client: 'r', seq: 1, op: { type: 'get', key: 'k' } }] });
     expectNoViolations(t);
+  });
+});
+
+describe('the Harbor Point example at log level (examples/harbor-point/multipaxos.ts)', () => {
+  it('keeps #8841 in slot 812 across the crash, books S12 once, and says so step by step', () => {
+    const story = harborPointLog();
+    expect(story.violations).to.deep.equal([]);
+    expect(story.slot812).to.deep.equal(['harbor-1: reserve S12 for #8841', 'harbor-2: reserve S12 for #8841', 'harbor-3: reserve S12 for #8841']);
+    expect(story.holder).to.equal('#8841');
+    expect(story.held).to.equal(true);
+    expect(story.lines).to.include('harbor-1 -> harbor-3 : promise ballot 42.3 (slot 812: accepted reserve S12 for #8841 in 41.2)');
+    expect(story.counters['harbor-3']).to.deep.include({ proposed: 2, quorumAcknowledged: 2, committed: 814, applied: 814 });
+    expect(story.lines.filter((l) => l.startsWith('harbor-3 : tells terminal-a'))).to.have.length(2);
   });
 });
