@@ -390,7 +390,10 @@ class Builder<S, Op, R> {
     this.update({ role: 'follower', leader: hint, promises: [], inflight: [], queue: vec.emptyVector(), queueHead: 0, elapsed: 0 });
   }
 
-  /** Phase 2a for one slot in the leader's ballot: its own vote first, then the accepts. */
+  /**
+   * Phase 2a for one slot in the leader's ballot (Paxos.tla Phase2a): its own vote first
+   * (Phase2b at itself, persisted), then the accepts, each carrying the commit point.
+   */
   propose(slot: number, value: Entry<Op>): void {
     const { ballot, id } = this.s;
     this.emit({ type: 'stage', stage: 'proposed', slot, ballot, value });
@@ -540,7 +543,11 @@ export function mergePromises<Op>(promises: readonly { readonly entries: readonl
   return values;
 }
 
-/** A phase-1 quorum promised: re-propose the merged slots in this ballot, then serve new commands. */
+/**
+ * A phase-1 quorum promised (section 3: the leader "can then execute phase 2 for instances ...
+ * for which it has learned the value", and fills the gaps "with a special no-op command"):
+ * re-propose every merged slot in this ballot (Paxos.tla Phase2a), then serve new commands.
+ */
 function lead<S, Op, R>(b: Builder<S, Op, R>, merge: Merge<Op>): void {
   const merged = merge(b.s.promises, b.s.prepareSlot);
   const first = b.s.prepareSlot;
@@ -577,7 +584,11 @@ function onPrepare<S, Op, R>(b: Builder<S, Op, R>, m: MultiPrepare): string | un
   return undefined;
 }
 
-/** The candidate counts one promise per acceptor; a phase-1 quorum makes it the leader. */
+/**
+ * The candidate counts one promise per acceptor (section 3: "the leader ... receives responses
+ * from a majority"); with a phase-1 quorum it leads, and its first act is Paxos.tla's Phase2a
+ * for every slot the promises reported (`lead`).
+ */
 function onPromise<S, Op, R>(b: Builder<S, Op, R>, m: MultiPromise<Op>, merge: Merge<Op>): string | undefined {
   if (b.s.role !== 'candidate') return `promise for ${ballots.format(m.ballot)}, but this node is a ${b.s.role}`;
   if (!ballots.equals(m.ballot, b.s.ballot)) return `stale promise for ballot ${ballots.format(m.ballot)}, campaigning with ${ballots.format(b.s.ballot)}`;
@@ -607,7 +618,11 @@ function onAccept<S, Op, R>(b: Builder<S, Op, R>, m: MultiAccept<Op>): string | 
   return undefined;
 }
 
-/** The leader counts an acceptance of its own ballot. */
+/**
+ * The leader learns (section 2.3: "a learner must find out that a proposal has been accepted by
+ * a majority of acceptors"; Voting.tla's `chosen`): it counts acceptances of its own ballot, one
+ * per acceptor, and a phase-2 quorum chooses the slot.
+ */
 function onAccepted<S, Op, R>(b: Builder<S, Op, R>, m: MultiAccepted<Op>): string | undefined {
   if (b.s.role !== 'leader') return `accepted for slot ${m.slot}, but this node is a ${b.s.role}`;
   if (!ballots.equals(m.ballot, b.s.ballot)) return `stale accepted for ballot ${ballots.format(m.ballot)}, leading ${ballots.format(b.s.ballot)}`;
@@ -617,7 +632,10 @@ function onAccepted<S, Op, R>(b: Builder<S, Op, R>, m: MultiAccepted<Op>): strin
   return undefined;
 }
 
-/** A higher promise refused this node's ballot: a leader or candidate abandons it. */
+/**
+ * A higher promise refused this node's ballot: a leader or candidate abandons it (section 2.3,
+ * "the acceptor ... should inform the proposer, who should then abandon its proposal").
+ */
 function onRejected<S, Op, R>(b: Builder<S, Op, R>, m: MultiRejected): string | undefined {
   if (!ballots.less(b.s.highest, m.promised) && !ballots.less(b.s.ballot, m.promised)) {
     return `stale rejection: ${ballots.format(m.promised)} is not above ${ballots.format(b.s.ballot)}`;
@@ -626,7 +644,11 @@ function onRejected<S, Op, R>(b: Builder<S, Op, R>, m: MultiRejected): string | 
   return undefined;
 }
 
-/** The leader is alive; its commit point says which slots are chosen. A stale leader is fenced. */
+/**
+ * The leader is alive; its commit point says which slots are chosen (section 3's learners,
+ * told by the leader). A heartbeat below this acceptor's promise is a stale leader's: the
+ * rejection fences it (Paxos.tla's guard `m.bal >= maxBal[a]`, applied to leadership).
+ */
 function onHeartbeat<S, Op, R>(b: Builder<S, Op, R>, m: Heartbeat): string | undefined {
   if (ballots.less(m.ballot, b.s.promised)) {
     b.send({ type: 'rejected', from: b.s.id, to: m.from, ballot: m.ballot, slot: m.commit, promised: b.s.promised });
@@ -639,7 +661,7 @@ function onHeartbeat<S, Op, R>(b: Builder<S, Op, R>, m: Heartbeat): string | und
   return undefined;
 }
 
-/** The leader sends the chosen values a learner is missing. */
+/** The leader sends the chosen values a learner is missing (section 3: a server "that has not learned" a command asks). */
 function onCatchup<S, Op, R>(b: Builder<S, Op, R>, m: Catchup): string | undefined {
   if (b.s.role !== 'leader') return `catch-up request, but this node is a ${b.s.role}`;
   if (m.slot >= b.s.commit) return `catch-up from slot ${m.slot}, which is not chosen here yet`;
