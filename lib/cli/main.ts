@@ -6,6 +6,7 @@
 import { Command, CommanderError } from 'commander';
 import { UsageError } from './args';
 import { registerDemo } from './demo';
+import { registerMap } from './map';
 import { registerSim } from './sim';
 import type { Output } from './output';
 import { processOutput } from './output';
@@ -27,6 +28,7 @@ export function program(context: CliContext): Command {
       outputError: (s, write) => write(s.split('\n')[0] + '\n'),
     });
   registerDemo(cli, context);
+  registerMap(cli, context);
   registerSim(cli, context);
   return cli;
 }

@@ -1,0 +1,225 @@
+/**
+ * The mapping: every safety invariant of synod stated three ways (in neutral words, in Paxos's
+ * vocabulary, in Raft's), with where the code enforces it and which check verifies it.
+ *
+ * This is the one module where Paxos and Raft words stand side by side. Each reference is
+ * data that a test resolves (spec/raft/mapping.spec.ts): every `enforcedBy` names a module
+ * and one of its exports, every `checkedBy` names a spec file and a test title in it, so the
+ * table cannot rot when the code moves.
+ */
+
+/** A place in the code: a module under lib/ and one of its exports. */
+export interface CodeRef {
+  readonly module: string;
+  readonly export: string;
+}
+
+/** A check: a spec file and (part of) the title of a test in it. */
+export interface CheckRef {
+  readonly spec: string;
+  readonly test: string;
+}
+
+export type MappingKind = 'invariant' | 'raft-guarantee' | 'engineer-question';
+
+export interface MappingRecord {
+  readonly name: string;
+  readonly kind: MappingKind;
+  /** The statement with no protocol words. */
+  readonly neutral: string;
+  readonly paxos: string;
+  readonly raft: string;
+  readonly enforcedBy: readonly CodeRef[];
+  readonly checkedBy: readonly CheckRef[];
+}
+
+const code = (module: string, name: string): CodeRef => ({ module, export: name });
+const check = (spec: string, test: string): CheckRef => ({ spec, test });
+
+const PAPER = 'spec/paxos/paper.spec.ts';
+const VOTING = 'spec/invariants/voting.spec.ts';
+const MULTI = 'spec/multipaxos/paper.spec.ts';
+const LOG = 'spec/multipaxos/invariants.spec.ts';
+const SIM = 'spec/sim/seeds.spec.ts';
+
+export const MAPPING: readonly MappingRecord[] = [
+  {
+    name: 'Agreement',
+    kind: 'invariant',
+    neutral: 'At most one value is decided for each log position.',
+    paxos: 'At most one value is chosen per slot; chosen means a phase-2 quorum accepted it in one ballot (Consensus.tla, Voting.tla).',
+    raft: 'State Machine Safety: no two servers apply different entries at the same index.',
+    enforcedBy: [code('lib/paxos/proposer', 'chooseValue'), code('lib/multipaxos/node', 'mergePromises')],
+    checkedBy: [check(PAPER, '"Only a single value is chosen"'), check(VOTING, 'Agreement and VotesSafe reject a proposer that ignores the values in the promises')],
+  },
+  {
+    name: 'Validity',
+    kind: 'invariant',
+    neutral: 'Only a value some client asked for (or a no-op filling a gap) is decided.',
+    paxos: 'Only a proposed value can be chosen: a proposer sends its own value or one reported in a promise.',
+    raft: 'Entries come only from client requests to the leader (and the no-op a new leader appends).',
+    enforcedBy: [code('lib/paxos/proposer', 'chooseValue'), code('lib/multipaxos/node', 'requestCommand')],
+    checkedBy: [check(PAPER, '"Only a value that has been proposed may be chosen"'), check(VOTING, 'Validity rejects a proposer that invents a value')],
+  },
+  {
+    name: 'OneValuePerBallot',
+    kind: 'invariant',
+    neutral: 'One leadership epoch never proposes two different values for one position.',
+    paxos: 'Accept requests of one ballot carry one value per slot; a ballot (round, node) belongs to one proposer.',
+    raft: 'Election Safety and Leader Append-Only: one leader per term, and it never rewrites an index of its own log.',
+    enforcedBy: [code('lib/paxos/ballot', 'next'), code('lib/paxos/proposer', 'onPromise')],
+    checkedBy: [check(VOTING, 'OneValuePerBallot rejects proposers that share ballots')],
+  },
+  {
+    name: 'PromiseKept',
+    kind: 'invariant',
+    neutral: 'A node that has joined a newer epoch refuses work from older ones, even after a restart.',
+    paxos: 'P1a: no acceptance below a promise; the promise (maxBal) is persisted before the promise message leaves.',
+    raft: 'A server rejects requests whose term is below currentTerm; currentTerm and votedFor are on stable storage before it answers.',
+    enforcedBy: [code('lib/paxos/acceptor', 'onPrepare'), code('lib/paxos/acceptor', 'onAccept')],
+    checkedBy: [
+      check(PAPER, 'P1a. "An acceptor can accept a proposal numbered n iff'),
+      check(VOTING, 'PromiseKept rejects an acceptor that accepts below its promise'),
+      check(VOTING, 'PromiseKept rejects an acceptor that forgets an unpersisted promise in a crash'),
+    ],
+  },
+  {
+    name: 'VotesSafe',
+    kind: 'invariant',
+    neutral: 'A new leader proposes, for every position, only what cannot contradict an earlier decision.',
+    paxos: 'P2c: the value of the highest-numbered proposal accepted among a phase-1 quorum, else any value (Voting.tla SafeAt).',
+    raft: 'Leader Completeness: a leader holds every committed entry, because voters grant only to an up-to-date log (section 5.4.1).',
+    enforcedBy: [code('lib/paxos/proposer', 'chooseValue'), code('lib/multipaxos/node', 'mergePromises')],
+    checkedBy: [
+      check(PAPER, 'P2c.'),
+      check(VOTING, 'VotesSafe rejects a proposer that adopts the lowest accepted ballot'),
+      check(MULTI, 'slot 812: a new leader keeps #8841'),
+    ],
+  },
+  {
+    name: 'ChosenIsStable',
+    kind: 'invariant',
+    neutral: 'What a replica learned as decided is never unlearned, and its applied history only grows.',
+    paxos: 'A learned value is chosen forever; the learner persists its log before applying it.',
+    raft: 'Committed entries are never removed; commitIndex and lastApplied only increase.',
+    enforcedBy: [code('lib/multipaxos/node', 'recoverMultiNode')],
+    checkedBy: [check(LOG, 'ChosenIsStable: a replica never unlearns a slot')],
+  },
+  {
+    name: 'AckImpliesChosen',
+    kind: 'invariant',
+    neutral: 'A client is told "done" only for a command that is decided.',
+    paxos: 'The leader replies only after a phase-2 quorum accepted the slot and it was applied.',
+    raft: 'The leader answers a client only after the entry is committed and applied to its state machine.',
+    enforcedBy: [code('lib/multipaxos/node', 'deliverMessage')],
+    checkedBy: [check(LOG, 'AckImpliesChosen: an acknowledgement needs a phase-2 quorum'), check(MULTI, 'fences a stale leader')],
+  },
+  {
+    name: 'LogPrefixAgreement',
+    kind: 'invariant',
+    neutral: 'All replicas apply the same commands in the same order.',
+    paxos: 'Each slot is its own instance of Paxos; replicas apply chosen slots in slot order, with no gaps.',
+    raft: 'Log Matching and State Machine Safety: logs that share an (index, term) are identical up to it; entries apply in index order.',
+    enforcedBy: [code('lib/multipaxos/node', 'deliverMessage')],
+    checkedBy: [check(LOG, 'LogPrefixAgreement: replicas that applied the same prefix agree'), check(MULTI, 'every replica applies the same log in the same order')],
+  },
+  {
+    name: 'Election Safety',
+    kind: 'raft-guarantee',
+    neutral: 'At most one node leads a given epoch.',
+    paxos: 'A ballot is owned by one node (round, node), and a candidate leads only with promises from a phase-1 quorum.',
+    raft: 'At most one leader can be elected in a given term (each server votes once per term).',
+    enforcedBy: [code('lib/paxos/ballot', 'next'), code('lib/paxos/quorum', 'quorumSystem')],
+    checkedBy: [check(VOTING, 'OneValuePerBallot rejects proposers that share ballots')],
+  },
+  {
+    name: 'Leader Append-Only',
+    kind: 'raft-guarantee',
+    neutral: 'A leader never overwrites or deletes what it proposed in its own epoch.',
+    paxos: 'A leader assigns each slot once per ballot (OneValuePerBallot).',
+    raft: 'A leader never overwrites or deletes entries in its log; it only appends.',
+    enforcedBy: [code('lib/multipaxos/node', 'requestCommand')],
+    checkedBy: [check(MULTI, 'batches queued commands into one slot')],
+  },
+  {
+    name: 'Log Matching',
+    kind: 'raft-guarantee',
+    neutral: 'Two replicas that agree on a position and its epoch agree on everything before it.',
+    paxos: 'Not needed as such: every slot is decided on its own, and holes are filled with no-ops before the log is applied.',
+    raft: 'If two logs contain an entry with the same index and term, the logs are identical in all entries up to that index.',
+    enforcedBy: [code('lib/multipaxos/node', 'mergePromises')],
+    checkedBy: [check(MULTI, 'fills holes with no-ops')],
+  },
+  {
+    name: 'Leader Completeness',
+    kind: 'raft-guarantee',
+    neutral: 'Every decided value is in the log of every later leader.',
+    paxos: 'P2c, slot by slot: the new leader adopts the highest-ballot vote its promises report and re-proposes it in its own ballot.',
+    raft: 'If an entry is committed in a term, it is present in the logs of the leaders of all higher terms.',
+    enforcedBy: [code('lib/multipaxos/node', 'mergePromises')],
+    checkedBy: [check(MULTI, 'slot 812: a new leader keeps #8841')],
+  },
+  {
+    name: 'State Machine Safety',
+    kind: 'raft-guarantee',
+    neutral: 'No two replicas apply different commands at the same position.',
+    paxos: 'Agreement per slot plus in-order application (LogPrefixAgreement).',
+    raft: 'If a server has applied an entry at an index, no other server ever applies a different entry for that index.',
+    enforcedBy: [code('lib/multipaxos/node', 'deliverMessage')],
+    checkedBy: [check(LOG, 'LogPrefixAgreement')],
+  },
+  {
+    name: 'Who may drive the next command?',
+    kind: 'engineer-question',
+    neutral: 'Only the node that leads the newest epoch a quorum has accepted; older leaders are fenced.',
+    paxos: 'The proposer whose ballot a phase-1 quorum promised; any higher prepare makes it abandon (rejected).',
+    raft: 'The leader of the highest term, elected by a majority of votes; a higher term in any message makes it step down.',
+    enforcedBy: [code('lib/paxos/proposer', 'onRejected'), code('lib/multipaxos/node', 'tick')],
+    checkedBy: [check(MULTI, 'fences a stale leader'), check(MULTI, 'a higher ballot deposes the leader')],
+  },
+  {
+    name: 'What makes a slot durable?',
+    kind: 'engineer-question',
+    neutral: 'A quorum has durably accepted the same value for that position in one epoch.',
+    paxos: 'A phase-2 quorum of acceptors accepted it in one ballot, each having persisted its vote first.',
+    raft: 'The leader of the current term replicated the entry (or a later entry of its own term) on a majority.',
+    enforcedBy: [code('lib/paxos/acceptor', 'onAccept'), code('lib/paxos/learner', 'onLearnerAccepted')],
+    checkedBy: [check(PAPER, '"A value is chosen when a single proposal with that value has been accepted by a majority')],
+  },
+  {
+    name: 'Why must failover preserve history?',
+    kind: 'engineer-question',
+    neutral: 'A decision may exist that the old leader never reported; the new leader must find it and keep it.',
+    paxos: 'P2c: the promises of a phase-1 quorum report every value that may have been chosen; the highest-ballot one is kept.',
+    raft: 'Leader Completeness: only a candidate whose log is at least as up to date as a majority can win.',
+    enforcedBy: [code('lib/paxos/proposer', 'chooseValue'), code('lib/multipaxos/node', 'mergePromises')],
+    checkedBy: [check(PAPER, 'must learn the highest-numbered proposal'), check(MULTI, 'slot 812: a new leader keeps #8841')],
+  },
+  {
+    name: 'When does application state change?',
+    kind: 'engineer-question',
+    neutral: 'Only after a command is decided, and in log order; a client hears "done" after that.',
+    paxos: 'A replica applies slot i once slots 0..i are learned as chosen; the leader replies after applying.',
+    raft: 'A server applies entries up to commitIndex in index order (lastApplied); the leader replies after applying.',
+    enforcedBy: [code('lib/multipaxos/machine', 'applyCommand')],
+    checkedBy: [check(MULTI, 'counts the stages: proposed, quorum-acknowledged, committed, applied'), check(SIM, 'a value is chosen once faults stop')],
+  },
+];
+
+function cell(text: string): string {
+  return text.replace(/\|/g, '\\|');
+}
+
+/** The table as Markdown, one row per record. */
+export function mappingMarkdown(records: readonly MappingRecord[] = MAPPING): string {
+  const head = [
+    '| Invariant | Neutral statement | Paxos / Multi-Paxos | Raft | Enforced by | Checked by |',
+    '|---|---|---|---|---|---|',
+  ];
+  const rows = records.map((r) => {
+    const enforced = r.enforcedBy.map((c) => `\`${c.module}\` \`${c.export}\``).join('<br>');
+    const checked = r.checkedBy.map((c) => `\`${c.spec}\`: ${c.test}`).join('<br>');
+    return `| **${cell(r.name)}** | ${cell(r.neutral)} | ${cell(r.paxos)} | ${cell(r.raft)} | ${cell(enforced)} | ${cell(checked)} |`;
+  });
+  return [...head, ...rows].join('\n');
+}
