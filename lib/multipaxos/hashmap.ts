@@ -49,49 +49,57 @@ export function toObject<V>(map: HashMap<V>): Record<string, V> {
   return Object.fromEntries(entries);
 }
 
-/** A batch of writes to one map, sharing copies between writes (see `VectorEditor`). */
-export class MapEditor<V> {
-  private readonly buckets: vec.VectorEditor<readonly (readonly [string, V])[]>;
-  private readonly fresh = new Set<(readonly [string, V])[]>();
+const DELETED: unique symbol = Symbol('deleted');
 
-  constructor(map: HashMap<V>) {
-    this.buckets = new vec.VectorEditor(map);
-  }
+/**
+ * A batch of writes to one map: the writes gather in a plain `Map` (reads see them), and
+ * `done` rewrites each touched bucket once, through one `VectorEditor`. The map it started
+ * from is never changed.
+ */
+export class MapEditor<V> {
+  private readonly writes = new Map<string, V | typeof DELETED>();
+
+  constructor(private readonly map: HashMap<V>) {}
 
   get(key: string): V | undefined {
-    const bucket = this.buckets.get(bucketOf(key));
-    if (bucket === undefined) return undefined;
-    for (const [k, v] of bucket) if (k === key) return v;
-    return undefined;
+    const w = this.writes.get(key);
+    if (w !== undefined) return w === DELETED ? undefined : w;
+    return lookup(this.map, key);
   }
 
   set(key: string, value: V): void {
-    const index = bucketOf(key);
-    const bucket = this.buckets.get(index);
-    const mine = bucket !== undefined && this.fresh.has(bucket as (readonly [string, V])[])
-      ? (bucket as (readonly [string, V])[])
-      : this.own(bucket);
-    const at = mine.findIndex(([k]) => k === key);
-    if (at >= 0) mine[at] = [key, value];
-    else mine.push([key, value]);
-    this.buckets.set(index, mine);
+    this.writes.set(key, value);
   }
 
   delete(key: string): void {
-    const index = bucketOf(key);
-    const bucket = this.buckets.get(index);
-    if (bucket === undefined || !bucket.some(([k]) => k === key)) return;
-    this.buckets.set(index, bucket.filter(([k]) => k !== key));
+    this.writes.set(key, DELETED);
   }
 
   done(): HashMap<V> {
-    this.fresh.clear();
-    return this.buckets.done();
-  }
-
-  private own(bucket: readonly (readonly [string, V])[] | undefined): (readonly [string, V])[] {
-    const copy = bucket === undefined ? [] : [...bucket];
-    this.fresh.add(copy);
-    return copy;
+    if (this.writes.size === 0) return this.map;
+    const touched = new Map<number, string[]>();
+    for (const key of this.writes.keys()) {
+      const index = bucketOf(key);
+      const keys = touched.get(index);
+      if (keys === undefined) touched.set(index, [key]);
+      else keys.push(key);
+    }
+    const editor = new vec.VectorEditor(this.map);
+    for (const [index, keys] of touched) {
+      const before = vec.get(this.map, index) ?? [];
+      const next: (readonly [string, V])[] = [];
+      for (const entry of before) {
+        const w = this.writes.get(entry[0]);
+        if (w === undefined) next.push(entry);
+        else if (w !== DELETED) next.push([entry[0], w]);
+      }
+      for (const key of keys) {
+        const w = this.writes.get(key);
+        if (w !== undefined && w !== DELETED && !before.some(([k]) => k === key)) next.push([key, w]);
+      }
+      editor.set(index, next);
+    }
+    this.writes.clear();
+    return editor.done();
   }
 }
