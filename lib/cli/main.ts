@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { UsageError } from './args';
+import { registerCheck } from './check';
 import { registerDemo } from './demo';
 import { registerMap } from './map';
 import { registerSim } from './sim';
@@ -29,6 +30,7 @@ export function program(context: CliContext): Command {
     });
   registerDemo(cli, context);
   registerMap(cli, context);
+  registerCheck(cli, context);
   registerSim(cli, context);
   return cli;
 }

@@ -8,6 +8,7 @@
  */
 import * as ballots from '../paxos/ballot';
 import type { Effect } from '../paxos/effects';
+import type { MessageType } from '../paxos/messages';
 import type { Roles } from '../paxos/node';
 import { realRoles } from '../paxos/node';
 import type { ProposerState, ProposerStep } from '../paxos/proposer';
@@ -22,6 +23,27 @@ export type PaxosMutantName =
   | 'ballots-not-unique-across-proposers'
   | 'non-intersecting-quorums';
 
+/**
+ * The smallest configuration of the model checker (lib/check/paxos.ts) at which a mutant's
+ * bug shows, found by trying configurations from the smallest up (proofs/zoo-search.ts); the
+ * correct roles pass the same configuration (spec/check/zoo.spec.ts). Plain data, so the zoo
+ * does not depend on the checker.
+ */
+export interface PaxosSmallestConfig {
+  readonly acceptors: number;
+  readonly proposers: number;
+  readonly values: number;
+  readonly maxRound: number;
+  readonly network: 'set' | 'multiset';
+  readonly crashes: number;
+  /** Proposers (nodes 1..k) whose timer may fire, so that they retry with a higher ballot. */
+  readonly timers: number;
+  readonly learners: number;
+  readonly assign: 'any' | 'own';
+  /** Message types the network loses (a restriction: the run found is still a real run). */
+  readonly lose: readonly MessageType[];
+}
+
 export interface PaxosMutant {
   readonly name: PaxosMutantName;
   /** What it breaks, in one sentence. */
@@ -34,6 +56,8 @@ export interface PaxosMutant {
   readonly quorums?: { readonly phase1: number; readonly phase2: number };
   /** True when it shows only if an acceptor crashes and restarts. */
   readonly needsCrash: boolean;
+  /** The smallest configuration at which the checker catches it. */
+  readonly smallest: PaxosSmallestConfig;
 }
 
 /** The acceptor takes an accept request even below its promise (breaks P1a). */
@@ -142,6 +166,7 @@ export const PAXOS_MUTANTS: readonly PaxosMutant[] = [
     caughtBy: ['PromiseKept', 'VotesSafe', 'Agreement'],
     roles: acceptsBelowPromise,
     needsCrash: false,
+    smallest: { acceptors: 1, proposers: 2, values: 1, maxRound: 1, timers: 0, network: 'set', crashes: 0, learners: 0, assign: 'own', lose: [] },
   },
   {
     name: 'promise-not-persisted-before-reply',
@@ -149,6 +174,7 @@ export const PAXOS_MUTANTS: readonly PaxosMutant[] = [
     caughtBy: ['PromiseKept', 'VotesSafe', 'Agreement'],
     roles: promiseNotPersisted,
     needsCrash: true,
+    smallest: { acceptors: 1, proposers: 1, values: 1, maxRound: 1, timers: 0, network: 'set', crashes: 1, learners: 0, assign: 'own', lose: [] },
   },
   {
     name: 'proposer-ignores-promised-values',
@@ -156,6 +182,7 @@ export const PAXOS_MUTANTS: readonly PaxosMutant[] = [
     caughtBy: ['VotesSafe', 'Agreement'],
     roles: ignoresPromisedValues,
     needsCrash: false,
+    smallest: { acceptors: 1, proposers: 2, values: 2, maxRound: 1, timers: 0, network: 'set', crashes: 0, learners: 0, assign: 'own', lose: [] },
   },
   {
     name: 'proposer-picks-lowest-accepted-ballot',
@@ -163,6 +190,7 @@ export const PAXOS_MUTANTS: readonly PaxosMutant[] = [
     caughtBy: ['VotesSafe', 'Agreement'],
     roles: picksLowest,
     needsCrash: false,
+    smallest: { acceptors: 3, proposers: 2, values: 2, maxRound: 2, timers: 1, network: 'set', crashes: 0, learners: 0, assign: 'own', lose: ['rejected', 'accepted'] },
   },
   {
     name: 'learner-mixes-ballots',
@@ -170,6 +198,7 @@ export const PAXOS_MUTANTS: readonly PaxosMutant[] = [
     caughtBy: ['Agreement'],
     roles: mixesBallots,
     needsCrash: false,
+    smallest: { acceptors: 3, proposers: 2, values: 2, maxRound: 3, timers: 1, network: 'set', crashes: 0, learners: 1, assign: 'own', lose: ['rejected'] },
   },
   {
     name: 'ballots-not-unique-across-proposers',
@@ -177,6 +206,7 @@ export const PAXOS_MUTANTS: readonly PaxosMutant[] = [
     caughtBy: ['OneValuePerBallot', 'Agreement'],
     roles: ballotsNotUnique,
     needsCrash: false,
+    smallest: { acceptors: 1, proposers: 2, values: 2, maxRound: 1, timers: 0, network: 'set', crashes: 0, learners: 0, assign: 'own', lose: [] },
   },
   {
     name: 'non-intersecting-quorums',
@@ -185,6 +215,7 @@ export const PAXOS_MUTANTS: readonly PaxosMutant[] = [
     roles: realRoles,
     quorums: { phase1: 1, phase2: 2 },
     needsCrash: false,
+    smallest: { acceptors: 3, proposers: 2, values: 2, maxRound: 1, timers: 0, network: 'set', crashes: 0, learners: 0, assign: 'own', lose: [] },
   },
 ];
 

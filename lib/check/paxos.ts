@@ -1,0 +1,196 @@
+/**
+ * Single-decree Paxos as a model for the checker: the real roles of lib/paxos (or a bug-zoo
+ * variant of them), a bounded workload, and the invariants of lib/invariants.
+ *
+ * Topology: nodes 1..acceptors are acceptors; nodes 1..proposers are also proposers and nodes
+ * 1..learners also learners (one process plays every role, as in Paxos Made Simple section
+ * 2.4 and Stateright's servers). When there are more proposers than acceptors the extra
+ * proposers are nodes of their own.
+ *
+ * Workload: each proposer may be handed one value by a client, once. With `assign: 'own'`
+ * (the default) proposer i is handed value i (mod the number of values), as each of
+ * Stateright's clients puts its own value; with `assign: 'any'` the client may hand it any of
+ * the values (every pairing, so a ballot may carry any value, as Paxos.tla's Phase2a(b, v)). A proposer retries only through its timer,
+ * and never with a ballot above `maxRound`.
+ */
+import type { Effect } from '../paxos/effects';
+import type { Message, MessageType } from '../paxos/messages';
+import type { NodeRecord, NodeState, PaxosConfig } from '../paxos/node';
+import { paxosProtocol } from '../paxos/node';
+import { quorumSystem } from '../paxos/quorum';
+import type { NodeId } from '../paxos/types';
+import { formatMessage } from '../paxos/format';
+import { checkPaxos, slotView } from '../invariants/paxos';
+import { chosenByVotes } from '../invariants/voting';
+import type { PaxosMutantName } from '../zoo/paxos';
+import { paxosMutant } from '../zoo/paxos';
+import type { AlwaysProperty, Model, NetworkModel, Reads, RequestSlot, SometimesProperty } from './model-checker';
+import { paxosCodec } from './paxos-codec';
+
+export type Value = string;
+export type PaxosModel = Model<NodeState<Value>, Message<Value>, Effect<Value>, NodeRecord<Value>, Value>;
+
+export type Assignment = 'any' | 'own';
+export const ASSIGNMENTS: readonly Assignment[] = ['any', 'own'];
+
+export interface SingleDecreeOptions {
+  readonly acceptors: number;
+  readonly proposers: number;
+  readonly values: number;
+  /** No ballot above this round is ever started (the bound that keeps the space finite). */
+  readonly maxRound: number;
+  readonly network: NetworkModel;
+  /**
+   * How many proposers (nodes 1..k) have a timer and so can retry with a higher ballot
+   * (default: all of them). Fewer timers is a smaller configuration.
+   */
+  readonly timers?: number;
+  /** Crash-and-restart actions allowed in one run (any node, from its persisted record). */
+  readonly crashes: number;
+  /**
+   * How many of nodes 1..n also learn (default 0). The invariants read votes (2b messages),
+   * as Voting.tla defines `chosen`, so learners are needed only to check what a learner
+   * concludes (Agreement over learned values, the learner-mixes-ballots mutant); each adds an
+   * accepted message per acceptance and a tally to the state.
+   */
+  readonly learners?: number;
+  readonly assign?: Assignment;
+  /** Phase-1 and phase-2 quorum sizes (default: majorities, or the mutant's). */
+  readonly phase1?: number;
+  readonly phase2?: number;
+  /**
+   * Message types the network always loses (never delivered). A counterexample found so is a
+   * real run; the bug zoo uses it to reach long counterexamples in a smaller space. Proof
+   * configurations lose nothing.
+   */
+  readonly lose?: readonly MessageType[];
+  /** Nodes that never run (to show a configuration in which nothing can be chosen). */
+  readonly down?: readonly NodeId[];
+  /** A bug-zoo variant of the roles instead of the real ones. */
+  readonly mutant?: PaxosMutantName;
+}
+
+/** The values clients propose: A, B, C, ... */
+export function valueName(i: number): Value {
+  return String.fromCharCode(65 + i);
+}
+
+/** The slot the model decides; any number works, 1 keeps the lines short. */
+export const MODEL_SLOT = 1;
+
+export type BuildResult = { readonly ok: true; readonly model: PaxosModel; readonly config: PaxosConfig } | { readonly ok: false; readonly error: string };
+
+/** Builds the model, or says why the options describe no valid configuration. */
+export function singleDecreeModel(o: SingleDecreeOptions): BuildResult {
+  for (const [name, v, min, max] of [
+    ['acceptors', o.acceptors, 1, 9],
+    ['proposers', o.proposers, 1, 9],
+    ['values', o.values, 0, 26],
+    ['max-round', o.maxRound, 1, 1000],
+    ['crashes', o.crashes, 0, 100],
+    ['learners', o.learners ?? 1, 0, 9],
+    ['timers', o.timers ?? 0, 0, 9],
+  ] as const) {
+    if (!Number.isInteger(v) || v < min || v > max) return { ok: false, error: `${name} must be a whole number from ${min} to ${max}, got ${v}` };
+  }
+  const mutant = o.mutant === undefined ? undefined : paxosMutant(o.mutant);
+  if (o.mutant !== undefined && mutant === undefined) return { ok: false, error: `no mutant named '${o.mutant}'` };
+  const acceptors = range(o.acceptors);
+  const phase1 = o.phase1 ?? mutant?.quorums?.phase1;
+  const phase2 = o.phase2 ?? mutant?.quorums?.phase2;
+  // Explicit sizes may be non-intersecting on purpose: that is the flexible-quorum experiment.
+  const q = quorumSystem({
+    acceptors,
+    ...(phase1 === undefined ? {} : { phase1 }),
+    ...(phase2 === undefined ? {} : { phase2 }),
+    allowNonIntersecting: phase1 !== undefined || phase2 !== undefined,
+  });
+  if (!q.ok) return { ok: false, error: q.error };
+  const proposers = range(o.proposers);
+  const learners = range(o.learners ?? 0);
+  const config: PaxosConfig = { slot: MODEL_SLOT, quorums: q.quorums, proposers, learners };
+  const protocol = paxosProtocol<Value>(config, mutant === undefined ? undefined : mutant.roles<Value>());
+  for (const d of o.down ?? []) {
+    if (!protocol.nodes.includes(d)) return { ok: false, error: `down node ${d} is not in the cluster (nodes ${protocol.nodes.join(', ')})` };
+  }
+  const values = Array.from({ length: o.values }, (_, i) => valueName(i));
+  const assign = o.assign ?? 'own';
+  const requests: RequestSlot<Value>[] =
+    values.length === 0 ? [] : proposers.map((node, i) => ({ node, choices: assign === 'any' ? values : [values[i % values.length]!] }));
+  const maxRound = o.maxRound;
+  const model: PaxosModel = {
+    protocol,
+    network: o.network,
+    requests,
+    timeouts: maxRound > 1 ? proposers.slice(0, o.timers ?? proposers.length) : false,
+    crashes: o.crashes,
+    ...(o.down === undefined ? {} : { down: o.down }),
+    within: (s) => s.proposer === null || s.proposer.ballot.round <= maxRound,
+    codec: paxosCodec,
+    ...(o.lose === undefined || o.lose.length === 0 ? {} : { lost: (m: Message<Value>) => o.lose!.includes(m.type) }),
+    always: [paxosInvariants(config)],
+    sometimes: learners.length === 0 ? [valueChosen(config)] : [valueChosen(config), valueLearned()],
+  };
+  return { ok: true, model, config };
+}
+
+export function singleDecreeModelOrThrow(o: SingleDecreeOptions): PaxosModel {
+  const built = singleDecreeModel(o);
+  if (!built.ok) throw new Error(`synod: ${built.error}`);
+  return built.model;
+}
+
+function range(n: number): NodeId[] {
+  return Array.from({ length: n }, (_, i) => i + 1);
+}
+
+/** What the single-decree invariants read: acceptors' maxBal/maxVBal/maxVal and what learners learned. */
+const invariantReads: Reads<NodeState<Value>, Message<Value>> = {
+  node: (s) => {
+    const a = s.acceptor;
+    const acc = a === null ? '-' : `${a.promised.round}.${a.promised.node}/${a.accepted === null ? '-' : `${a.accepted.ballot.round}.${a.accepted.ballot.node}=${a.accepted.value}`}`;
+    const l = s.learner?.chosen;
+    return l === undefined || l === null ? acc : `${acc}|${l.value}`;
+  },
+  message: (m) => m.type === 'promise' || m.type === 'accept' || m.type === 'accepted',
+  requests: true,
+};
+
+/**
+ * Every invariant of lib/invariants (Agreement, Validity, OneValuePerBallot, PromiseKept,
+ * VotesSafe), over the snapshot with every message ever sent, as `checkPaxos` defines them.
+ */
+export function paxosInvariants(config: PaxosConfig): AlwaysProperty<NodeState<Value>, Message<Value>, Value> {
+  return {
+    name: 'single-decree invariants',
+    check: (s) =>
+      checkPaxos({ config, nodes: s.states, messages: s.messages, proposed: s.requested }).map((v) => ({
+        invariant: v.invariant,
+        description: v.description,
+      })),
+    reads: invariantReads,
+  };
+}
+
+/** Voting.tla's `chosen`: a phase-2 quorum accepted one value in one ballot. */
+export function valueChosen(config: PaxosConfig): SometimesProperty<NodeState<Value>, Message<Value>, Value> {
+  return {
+    name: 'a value is chosen',
+    holds: (s) => chosenByVotes(slotView({ config, nodes: s.states, messages: s.messages, proposed: s.requested })).length > 0,
+    reads: { node: () => '', message: (m) => m.type === 'accepted', requests: false },
+  };
+}
+
+/** A learner learned a value (what a client of the cluster would be told). */
+export function valueLearned(): SometimesProperty<NodeState<Value>, Message<Value>, Value> {
+  return {
+    name: 'a learner learns a value',
+    holds: (s) => s.states.some((n) => n.learner !== null && n.learner.chosen !== null),
+    reads: { node: (n) => (n.learner?.chosen ? 'L' : ''), message: () => false, requests: false },
+  };
+}
+
+/** A message as a trace line. */
+export function showMessage(m: Message<Value>): string {
+  return formatMessage(m);
+}

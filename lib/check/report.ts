@@ -1,0 +1,165 @@
+/**
+ * Runs a single-decree check and turns the result into what `synod check` prints: one JSON
+ * object (`{ protocol, config, states, transitions, depth, seconds, complete, violations,
+ * sometimes }`) and readable lines, with each counterexample as message lines and as replayable
+ * trace events (lib/check/trace.ts).
+ */
+import type { Message } from '../paxos/messages';
+import type { CheckOptions, CheckResult, TraceStep } from './model-checker';
+import { formatTrace, ModelChecker } from './model-checker';
+import type { SingleDecreeOptions, Value } from './paxos';
+import { showMessage, singleDecreeModel } from './paxos';
+import type { TraceEvent } from './trace';
+import { traceEvents } from './trace';
+
+export interface ViolationReport {
+  readonly property: string;
+  /** The invariants that broke in the last state, by name. */
+  readonly invariants: readonly string[];
+  readonly description: string;
+  /** Number of actions from the initial state to the violating one. */
+  readonly length: number;
+  readonly trace: readonly string[];
+  readonly events: readonly TraceEvent<Message<Value>, Value>[];
+}
+
+export interface SometimesReport {
+  readonly holds: boolean;
+  /** Actions to the first state found where it holds (the shortest such run under BFS). */
+  readonly depth: number | null;
+}
+
+/** What every protocol's check prints; `Config` is the protocol's configuration, spelled out. */
+export interface CheckReport<Config = ResolvedConfig> {
+  readonly protocol: string;
+  readonly config: Config;
+  readonly states: number;
+  readonly transitions: number;
+  readonly depth: number;
+  readonly seconds: number;
+  readonly complete: boolean;
+  readonly violations: readonly ViolationReport[];
+  readonly sometimes: Readonly<Record<string, SometimesReport>>;
+}
+
+/** Every option spelled out, defaults filled in, as printed in reports. */
+export interface ResolvedConfig {
+  readonly acceptors: number;
+  readonly proposers: number;
+  readonly values: number;
+  readonly maxRound: number;
+  readonly network: SingleDecreeOptions['network'];
+  readonly crashes: number;
+  readonly timers: number;
+  readonly learners: number;
+  readonly assign: NonNullable<SingleDecreeOptions['assign']>;
+  readonly phase1: number;
+  readonly phase2: number;
+  readonly down: readonly number[];
+  readonly lose: readonly string[];
+  readonly mutant: string | null;
+  readonly search: 'bfs' | 'dfs';
+}
+
+export type CheckRun = { readonly ok: true; readonly report: CheckReport } | { readonly ok: false; readonly error: string };
+
+/** Checks one single-decree configuration. */
+export function checkSingleDecree(
+  o: SingleDecreeOptions,
+  options: CheckOptions<unknown, Message<Value>, Value> & { readonly dfs?: boolean } = {},
+): CheckRun {
+  const built = singleDecreeModel(o);
+  if (!built.ok) return built;
+  const result = new ModelChecker(built.model).run(options as CheckOptions<never, Message<Value>, Value>);
+  const config: ResolvedConfig = {
+    acceptors: o.acceptors,
+    proposers: o.proposers,
+    values: o.values,
+    maxRound: o.maxRound,
+    network: o.network,
+    crashes: o.crashes,
+    timers: o.maxRound > 1 ? Math.min(o.timers ?? o.proposers, o.proposers) : 0,
+    learners: o.learners ?? 0,
+    assign: o.assign ?? 'own',
+    phase1: built.config.quorums.phase1,
+    phase2: built.config.quorums.phase2,
+    down: o.down ?? [],
+    lose: o.lose ?? [],
+    mutant: o.mutant ?? null,
+    search: options.dfs === true ? 'dfs' : 'bfs',
+  };
+  return { ok: true, report: toReport('single-decree', config, result) };
+}
+
+export function checkSingleDecreeOrThrow(o: SingleDecreeOptions, options: { readonly dfs?: boolean; readonly maxStates?: number } = {}): CheckReport {
+  const run = checkSingleDecree(o, options);
+  if (!run.ok) throw new Error(`synod: ${run.error}`);
+  return run.report;
+}
+
+function toReport(protocol: string, config: ResolvedConfig, r: CheckResult<Message<Value>, Value>): CheckReport {
+  const sometimes: Record<string, SometimesReport> = {};
+  for (const [name, s] of Object.entries(r.sometimes)) sometimes[name] = { holds: s.holds, depth: s.witness === null ? null : s.witness.length };
+  return {
+    protocol,
+    config,
+    states: r.states,
+    transitions: r.transitions,
+    depth: r.depth,
+    seconds: Math.round(r.seconds * 1000) / 1000,
+    complete: r.complete,
+    violations: r.violations.map((v) => ({
+      property: v.property,
+      invariants: v.findings.map((f) => f.invariant),
+      description: v.findings.map((f) => `${f.invariant}: ${f.description}`).join('; '),
+      length: v.trace.length,
+      trace: lines(v.trace),
+      events: traceEvents(v.trace),
+    })),
+    sometimes,
+  };
+}
+
+function lines(trace: readonly TraceStep<Message<Value>, Value>[]): string[] {
+  return formatTrace(trace, showMessage, (c) => c);
+}
+
+/** True when no invariant broke and every sometimes-property was witnessed. */
+export function passed(r: CheckReport<unknown>): boolean {
+  return r.violations.length === 0 && Object.values(r.sometimes).every((s) => s.holds);
+}
+
+export function describeConfig(c: ResolvedConfig): string {
+  const parts = [
+    `${c.acceptors} acceptors`,
+    `${c.proposers} proposers`,
+    `${c.values} values (${c.assign})`,
+    `max round ${c.maxRound}`,
+    `${c.timers} ${c.timers === 1 ? 'timer' : 'timers'}`,
+    `${c.network} network`,
+    `${c.crashes} crashes`,
+    `${c.learners} learners`,
+    `quorums ${c.phase1}/${c.phase2}`,
+  ];
+  if (c.down.length > 0) parts.push(`down ${c.down.join(',')}`);
+  if (c.lose.length > 0) parts.push(`the network loses every ${c.lose.join(' and ')} message`);
+  if (c.mutant !== null) parts.push(`mutant ${c.mutant}`);
+  if (c.search === 'dfs') parts.push('depth-first');
+  return parts.join(', ');
+}
+
+/** The readable form of a report. */
+export function reportLines(r: CheckReport): string[] {
+  const out = [
+    `${r.protocol}: ${describeConfig(r.config)}`,
+    `${r.states} states, ${r.transitions} transitions, depth ${r.depth}, ${r.seconds.toFixed(2)} s${r.complete ? ', exhaustive' : ', NOT exhaustive'}`,
+  ];
+  for (const [name, s] of Object.entries(r.sometimes)) {
+    out.push(`sometimes "${name}": ${s.holds ? `holds (first reached after ${s.depth} actions)` : 'NEVER holds in any reachable state'}`);
+  }
+  if (r.violations.length === 0) out.push(r.complete ? 'every invariant holds in every reachable state' : 'no violation in the states visited');
+  for (const v of r.violations) {
+    out.push('', `VIOLATION of ${v.invariants.join(', ')} after ${v.length} actions: ${v.description}`, ...v.trace);
+  }
+  return out;
+}

@@ -1,0 +1,67 @@
+/**
+ * The bug zoo as the checker sees it: a registry of named broken variants, each with what it
+ * breaks, the protocol it belongs to, the smallest configuration at which the checker catches
+ * it, and a runner. The single-decree mutants (lib/zoo/paxos.ts) are registered here; the
+ * Multi-Paxos and Raft layers add theirs (leader-acks-before-quorum, new-leader-skips-merge,
+ * Raft's figure-8 commit) with `registerMutant`, from their own modules.
+ */
+import { PAXOS_MUTANTS } from '../zoo/paxos';
+import type { PaxosMutant } from '../zoo/paxos';
+import type { CheckReport } from './report';
+import { checkSingleDecreeOrThrow, describeConfig } from './report';
+
+export interface ZooEntry {
+  readonly name: string;
+  /** What it breaks, in one sentence. */
+  readonly breaks: string;
+  /** The protocol it is a variant of (`single-decree`, later `multi-paxos`, `raft`). */
+  readonly protocol: string;
+  /** The smallest configuration at which the checker catches it, in words. */
+  readonly smallest: string;
+  /** Checks the mutant at its smallest configuration (BFS: the shortest counterexample). */
+  run(options?: { readonly dfs?: boolean }): CheckReport<unknown>;
+  /** Checks the correct code at the same configuration: it must pass. */
+  control(options?: { readonly dfs?: boolean }): CheckReport<unknown>;
+}
+
+const registry: ZooEntry[] = [];
+
+/** Adds a mutant to the zoo; names are unique across protocols. */
+export function registerMutant(entry: ZooEntry): void {
+  if (registry.some((e) => e.name === entry.name)) throw new Error(`synod: the zoo already has a mutant named ${entry.name}`);
+  registry.push(entry);
+}
+
+export function zooEntries(): readonly ZooEntry[] {
+  return registry;
+}
+
+export function zooEntry(name: string): ZooEntry | undefined {
+  return registry.find((e) => e.name === name);
+}
+
+/** A single-decree mutant as a zoo entry. */
+export function paxosZooEntry(m: PaxosMutant): ZooEntry {
+  const config = m.smallest;
+  return {
+    name: m.name,
+    breaks: m.breaks,
+    protocol: 'single-decree',
+    get smallest(): string {
+      return describeConfig({
+        ...config,
+        phase1: m.quorums?.phase1 ?? Math.floor(config.acceptors / 2) + 1,
+        phase2: m.quorums?.phase2 ?? Math.floor(config.acceptors / 2) + 1,
+        down: [],
+        mutant: null,
+        search: 'bfs',
+      });
+    },
+    run: (options = {}) => checkSingleDecreeOrThrow({ ...config, mutant: m.name }, options),
+    // The correct code at the same size: the real roles, and majority quorums for the mutant
+    // whose bug is its quorum sizes.
+    control: (options = {}) => checkSingleDecreeOrThrow(config, options),
+  };
+}
+
+for (const m of PAXOS_MUTANTS) registerMutant(paxosZooEntry(m));

@@ -1,0 +1,161 @@
+/**
+ * `synod check`: exhaustive model checking of the real roles, and the bug zoo.
+ *
+ *   synod check --protocol single-decree --acceptors 3 --proposers 2 --values 2 --max-round 1
+ *               [--network set|multiset] [--crashes 1] [--mutant NAME] [--dfs] [--json]
+ *   synod check --list-mutants
+ *   synod check --mutant NAME          (the mutant's smallest recorded configuration)
+ *
+ * Exit 0 when every invariant held in every state visited and every sometimes-property was
+ * witnessed; 1 otherwise (a counterexample is printed); 2 with one line for a bad argument.
+ */
+import * as fs from 'node:fs';
+import type { Command } from 'commander';
+import type { Progress } from '../check/model-checker';
+import { NETWORK_MODELS } from '../check/model-checker';
+import { ASSIGNMENTS } from '../check/paxos';
+import type { SingleDecreeOptions } from '../check/paxos';
+import type { CheckReport } from '../check/report';
+import { checkSingleDecree, passed, reportLines } from '../check/report';
+import { toJsonLines } from '../check/trace';
+import { zooEntries, zooEntry } from '../check/zoo';
+import { integer, oneOf, UsageError } from './args';
+import type { CliContext } from './main';
+import type { Report } from './output';
+import { emit } from './output';
+
+export const PROTOCOLS = ['single-decree'] as const;
+
+interface CheckFlags {
+  protocol?: string;
+  acceptors?: string;
+  proposers?: string;
+  values?: string;
+  maxRound?: string;
+  network?: string;
+  crashes?: string;
+  learners?: string;
+  assign?: string;
+  phase1?: string;
+  phase2?: string;
+  down?: string;
+  mutant?: string;
+  dfs?: boolean;
+  maxStates?: string;
+  trace?: string;
+  listMutants?: boolean;
+  json?: boolean;
+}
+
+/** The flags that describe a configuration; `--mutant` alone means "its smallest one". */
+const CONFIG_FLAGS: readonly (keyof CheckFlags)[] = ['protocol', 'acceptors', 'proposers', 'values', 'maxRound', 'network', 'crashes', 'learners', 'assign', 'phase1', 'phase2', 'down'];
+
+/** A state budget so that a configuration too large to finish stops, says so, and frees the machine. */
+export const DEFAULT_MAX_STATES = 5_000_000;
+
+export function listMutantsReport(): Report {
+  const entries = zooEntries();
+  return {
+    lines: entries.map((e) => `${e.name}  ${e.breaks}  [${e.protocol}]`),
+    json: { mutants: entries.map((e) => ({ name: e.name, breaks: e.breaks, protocol: e.protocol, smallest: e.smallest })) },
+    ok: true,
+  };
+}
+
+/** Turns the flags into a configuration, or a UsageError naming the bad one. */
+export function parseCheckFlags(flags: CheckFlags): SingleDecreeOptions {
+  if (flags.protocol !== undefined) oneOf('--protocol', flags.protocol, PROTOCOLS);
+  const down =
+    flags.down === undefined || flags.down.trim() === ''
+      ? undefined
+      : flags.down.split(',').map((d) => integer('--down', d.trim(), 1, 9));
+  const o: SingleDecreeOptions = {
+    acceptors: integer('--acceptors', flags.acceptors ?? '3', 1, 9),
+    proposers: integer('--proposers', flags.proposers ?? '2', 1, 9),
+    values: integer('--values', flags.values ?? '2', 0, 26),
+    maxRound: integer('--max-round', flags.maxRound ?? '1', 1, 1000),
+    network: oneOf('--network', flags.network ?? 'set', NETWORK_MODELS),
+    crashes: integer('--crashes', flags.crashes ?? '0', 0, 100),
+    learners: integer('--learners', flags.learners ?? '0', 0, 9),
+    assign: oneOf('--assign', flags.assign ?? 'own', ASSIGNMENTS),
+    ...(flags.phase1 === undefined ? {} : { phase1: integer('--phase1', flags.phase1, 1, 9) }),
+    ...(flags.phase2 === undefined ? {} : { phase2: integer('--phase2', flags.phase2, 1, 9) }),
+    ...(down === undefined ? {} : { down }),
+  };
+  if (flags.mutant !== undefined) {
+    const entry = zooEntry(flags.mutant);
+    if (entry === undefined) throw new UsageError(`--mutant: no mutant named '${flags.mutant}' (see synod check --list-mutants)`);
+    if (entry.protocol !== 'single-decree') throw new UsageError(`--mutant ${flags.mutant} belongs to ${entry.protocol}; run it alone to use its smallest configuration`);
+    return { ...o, mutant: flags.mutant as NonNullable<SingleDecreeOptions['mutant']> };
+  }
+  return o;
+}
+
+function toReport(r: CheckReport<unknown>, header: readonly string[]): Report {
+  return { lines: [...header, ...reportLines(r as CheckReport)], json: r, ok: passed(r) };
+}
+
+/** A progress line on a terminal: states, queue, states per second. */
+function progressLine(context: CliContext): { progress?: (p: Progress) => void } {
+  if (process.stderr.isTTY !== true) return {};
+  return {
+    progress: (p) => {
+      const rate = p.seconds > 0 ? Math.round(p.states / p.seconds) : 0;
+      context.io.err(`\r${p.states} states, ${p.queue} queued, ${rate} states/s, ${p.seconds.toFixed(0)} s `);
+    },
+  };
+}
+
+export function runCheck(flags: CheckFlags, context: CliContext): Report {
+  if (flags.listMutants === true) return listMutantsReport();
+  const maxStates = integer('--max-states', flags.maxStates ?? String(DEFAULT_MAX_STATES), 1);
+  const dfs = flags.dfs === true;
+  const progress = progressLine(context);
+  const alone = flags.mutant !== undefined && CONFIG_FLAGS.every((f) => flags[f] === undefined);
+  let report: CheckReport<unknown>;
+  let header: string[] = [];
+  if (alone) {
+    const entry = zooEntry(flags.mutant!);
+    if (entry === undefined) throw new UsageError(`--mutant: no mutant named '${flags.mutant}' (see synod check --list-mutants)`);
+    header = [`mutant ${entry.name} (${entry.breaks})`, `at its smallest recorded configuration: ${entry.smallest}`];
+    report = entry.run({ dfs });
+  } else {
+    const run = checkSingleDecree(parseCheckFlags(flags), { dfs, maxStates, ...progress });
+    if (!run.ok) throw new UsageError(run.error);
+    report = run.report;
+  }
+  if (progress.progress !== undefined) context.io.err('\n');
+  if (flags.trace !== undefined) {
+    const v = report.violations[0];
+    fs.writeFileSync(flags.trace, v === undefined ? '' : toJsonLines(v.events));
+    header.push(v === undefined ? `no counterexample; ${flags.trace} left empty` : `counterexample trace (${v.events.length} events, JSON lines) written to ${flags.trace}`);
+  }
+  return toReport(report, header);
+}
+
+export function registerCheck(cli: Command, context: CliContext): void {
+  cli
+    .command('check')
+    .description('model-check every interleaving of a small configuration of the real roles; the bug zoo')
+    .option('--protocol <name>', `protocol to check: ${PROTOCOLS.join(', ')}`)
+    .option('--acceptors <n>', 'acceptors (nodes 1..n; default 3)')
+    .option('--proposers <n>', 'proposers (nodes 1..n, sharing the acceptors\' processes; default 2)')
+    .option('--values <n>', 'values clients propose: A, B, ... (default 2)')
+    .option('--max-round <n>', 'no ballot above this round (default 1: no retries)')
+    .option('--network <model>', 'set (Paxos.tla msgs: any message any number of times) or multiset (each copy once); default set')
+    .option('--crashes <n>', 'crash-and-restart actions per run (default 0)')
+    .option('--learners <n>', 'nodes 1..n also learn (default 0)')
+    .option('--assign <how>', 'own: proposer i is handed value i; any: any value (default own)')
+    .option('--phase1 <n>', 'phase-1 quorum size (default majority)')
+    .option('--phase2 <n>', 'phase-2 quorum size (default majority)')
+    .option('--down <ids>', 'nodes that never run, comma-separated')
+    .option('--mutant <name>', 'check a bug-zoo variant; alone: at its smallest recorded configuration')
+    .option('--dfs', 'depth-first search (traces are then not the shortest)')
+    .option('--max-states <n>', `stop after this many states (default ${DEFAULT_MAX_STATES}); the report then says not exhaustive`)
+    .option('--trace <file>', 'write the counterexample as JSON lines, one event each')
+    .option('--list-mutants', 'list the bug zoo: name, then what it breaks')
+    .option('--json', 'print one JSON object')
+    .action((flags: CheckFlags) => {
+      context.exitCode = emit(runCheck(flags, context), flags.json === true, context.io);
+    });
+}
