@@ -460,14 +460,16 @@ class Builder<S, Op, R> {
   }
 
   finish(ignored?: string): MultiStep<S, Op, R> {
-    const effects = this.durable ? [{ type: 'persist' as const, record: record(this.s) }, ...this.effects] : this.effects;
     let sent: Record<MultiMessageType, number> | null = null;
-    for (const e of effects) {
+    for (const e of this.effects) {
       if (e.type !== 'send') continue;
       sent ??= { ...this.s.counters.sent };
       sent[e.message.type] += 1;
     }
-    const state = sent === null ? this.s : { ...this.s, counters: { ...this.s.counters, sent } };
+    if (sent !== null) this.update({ counters: { ...this.s.counters, sent } });
+    // The persist goes first: the driver makes it durable before any send of this step leaves.
+    if (this.durable) this.effects.unshift({ type: 'persist', record: record(this.s) });
+    const { s: state, effects } = this;
     return ignored === undefined || effects.length > 0 ? { state, effects } : { state, effects, ignored };
   }
 }
