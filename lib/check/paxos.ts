@@ -31,6 +31,9 @@ export type Value = string;
 export type PaxosModel = Model<NodeState<Value>, Message<Value>, Effect<Value>, NodeRecord<Value>, Value>;
 
 export type Assignment = 'any' | 'own';
+
+/** A message type the network loses, everywhere or on the way to one node. */
+export type LossRule = MessageType | `${MessageType}>${number}`;
 export const ASSIGNMENTS: readonly Assignment[] = ['any', 'own'];
 
 export interface SingleDecreeOptions {
@@ -59,11 +62,12 @@ export interface SingleDecreeOptions {
   readonly phase1?: number;
   readonly phase2?: number;
   /**
-   * Message types the network always loses (never delivered). A counterexample found so is a
+   * Messages the network always loses (never delivered): every message of a type
+   * (`'rejected'`), or of a type to one node (`'accepted>2'`). A counterexample found so is a
    * real run; the bug zoo uses it to reach long counterexamples in a smaller space. Proof
-   * configurations lose nothing.
+   * configurations lose nothing, but one row, which says so.
    */
-  readonly lose?: readonly MessageType[];
+  readonly lose?: readonly LossRule[];
   /** Nodes that never run (to show a configuration in which nothing can be chosen). */
   readonly down?: readonly NodeId[];
   /** A bug-zoo variant of the roles instead of the real ones. */
@@ -127,7 +131,7 @@ export function singleDecreeModel(o: SingleDecreeOptions): BuildResult {
     ...(o.down === undefined ? {} : { down: o.down }),
     within: (s) => s.proposer === null || s.proposer.ballot.round <= maxRound,
     codec: paxosCodec,
-    ...(o.lose === undefined || o.lose.length === 0 ? {} : { lost: (m: Message<Value>) => o.lose!.includes(m.type) }),
+    ...(o.lose === undefined || o.lose.length === 0 ? {} : { lost: (m: Message<Value>) => o.lose!.some((l) => l === m.type || l === `${m.type}>${m.to}`) }),
     always: [paxosInvariants(config)],
     sometimes: learners.length === 0 ? [valueChosen(config)] : [valueChosen(config), valueLearned()],
   };

@@ -40,8 +40,11 @@ export interface PaxosSmallestConfig {
   readonly timers: number;
   readonly learners: number;
   readonly assign: 'any' | 'own';
-  /** Message types the network loses (a restriction: the run found is still a real run). */
-  readonly lose: readonly MessageType[];
+  /**
+   * Messages the network loses: a type (`rejected`), or a type to one node (`accepted>2`). A
+   * restriction: the run found is still a real run.
+   */
+  readonly lose: readonly (MessageType | `${MessageType}>${number}`)[];
 }
 
 export interface PaxosMutant {

@@ -1,0 +1,145 @@
+/**
+ * The proof configurations: each one a bounded configuration of the real single-decree roles,
+ * checked in every reachable state, with its state count pinned. spec/check runs the ones
+ * marked `inTests` (they finish in seconds); `npm run proofs` (proofs/run.ts) runs them all
+ * and fails if a count moves. proofs/README.md says what each one proves.
+ *
+ * The bounded rows are not proofs: their configuration is too large to finish on this machine
+ * (see proofs/README.md, "What is not proven"), so they visit a fixed number of states,
+ * breadth-first, and report that no invariant broke in those states.
+ */
+import type { SingleDecreeOptions } from '../lib/check/paxos';
+
+export interface ProofConfiguration {
+  readonly name: string;
+  /** What the row stands for, in a few words. */
+  readonly about: string;
+  readonly options: SingleDecreeOptions;
+  /** `pass`: exhaustive, no violation, a value chosen. `violation`: a counterexample is expected. `bounded`: a fixed budget of states. */
+  readonly expect: 'pass' | 'violation' | 'bounded';
+  /** For `bounded`: how many states to visit. */
+  readonly budget?: number;
+  readonly states: number;
+  readonly transitions: number;
+  readonly depth: number;
+  /** Small enough for `npm test`. */
+  readonly inTests: boolean;
+}
+
+const core: SingleDecreeOptions = { acceptors: 3, proposers: 2, values: 2, maxRound: 1, network: 'set', crashes: 0 };
+
+export const PINNED: readonly ProofConfiguration[] = [
+  {
+    name: 'majority, one round',
+    about: '3 acceptors, 2 proposers with their own values, ballots 1.1 and 1.2, Paxos.tla network',
+    options: core,
+    expect: 'pass',
+    states: 361_549,
+    transitions: 7_756_290,
+    depth: 25,
+    inTests: true,
+  },
+  {
+    name: 'one acceptor, two rounds',
+    about: '1 acceptor, 2 proposers, ballots up to round 2 (1.1, 1.2, 2.1, 2.2)',
+    options: { ...core, acceptors: 1, maxRound: 2 },
+    expect: 'pass',
+    states: 23_535,
+    transitions: 341_473,
+    depth: 24,
+    inTests: true,
+  },
+  {
+    name: 'flexible quorums 3/1',
+    about: 'phase-1 quorum 3, phase-2 quorum 1: they intersect',
+    options: { ...core, phase1: 3, phase2: 1 },
+    expect: 'pass',
+    states: 20_689,
+    transitions: 352_462,
+    depth: 25,
+    inTests: true,
+  },
+  {
+    name: 'flexible quorums 1/2',
+    about: 'phase-1 quorum 1, phase-2 quorum 2: they can miss each other',
+    options: { ...core, phase1: 1, phase2: 2 },
+    expect: 'violation',
+    states: 15_691,
+    transitions: 86_290,
+    /** For a violation: the length of the (shortest) counterexample. */
+    depth: 10,
+    inTests: false,
+  },
+  {
+    name: 'majority, one round, a crash',
+    about: 'as the first row, and any one node may crash and restart from its record once',
+    options: { ...core, crashes: 1 },
+    expect: 'pass',
+    states: 483_449,
+    transitions: 10_978_234,
+    depth: 25,
+    inTests: false,
+  },
+  {
+    name: 'Stateright-comparable',
+    about: '3 servers, 2 clients each with its own value, unordered non-duplicating network',
+    options: { ...core, network: 'multiset' },
+    expect: 'pass',
+    states: 883_100,
+    transitions: 3_819_240,
+    depth: 26,
+    inTests: false,
+  },
+  {
+    name: 'TLC MCPaxosTiny-comparable',
+    about: '3 acceptors, 2 values, 2 ballots, any value in any ballot, Paxos.tla network',
+    options: { ...core, assign: 'any' },
+    expect: 'pass',
+    states: 1_445_489,
+    transitions: 31_018_244,
+    depth: 25,
+    inTests: false,
+  },
+  {
+    name: 'majority, one round, a learner',
+    about: 'as the first row, and node 1 learns (Agreement over learned values too)',
+    options: { ...core, learners: 1 },
+    expect: 'pass',
+    states: 2_466_529,
+    transitions: 61_363_008,
+    depth: 27,
+    inTests: false,
+  },
+  {
+    name: 'two rounds, one retrying, lossy',
+    about: '3 acceptors, 2 proposers, proposer 1 retries up to round 2 (ballots 1.1, 1.2, 2.1); the network loses every rejection and acceptance',
+    options: { ...core, maxRound: 2, timers: 1, lose: ['rejected', 'accepted'] },
+    expect: 'pass',
+    states: 192_441,
+    transitions: 4_246_691,
+    depth: 27,
+    inTests: false,
+  },
+  {
+    name: 'majority, two rounds (bounded)',
+    about: '3 acceptors, 2 proposers, 2 values, ballots up to round 2: too large to finish',
+    options: { ...core, maxRound: 2 },
+    expect: 'bounded',
+    budget: 1_000_000,
+    states: 1_000_000,
+    transitions: 18_714_382,
+    depth: 13,
+    inTests: false,
+  },
+  {
+    name: 'majority, three rounds (bounded)',
+    about: '3 acceptors, 2 proposers, 2 values, ballots up to round 3: too large to finish',
+    options: { ...core, maxRound: 3 },
+    expect: 'bounded',
+    budget: 1_000_000,
+    states: 1_000_000,
+    transitions: 19_780_239,
+    depth: 11,
+    inTests: false,
+  },
+];

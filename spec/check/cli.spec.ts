@@ -1,0 +1,90 @@
+/** `synod check`: the JSON shape, exit codes, the zoo listing, a mutant alone, bad arguments. */
+import { expect } from 'chai';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { run } from '../helpers/cli';
+import { PAXOS_MUTANTS } from '../../lib/zoo/paxos';
+import { fromJsonLines } from '../../lib/check/trace';
+
+describe('synod check', () => {
+  it('--json prints one object with the configuration, the counts and the properties, and exits 0 when everything held', async () => {
+    const r = await run('check', '--protocol', 'single-decree', '--acceptors', '1', '--proposers', '2', '--values', '2', '--max-round', '2', '--json');
+    expect(r.code).to.equal(0);
+    const out = JSON.parse(r.out) as Record<string, unknown>;
+    expect(Object.keys(out)).to.deep.equal(['protocol', 'config', 'states', 'transitions', 'depth', 'seconds', 'complete', 'violations', 'sometimes']);
+    expect(out).to.deep.include({ protocol: 'single-decree', states: 23_535, transitions: 341_473, depth: 24, complete: true, violations: [] });
+    expect(out['sometimes']).to.deep.equal({ 'a value is chosen': { holds: true, depth: 4 } });
+    expect(r.err).to.equal('');
+  });
+
+  it('prints readable lines without --json', async () => {
+    const r = await run('check', '--acceptors', '1', '--network', 'multiset', '--crashes', '1');
+    expect(r.code).to.equal(0);
+    expect(r.out).to.match(/^single-decree: 1 acceptors, 2 proposers, 2 values \(own\), max round 1, 0 timers, multiset network, 1 crashes/);
+    expect(r.out).to.contain('every invariant holds in every reachable state');
+  });
+
+  it('exits 1 and prints the counterexample as message lines when an invariant breaks', async () => {
+    const r = await run('check', '--acceptors', '3', '--phase1', '1', '--phase2', '2');
+    expect(r.code).to.equal(1);
+    expect(r.out).to.match(/VIOLATION of Agreement after 10 actions/);
+    expect(r.out).to.contain('deliver n1 -> n1 : prepare slot 1 ballot 1.1');
+  });
+
+  it('exits 1 when nothing can ever be chosen: the check would pass vacuously', async () => {
+    const r = await run('check', '--acceptors', '1', '--values', '0', '--json');
+    expect(r.code).to.equal(1);
+    expect((JSON.parse(r.out) as { sometimes: unknown }).sometimes).to.deep.equal({ 'a value is chosen': { holds: false, depth: null } });
+  });
+
+  it('--list-mutants prints the zoo, one a line, name first, then what it breaks', async () => {
+    const r = await run('check', '--list-mutants');
+    expect(r.code).to.equal(0);
+    const lines = r.out.trim().split('\n');
+    expect(lines.map((l) => l.split('  ')[0])).to.deep.equal(PAXOS_MUTANTS.map((m) => m.name));
+    expect(lines[0]).to.contain(PAXOS_MUTANTS[0]!.breaks);
+  });
+
+  it('--mutant NAME alone runs its smallest configuration, says which, exits 1 and writes the trace', async () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'synod-check-')), 'trace.jsonl');
+    const r = await run('check', '--mutant', 'proposer-ignores-promised-values', '--trace', file);
+    expect(r.code).to.equal(1);
+    expect(r.out).to.contain('at its smallest recorded configuration: 1 acceptors, 2 proposers, 2 values (own), max round 1');
+    expect(r.out).to.match(/VIOLATION of Agreement, VotesSafe after 8 actions/);
+    const events = fromJsonLines(fs.readFileSync(file, 'utf8'));
+    expect(events.map((e) => e.type)).to.include('deliver');
+    expect(events).to.have.length(8);
+  });
+
+  it('--mutant NAME with a configuration runs that configuration', async () => {
+    const r = await run('check', '--mutant', 'ballots-not-unique-across-proposers', '--acceptors', '2', '--json');
+    expect(r.code).to.equal(1);
+    const out = JSON.parse(r.out) as { config: { acceptors: number; mutant: string }; violations: { invariants: string[] }[] };
+    expect(out.config).to.deep.include({ acceptors: 2, mutant: 'ballots-not-unique-across-proposers' });
+    expect(out.violations[0]!.invariants).to.deep.equal(['OneValuePerBallot']);
+  });
+
+  it('--dfs and --max-states: a bounded depth-first run says it is not exhaustive', async () => {
+    const r = await run('check', '--dfs', '--max-states', '1000', '--json');
+    const out = JSON.parse(r.out) as { states: number; complete: boolean; config: { search: string } };
+    expect([out.states, out.complete, out.config.search]).to.deep.equal([1000, false, 'dfs']);
+  });
+
+  for (const [args, message] of [
+    [['--acceptors', 'x'], /--acceptors takes a whole number from 1 to 9, got 'x'/],
+    [['--network', 'fifo'], /--network must be one of set, multiset, got 'fifo'/],
+    [['--protocol', 'raft'], /--protocol must be one of single-decree, got 'raft'/],
+    [['--mutant', 'nope'], /no mutant named 'nope'/],
+    [['--phase1', '4'], /phase-1 quorum size must be a whole number from 1 to 3, got 4/],
+    [['--down', '7'], /down node 7 is not in the cluster/],
+  ] as const) {
+    it(`exits 2 with one line for ${args.join(' ')}`, async () => {
+      const r = await run('check', ...args);
+      expect(r.code).to.equal(2);
+      expect(r.err).to.match(message);
+      expect(r.err.trim().split('\n')).to.have.length(1);
+      expect(r.out).to.equal('');
+    });
+  }
+});
