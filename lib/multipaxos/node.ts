@@ -171,6 +171,8 @@ export type MultiEffect<Op, R> =
       readonly value: Entry<Op>;
     }
   | { readonly type: 'chosen'; readonly slot: number; readonly value: Entry<Op> }
+  /** The slot was applied to the state machine, in log order (`commands` newly applied ones). */
+  | { readonly type: 'applied'; readonly slot: number; readonly commands: number }
   | { readonly type: 'reply'; readonly node: NodeId; readonly client: string; readonly seq: number; readonly reply: Reply<R> };
 
 export type MultiStep<S, Op, R> = Step<MultiNodeState<S, Op, R>, MultiEffect<Op, R>>;
@@ -352,6 +354,7 @@ class Builder<S, Op, R> {
     let { commit, replica } = this.s;
     let applied = 0;
     for (let entry = vec.get(this.s.log, commit); entry !== undefined; entry = vec.get(this.s.log, commit)) {
+      const appliedBefore = applied;
       if (entry.kind === 'batch') {
         const batch = applyBatch(this.config.machine, replica, entry.commands);
         replica = batch.replica;
@@ -363,6 +366,7 @@ class Builder<S, Op, R> {
           this.emit({ type: 'reply', node: this.s.id, client: command.client, seq: command.seq, reply });
         });
       }
+      this.emit({ type: 'applied', slot: commit, commands: applied - appliedBefore });
       commit += 1;
     }
     if (commit === this.s.commit) return;

@@ -316,6 +316,7 @@ export function multiPaxosSubject(options: MultiPaxosSubjectOptions): MultiPaxos
     stage(_node, effect): StageEvent | null {
       if (effect.type === 'stage') return { stage: effect.stage, slot: effect.slot, value: effect.value, ballot: ballots.format(effect.ballot) };
       if (effect.type === 'chosen') return { stage: 'chosen', slot: effect.slot, value: effect.value };
+      if (effect.type === 'applied') return { stage: 'applied', slot: effect.slot, value: effect.commands };
       return null;
     },
     observe: (effect) => effect.type === 'local' || effect.type === 'chosen' || isOk(effect),
