@@ -59,14 +59,17 @@ export interface Roles<V> {
   readonly learner: (s: LearnerState<V>, m: Message<V>) => LearnerStep<V>;
 }
 
+const REAL_ROLES: Roles<unknown> = Object.freeze({
+  acceptor: acceptor.receiveAcceptor,
+  proposer: proposer.receiveProposer,
+  propose: proposer.propose,
+  timeout: proposer.timeout,
+  learner: learner.receiveLearner,
+});
+
+/** The roles of the paper (one shared object: a step allocates nothing to find them). */
 export function realRoles<V>(): Roles<V> {
-  return {
-    acceptor: acceptor.receiveAcceptor,
-    proposer: proposer.receiveProposer,
-    propose: proposer.propose,
-    timeout: proposer.timeout,
-    learner: learner.receiveLearner,
-  };
+  return REAL_ROLES as Roles<V>;
 }
 
 function startingRecord(config: PaxosConfig): { ballot: Ballot } | undefined {
