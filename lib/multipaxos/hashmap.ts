@@ -24,7 +24,10 @@ export function emptyMap<V>(): HashMap<V> {
 export function lookup<V>(map: HashMap<V>, key: string): V | undefined {
   const bucket = vec.get(map, bucketOf(key));
   if (bucket === undefined) return undefined;
-  for (const [k, v] of bucket) if (k === key) return v;
+  for (let i = 0; i < bucket.length; i += 1) {
+    const entry = bucket[i]!;
+    if (entry[0] === key) return entry[1];
+  }
   return undefined;
 }
 
@@ -88,14 +91,18 @@ export class MapEditor<V> {
     for (const [index, keys] of touched) {
       const before = vec.get(this.map, index) ?? [];
       const next: (readonly [string, V])[] = [];
-      for (const entry of before) {
+      const kept = new Set<string>();
+      for (let i = 0; i < before.length; i += 1) {
+        const entry = before[i]!;
         const w = this.writes.get(entry[0]);
+        kept.add(entry[0]);
         if (w === undefined) next.push(entry);
         else if (w !== DELETED) next.push([entry[0], w]);
       }
-      for (const key of keys) {
+      for (let i = 0; i < keys.length; i += 1) {
+        const key = keys[i]!;
         const w = this.writes.get(key);
-        if (w !== undefined && w !== DELETED && !before.some(([k]) => k === key)) next.push([key, w]);
+        if (w !== undefined && w !== DELETED && !kept.has(key)) next.push([key, w]);
       }
       editor.set(index, next);
     }
