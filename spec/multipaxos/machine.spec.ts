@@ -8,6 +8,7 @@ import type { Command } from '../../lib/multipaxos/messages';
 import { drawBetween, seedFor, splitmix32 } from '../../lib/multipaxos/random';
 import * as vec from '../../lib/multipaxos/vector';
 import { Random } from '../../lib/harness/random';
+import * as multipaxos from '../../lib/multipaxos';
 
 describe('Multi-Paxos state machines', () => {
   it('key-value store: get, put, delete and compare-and-set, each result the value before it', () => {
@@ -127,5 +128,13 @@ describe('Multi-Paxos state machines', () => {
     for (let i = 0; i < 100; i += 1) expect(drawBetween(seedFor(7, i), 10, 19).value).to.be.within(10, 19);
     expect(drawBetween(5, 1, 3)).to.deep.equal(drawBetween(5, 1, 3));
     expect(seedFor(7, 1)).to.not.equal(seedFor(7, 2));
+  });
+
+  it('exports the layer from one index: the protocol, the machines, the vector and the map', () => {
+    expect(multipaxos.multiPaxosProtocol).to.be.a('function');
+    expect(multipaxos.kvStore.name).to.equal('kv');
+    expect(multipaxos.bookingAuthority.name).to.equal('booking');
+    expect(multipaxos.vector.emptyVector().size).to.equal(0);
+    expect(multipaxos.hashmap.toObject(multipaxos.hashmap.emptyMap())).to.deep.equal({});
   });
 });
