@@ -139,6 +139,14 @@ export interface CheckOptions<S, M, C> {
   readonly progress?: (p: Progress) => void;
   /** Extra always-properties for this run only. */
   readonly always?: readonly AlwaysProperty<S, M, C>[];
+  /**
+   * A directed start: these actions are played first, from the initial state, and the search
+   * explores every run from the state they reach. Every run found is then a real run (the
+   * prefix, then a path the search found), so a counterexample stays a counterexample; a pass
+   * covers only runs with this prefix. The bug zoo uses it for a mutant whose shortest
+   * counterexample is too deep for breadth-first search from the start.
+   */
+  readonly prefix?: readonly Action<M, C>[];
 }
 
 export interface Progress {
@@ -595,6 +603,48 @@ export class ModelChecker<S, M extends Addressed, E, D, C> {
     }
   }
 
+  /** The successor of `g` by one given action (for a prefix), or an error if it is not enabled. */
+  private play(g: Global, action: Action<M, C>): { key: string; kind: number; arg: number } {
+    const p = this.model.protocol;
+    switch (action.type) {
+      case 'deliver': {
+        const m = this.messageId(action.message);
+        const j = lowerBound(g.ids, m);
+        const to = this.messageTo[m]!;
+        if (g.ids[j] !== m || to < 0 || (this.model.network === 'multiset' && g.counts[j] === 0)) {
+          throw new Error(`synod: prefix delivers a message that is not deliverable: ${canonicalKey(action.message)}`);
+        }
+        const step = this.local('d', to, g, m, (s) => p.deliver(s, this.messageTable.get(m)));
+        if (step.pruned) throw new Error('synod: prefix delivery leaves the bound');
+        return { key: this.successorKey(g, to, step.state, step.durable, step.sends, j, -1, 0, 0), kind: ACTION_DELIVER, arg: m };
+      }
+      case 'request': {
+        const r = this.model.requests.findIndex((slot, i) => slot.node === action.node && g.asked[i] === 0 && slot.choices.some((c) => canonicalKey(c) === canonicalKey(action.command)));
+        if (r < 0) throw new Error(`synod: prefix request to node ${action.node} is not enabled`);
+        const slot = this.model.requests[r]!;
+        const c = slot.choices.findIndex((x) => canonicalKey(x) === canonicalKey(action.command));
+        const node = this.indexOf(slot.node);
+        const step = this.local('r', node, g, r * 0x10000 + c, (s) => p.request(s, action.command));
+        if (step.pruned) throw new Error('synod: prefix request leaves the bound');
+        return { key: this.successorKey(g, node, step.state, step.durable, step.sends, -1, r, c + 1, 0), kind: ACTION_REQUEST, arg: r * 0x10000 + c };
+      }
+      case 'timeout': {
+        const i = this.indexOf(action.node);
+        if (!this.timers.includes(i)) throw new Error(`synod: node ${action.node} has no timer`);
+        const step = this.local('t', i, g, 0, (s) => p.timeout(s));
+        if (step.pruned) throw new Error('synod: prefix timeout leaves the bound');
+        return { key: this.successorKey(g, i, step.state, step.durable, step.sends, -1, -1, 0, 0), kind: ACTION_TIMEOUT, arg: i };
+      }
+      case 'crash': {
+        const i = this.indexOf(action.node);
+        if (g.crashes >= this.model.crashes || !this.crashable.includes(i)) throw new Error(`synod: node ${action.node} may not crash here`);
+        return { key: this.successorKey(g, i, this.recovered(i, g.durables[i]!), g.durables[i]!, [], -1, -1, 0, 1), kind: ACTION_CRASH, arg: i };
+      }
+      default:
+        return assertNever(action, 'action');
+    }
+  }
+
   private snapshot(g: Global): Snapshot<S, M, C> {
     const messages = g.ids.map((m) => this.messageTable.get(m));
     const inFlight: M[] = [];
@@ -739,6 +789,15 @@ export class ModelChecker<S, M extends Addressed, E, D, C> {
     const initKey = this.encode(init);
     add(initKey, -1, ACTION_NONE, 0, 0);
     stopped = !inspect(0, init);
+    let start = 0;
+    for (const action of options.prefix ?? []) {
+      if (stopped) break;
+      const g = this.decode(keys[start]!);
+      const next = this.play(g, action);
+      if (visited.has(next.key)) throw new Error(`synod: prefix action ${action.type} changes nothing`);
+      start = add(next.key, start, next.kind, next.arg, depthOf[start]! + 1);
+      stopped = !inspect(start, this.decode(next.key));
+    }
     const maxStates = options.maxStates ?? Number.POSITIVE_INFINITY;
     let lastReport = elapsed();
     let limited = false;
@@ -747,7 +806,7 @@ export class ModelChecker<S, M extends Addressed, E, D, C> {
     };
 
     if (options.dfs === true) {
-      const stack: number[] = [0];
+      const stack: number[] = [start];
       while (stack.length > 0 && !stopped) {
         const id = stack.pop()!;
         const g = this.decode(keys[id]!);
@@ -770,7 +829,7 @@ export class ModelChecker<S, M extends Addressed, E, D, C> {
         }
       }
     } else {
-      let head = 0;
+      let head = start;
       while (head < keys.length && !stopped) {
         const id = head;
         head += 1;

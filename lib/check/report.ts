@@ -5,7 +5,7 @@
  * trace events (lib/check/trace.ts).
  */
 import type { Message } from '../paxos/messages';
-import type { CheckOptions, CheckResult, TraceStep } from './model-checker';
+import type { Action, CheckOptions, CheckResult, TraceStep } from './model-checker';
 import { formatTrace, ModelChecker } from './model-checker';
 import type { SingleDecreeOptions, Value } from './paxos';
 import { showMessage, singleDecreeModel } from './paxos';
@@ -59,6 +59,8 @@ export interface ResolvedConfig {
   readonly lose: readonly string[];
   readonly mutant: string | null;
   readonly search: 'bfs' | 'dfs';
+  /** Actions played before the search (a directed start), 0 for a search from the start. */
+  readonly prefix: number;
 }
 
 export type CheckRun = { readonly ok: true; readonly report: CheckReport } | { readonly ok: false; readonly error: string };
@@ -87,11 +89,15 @@ export function checkSingleDecree(
     lose: o.lose ?? [],
     mutant: o.mutant ?? null,
     search: options.dfs === true ? 'dfs' : 'bfs',
+    prefix: options.prefix?.length ?? 0,
   };
   return { ok: true, report: toReport('single-decree', config, result) };
 }
 
-export function checkSingleDecreeOrThrow(o: SingleDecreeOptions, options: { readonly dfs?: boolean; readonly maxStates?: number } = {}): CheckReport {
+export function checkSingleDecreeOrThrow(
+  o: SingleDecreeOptions,
+  options: { readonly dfs?: boolean; readonly maxStates?: number; readonly prefix?: readonly Action<Message<Value>, Value>[] } = {},
+): CheckReport {
   const run = checkSingleDecree(o, options);
   if (!run.ok) throw new Error(`synod: ${run.error}`);
   return run.report;
@@ -145,6 +151,7 @@ export function describeConfig(c: ResolvedConfig): string {
   if (c.lose.length > 0) parts.push(`the network loses every ${c.lose.join(' and ')} message`);
   if (c.mutant !== null) parts.push(`mutant ${c.mutant}`);
   if (c.search === 'dfs') parts.push('depth-first');
+  if (c.prefix > 0) parts.push(`searching from a directed start of ${c.prefix} actions`);
   return parts.join(', ');
 }
 

@@ -19,9 +19,9 @@ export interface ZooEntry {
   /** The smallest configuration at which the checker catches it, in words. */
   readonly smallest: string;
   /** Checks the mutant at its smallest configuration (BFS: the shortest counterexample). */
-  run(options?: { readonly dfs?: boolean }): CheckReport<unknown>;
+  run(options?: { readonly dfs?: boolean; readonly maxStates?: number }): CheckReport<unknown>;
   /** Checks the correct code at the same configuration: it must pass. */
-  control(options?: { readonly dfs?: boolean }): CheckReport<unknown>;
+  control(options?: { readonly dfs?: boolean; readonly maxStates?: number }): CheckReport<unknown>;
 }
 
 const registry: ZooEntry[] = [];
@@ -43,6 +43,7 @@ export function zooEntry(name: string): ZooEntry | undefined {
 /** A single-decree mutant as a zoo entry. */
 export function paxosZooEntry(m: PaxosMutant): ZooEntry {
   const config = m.smallest;
+  const prefix = config.prefix === undefined ? {} : { prefix: config.prefix };
   return {
     name: m.name,
     breaks: m.breaks,
@@ -55,12 +56,13 @@ export function paxosZooEntry(m: PaxosMutant): ZooEntry {
         down: [],
         mutant: null,
         search: 'bfs',
+        prefix: config.prefix?.length ?? 0,
       });
     },
-    run: (options = {}) => checkSingleDecreeOrThrow({ ...config, mutant: m.name }, options),
+    run: (options = {}) => checkSingleDecreeOrThrow({ ...config, mutant: m.name }, { ...options, ...prefix }),
     // The correct code at the same size: the real roles, and majority quorums for the mutant
-    // whose bug is its quorum sizes.
-    control: (options = {}) => checkSingleDecreeOrThrow(config, options),
+    // whose bug is its quorum sizes; from the same directed start, if there is one.
+    control: (options = {}) => checkSingleDecreeOrThrow(config, { ...options, ...prefix }),
   };
 }
 

@@ -8,7 +8,8 @@
  */
 import * as ballots from '../paxos/ballot';
 import type { Effect } from '../paxos/effects';
-import type { MessageType } from '../paxos/messages';
+import type { Message, MessageType } from '../paxos/messages';
+import type { NodeId } from '../paxos/types';
 import type { Roles } from '../paxos/node';
 import { realRoles } from '../paxos/node';
 import type { ProposerState, ProposerStep } from '../paxos/proposer';
@@ -45,7 +46,55 @@ export interface PaxosSmallestConfig {
    * restriction: the run found is still a real run.
    */
   readonly lose: readonly (MessageType | `${MessageType}>${number}`)[];
+  /**
+   * A directed start, for a mutant whose shortest counterexample is too deep for
+   * breadth-first search from the initial state: these actions are played first and the
+   * checker explores every run from there. The run it finds is still a real run.
+   */
+  readonly prefix?: readonly ZooAction[];
 }
+
+/** One action of a directed start, as the checker's trace events spell them. */
+export type ZooAction =
+  | { readonly type: 'request'; readonly node: NodeId; readonly command: string }
+  | { readonly type: 'deliver'; readonly message: Message<string> }
+  | { readonly type: 'timeout'; readonly node: NodeId };
+
+const prepare = (from: NodeId, to: NodeId, round: number): ZooAction => ({
+  type: 'deliver',
+  message: { type: 'prepare', from, to, slot: 1, ballot: { round, node: from } },
+});
+const promise = (from: NodeId, to: NodeId, round: number): ZooAction => ({
+  type: 'deliver',
+  message: { type: 'promise', from, to, slot: 1, ballot: { round, node: to }, accepted: null },
+});
+const accept = (from: NodeId, to: NodeId, round: number, value: string): ZooAction => ({
+  type: 'deliver',
+  message: { type: 'accept', from, to, slot: 1, ballot: { round, node: from }, value },
+});
+
+/**
+ * learner-mixes-ballots needs four ballots: A accepted by two acceptors in two different
+ * ballots (which the broken learner adds up) and B chosen in a fourth, which a proposer may
+ * choose only after a B vote above both A votes. Its shortest counterexample is 27 actions,
+ * past the reach of breadth-first search from the start (8 million states reach about depth
+ * 15). This start plays the first two ballots' opening: A proposed by node 1 in ballot 1.1
+ * and accepted by acceptor 1; B proposed by node 2 in ballot 1.2, promised by acceptors 2
+ * and 3. The checker finds the remaining 17 actions (B accepted, node 1's retries at 2.1 and
+ * 3.1, the learner's mixed count) by itself.
+ */
+const LEARNER_PREFIX: readonly ZooAction[] = [
+  { type: 'request', node: 1, command: 'A' },
+  { type: 'request', node: 2, command: 'B' },
+  prepare(1, 1, 1),
+  prepare(1, 2, 1),
+  promise(1, 1, 1),
+  promise(2, 1, 1),
+  accept(1, 1, 1, 'A'),
+  prepare(2, 2, 1),
+  prepare(2, 3, 1),
+  promise(2, 2, 1),
+];
 
 export interface PaxosMutant {
   readonly name: PaxosMutantName;
@@ -201,7 +250,19 @@ export const PAXOS_MUTANTS: readonly PaxosMutant[] = [
     caughtBy: ['Agreement'],
     roles: mixesBallots,
     needsCrash: false,
-    smallest: { acceptors: 3, proposers: 2, values: 2, maxRound: 3, timers: 1, network: 'set', crashes: 0, learners: 1, assign: 'own', lose: ['rejected'] },
+    smallest: {
+      acceptors: 3,
+      proposers: 2,
+      values: 2,
+      maxRound: 3,
+      timers: 1,
+      network: 'set',
+      crashes: 0,
+      learners: 1,
+      assign: 'own',
+      lose: ['rejected', 'accepted>2'],
+      prefix: LEARNER_PREFIX,
+    },
   },
   {
     name: 'ballots-not-unique-across-proposers',
