@@ -11,8 +11,10 @@
  * A delivered message is one a previous event sent; in the set network it stays deliverable.
  * The replay below drives lib/harness/cluster.ts (the scripted cluster the tests use) with
  * these events and re-checks the invariants, so a counterexample is confirmed by a driver
- * that shares no code with the checker's search. The simulator (lib/sim) can read the same
- * lines: every event names a node and a `Protocol` input.
+ * that shares no code with the checker's search. The event names and fields are those of the
+ * simulator's trace (lib/sim/trace.ts: request, deliver, timeout, crash, restart, with the
+ * protocol's own messages), without its step and tick; the simulator itself replays a run
+ * from its seed rather than from an event list, so `replay` here is the event-list replayer.
  */
 import type { Addressed, Protocol } from '../protocol';
 import { Cluster } from '../harness/cluster';

@@ -26,7 +26,7 @@ const EXPECTED: Record<string, { readonly length: number; readonly invariants: r
 };
 
 /**
- * Controls too large for `npm test`: the correct code is checked on the first 300,000 states
+ * Controls too large for `npm test`: the correct code is checked on the first 150,000 states
  * here, and exhaustively by `npm run proofs` (learner-mixes-ballots: 4,050,684 states).
  */
 const BOUNDED_CONTROL = new Set(['learner-mixes-ballots']);
@@ -53,7 +53,7 @@ describe('check: the bug zoo', () => {
       expect(v.invariants).to.deep.equal(expected.invariants);
       expect(v.trace.length).to.be.greaterThan(v.length - 1);
       const bounded = BOUNDED_CONTROL.has(m.name);
-      const control = entry.control(bounded ? { maxStates: 300_000 } : {});
+      const control = entry.control(bounded ? { maxStates: 150_000 } : {});
       expect([control.complete, control.violations.length]).to.deep.equal([!bounded, 0]);
       expect(control.sometimes['a value is chosen']?.holds).to.equal(true);
     });
