@@ -159,7 +159,9 @@ export function describeConfig(c: ResolvedConfig): string {
 export function reportLines(r: CheckReport): string[] {
   const out = [
     `${r.protocol}: ${describeConfig(r.config)}`,
-    `${r.states} states, ${r.transitions} transitions, depth ${r.depth}, ${r.seconds.toFixed(2)} s${r.complete ? ', exhaustive' : ', NOT exhaustive'}`,
+    `${r.states} states, ${r.transitions} transitions, depth ${r.depth}, ${r.seconds.toFixed(2)} s, ${
+      r.complete ? 'exhaustive' : r.violations.length > 0 ? 'stopped at the first violation' : 'NOT exhaustive (state limit reached)'
+    }`,
   ];
   for (const [name, s] of Object.entries(r.sometimes)) {
     out.push(`sometimes "${name}": ${s.holds ? `holds (first reached after ${s.depth} actions)` : 'NEVER holds in any reachable state'}`);

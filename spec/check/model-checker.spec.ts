@@ -123,6 +123,22 @@ describe('model checker: the mechanics, counted by hand', () => {
     expect([r.states, r.complete]).to.deep.equal([3, false]);
   });
 
+  it('a directed start plays its actions first and searches from where they lead', () => {
+    const r = check(model('set', ['a', 'b']), { prefix: [{ type: 'request', node: 1, command: 'b' }] });
+    // The start, the prefix state, then counts 1 and 2 of "b" only: the "a" branch is never taken.
+    expect([r.states, r.transitions, r.complete]).to.deep.equal([4, 2, true]);
+    expect(r.sometimes['counted twice']?.witness?.map((t) => t.action.type)).to.deep.equal(['request', 'deliver', 'deliver']);
+    expect(() => check(model('set', ['a']), { prefix: [{ type: 'deliver', message: { from: 1, to: 2, value: 'a' } }] })).to.throw(/not deliverable/);
+    expect(() => check(model('set', ['a']), { prefix: [{ type: 'timeout', node: 1 }] })).to.throw(/has no timer/);
+    expect(() => check(model('set', ['a']), { prefix: [{ type: 'request', node: 1, command: 'z' }] })).to.throw(/not enabled/);
+  });
+
+  it('a lost message is never delivered', () => {
+    const r = check(model('set', ['a'], { lost: () => true }));
+    expect(r.states).to.equal(2);
+    expect(r.interned.messages).to.equal(1);
+  });
+
   it('canonical keys ignore property order and keep array order', () => {
     expect(canonicalKey({ a: 1, b: [2, 3] })).to.equal(canonicalKey({ b: [2, 3], a: 1 }));
     expect(canonicalKey([2, 3])).not.to.equal(canonicalKey([3, 2]));
