@@ -111,6 +111,16 @@ export const PINNED: readonly ProofConfiguration[] = [
     inTests: false,
   },
   {
+    name: 'two rounds, one retrying, no rejections',
+    about: '3 acceptors, 2 proposers, proposer 1 retries up to round 2 (ballots 1.1, 1.2, 2.1); the network loses every rejection (the paper without its rejection optimization)',
+    options: { ...core, maxRound: 2, timers: 1, lose: ['rejected'] },
+    expect: 'pass',
+    states: 1_277_409,
+    transitions: 36_145_571,
+    depth: 31,
+    inTests: false,
+  },
+  {
     name: 'two rounds, one retrying, lossy',
     about: '3 acceptors, 2 proposers, proposer 1 retries up to round 2 (ballots 1.1, 1.2, 2.1); the network loses every rejection and acceptance',
     options: { ...core, maxRound: 2, timers: 1, lose: ['rejected', 'accepted'] },
