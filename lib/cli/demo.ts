@@ -1,5 +1,6 @@
 /** `synod demo`: the Harbor Point story (slot 812, bookings #8841 and #8849). */
 import type { Command } from 'commander';
+import { harborPointLog } from '../../examples/harbor-point/multipaxos';
 import { harborPoint } from '../../examples/harbor-point/single-decree';
 import { integer } from './args';
 import type { CliContext } from './main';
@@ -15,13 +16,19 @@ export function demoReport(seed: number): Report {
     lines.push(`stages: ${stages.join(' | ')}`);
     lines.push(`verdict: ${story.held ? 'HELD' : 'FAILED'} - ${story.verdict}`);
   });
-  lines.push('', result.ok ? 'every story held: slot 812 was never decided both ways' : 'a story FAILED');
+  const log = harborPointLog();
+  lines.push('', '== 4. At log level (Multi-Paxos): the same crash, a client retry, and the rival booking', ...log.lines);
+  const held = log.held ? 'HELD - slot 812 = #8841 on every replica; S12 booked once' : `FAILED - ${log.violations.map((v) => v.description).join('; ')}`;
+  lines.push(`verdict: ${held}`);
+  const ok = result.ok && log.held;
+  lines.push('', ok ? 'every story held: slot 812 was never decided both ways' : 'a story FAILED');
   const json = {
     seed,
-    ok: result.ok,
+    ok,
+    log: { held: log.held, slot812: log.slot812, holder: log.holder, counters: log.counters, violations: log.violations, lines: log.lines },
     stories: result.stories.map((s) => ({ title: s.title, chosen: s.chosen, stages: s.stages, held: s.held, verdict: s.verdict, violations: s.violations, lines: s.lines })),
   };
-  return { lines, json, ok: result.ok };
+  return { lines, json, ok };
 }
 
 export function registerDemo(cli: Command, context: CliContext): void {
