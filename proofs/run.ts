@@ -94,7 +94,7 @@ function main(): number {
 
 function line(r: Row): string {
   const n = (x: number): string => x.toLocaleString('en-US');
-  const head = `${r.ok ? 'ok  ' : 'FAIL'} ${r.name.padEnd(34)} ${n(r.states).padStart(10)} states ${n(r.transitions).padStart(12)} transitions  depth ${String(r.depth).padStart(2)}  ${r.seconds.toFixed(1).padStart(6)} s  ${r.verdict}\n`;
+  const head = `${r.ok ? 'ok  ' : 'FAIL'} ${r.name.padEnd(40)} ${n(r.states).padStart(10)} states ${n(r.transitions).padStart(12)} transitions  depth ${String(r.depth).padStart(2)}  ${r.seconds.toFixed(1).padStart(6)} s  ${r.verdict}\n`;
   return r.problems.length === 0 ? head : `${head}       ${r.problems.join('; ')}\n`;
 }
 
