@@ -23,6 +23,7 @@
 import * as ballots from '../paxos/ballot';
 import { majorities } from '../paxos/quorum';
 import type { NodeId } from '../paxos/types';
+import { assertNever } from '../paxos/types';
 import { Cluster } from '../harness/cluster';
 import type { BookingOp, BookingResult, BookingState } from '../multipaxos/machine';
 import { bookingAuthority } from '../multipaxos/machine';
@@ -58,8 +59,10 @@ export interface NodeSnapshot {
 export interface ScenarioStep {
   readonly label: string;
   readonly nodes: readonly NodeSnapshot[];
-  /** Every slot some replica learned so far, as `slot:entry`. */
+  /** Every slot some replica learned so far (the first value learned there), as `slot:entry`. */
   readonly committed: readonly string[];
+  /** The messages delivered (or lost) during the step, oldest first. */
+  readonly messages: readonly string[];
   /** Violations first seen during this step. */
   readonly violations: readonly SafetyViolation[];
 }
@@ -99,6 +102,7 @@ class Script {
   readonly steps: ScenarioStep[] = [];
   readonly expectations: Expectation[] = [];
   private reported = 0;
+  private seenEvents = 0;
 
   constructor(
     readonly protocol: MultiPaxosProtocol<BookingState, BookingOp, BookingResult>,
@@ -169,8 +173,24 @@ class Script {
       label,
       nodes: this.protocol.nodes.map((id) => snapshot(this.state(id), this.cluster.isUp(id))),
       committed: [...this.monitor.committed()].map(([slot, e]) => `${slot}:${e}`),
+      messages: this.cluster.events.slice(this.seenEvents).flatMap((e) => {
+        switch (e.type) {
+          case 'deliver':
+            return [describeMessage(e.message) + (e.ignored === undefined ? '' : ' (ignored)')];
+          case 'drop':
+            return [`${describeMessage(e.message)} (lost)`];
+          case 'send':
+          case 'effect':
+          case 'crash':
+          case 'restart':
+            return [];
+          default:
+            return assertNever(e, 'cluster event');
+        }
+      }),
       violations,
     });
+    this.seenEvents = this.cluster.events.length;
   }
 
   /** Nodes (up or down) that hold an entry with this command, voted or learned. */
@@ -199,6 +219,26 @@ class Script {
 
   acked(key: string): boolean {
     return this.cluster.events.some((e) => e.type === 'effect' && e.effect.type === 'reply' && e.effect.reply.status === 'ok' && commandKey(e.effect) === key);
+  }
+}
+
+/** `accept 1>2 4.1 s1 x#1@t2.1`: type, sender > receiver, ballot, and the slot and entry if any. */
+export function describeMessage(m: Message): string {
+  const head = `${m.type} ${m.from}>${m.to} ${ballots.format(m.ballot)}`;
+  switch (m.type) {
+    case 'accept':
+    case 'accepted':
+      return `${head} s${m.slot} ${entryLabel(m.value)}`;
+    case 'prepare':
+    case 'promise':
+    case 'rejected':
+    case 'catchup':
+    case 'learn':
+      return `${head} s${m.slot}`;
+    case 'heartbeat':
+      return `${head} c${m.commit}`;
+    default:
+      return assertNever(m, 'message');
   }
 }
 
