@@ -223,7 +223,7 @@ class Script {
 }
 
 /** `accept 1>2 4.1 s1 x#1@t2.1`: type, sender > receiver, ballot, and the slot and entry if any. */
-export function describeMessage(m: Message): string {
+export function describeMessage<Op>(m: MultiMessage<Op>): string {
   const head = `${m.type} ${m.from}>${m.to} ${ballots.format(m.ballot)}`;
   switch (m.type) {
     case 'accept':
