@@ -6,7 +6,7 @@
  * Raft's figure-8 commit) with `registerMutant`, from their own modules.
  */
 import { PAXOS_MUTANTS } from '../zoo/paxos';
-import { checkFigure8, describeFigure8 } from '../raft/check';
+import { checkFigure8, describeFigure8 } from './raft';
 import { RAFT, RAFT_WITHOUT_CURRENT_TERM_RULE } from '../raft/policy';
 import type { PaxosMutant } from '../zoo/paxos';
 import type { CheckReport } from './report';
@@ -70,7 +70,7 @@ for (const m of PAXOS_MUTANTS) registerMutant(paxosZooEntry(m));
 
 /**
  * Raft without the current-term commit rule (Figure 8 of the Raft paper). Its configuration is
- * bounded and directed (lib/raft/check.ts says how and why); the control is correct Raft at the
+ * bounded and directed (lib/check/raft.ts says how and why); the control is correct Raft at the
  * same bounds, which the search exhausts.
  */
 registerMutant({

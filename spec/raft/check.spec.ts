@@ -1,11 +1,11 @@
 /**
  * The model checker catches Raft's Figure-8 bug (`raft-figure8-commit`) at a bounded, directed
- * three-node configuration (lib/raft/check.ts), and exhausts the same bounds under correct Raft
+ * three-node configuration (lib/check/raft.ts), and exhausts the same bounds under correct Raft
  * and under Paxos without a violation. The state counts are pinned, so that a change to the
  * node's state space is noticed.
  */
 import { expect } from 'chai';
-import { checkFigure8 } from '../../lib/raft/check';
+import { checkFigure8 } from '../../lib/check/raft';
 import { PAXOS, RAFT, RAFT_WITHOUT_CURRENT_TERM_RULE } from '../../lib/raft/policy';
 import { zooEntry } from '../../lib/check/zoo';
 import { run } from '../helpers/cli';

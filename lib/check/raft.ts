@@ -1,5 +1,5 @@
 /**
- * The model checker (lib/check) on the Multi-Paxos node under a leader policy, configured to
+ * The model checker on the Multi-Paxos node under a leader policy, configured to
  * catch Raft's Figure-8 bug: `raft-figure8-commit`, Raft without the current-term commit rule.
  *
  * The smallest cluster that shows the bug has three nodes (the paper's Figure 8 uses five; the
@@ -25,11 +25,11 @@
  * different commands at one slot), for the reason given there: Voting.tla's vote-based `chosen`
  * is not what Raft commits by.
  */
-import type { AlwaysProperty, CheckResult, Model, SometimesProperty } from '../check/model-checker';
-import { ModelChecker, formatTrace } from '../check/model-checker';
-import { canonicalKey } from '../check/canonical';
-import type { CheckReport, ViolationReport } from '../check/report';
-import { traceEvents } from '../check/trace';
+import type { AlwaysProperty, CheckResult, Model, SometimesProperty } from './model-checker';
+import { ModelChecker, formatTrace } from './model-checker';
+import { canonicalKey } from './canonical';
+import type { CheckReport, ViolationReport } from './report';
+import { traceEvents } from './trace';
 import { majorities } from '../paxos/quorum';
 import type { KvOp, KvResult, KvState } from '../multipaxos/machine';
 import { kvStore } from '../multipaxos/machine';
@@ -37,9 +37,9 @@ import type { Command, Entry, MultiMessage } from '../multipaxos/messages';
 import type { MultiEffect, MultiNodeState, MultiRecord } from '../multipaxos/node';
 import { multiPaxosProtocol } from '../multipaxos/node';
 import * as vec from '../multipaxos/vector';
-import type { LeaderPolicy } from './policy';
-import { entryContent, entryLabel } from './safety';
-import { describeMessage } from './scenarios';
+import type { LeaderPolicy } from '../raft/policy';
+import { entryContent, entryLabel } from '../raft/safety';
+import { describeMessage } from '../raft/scenarios';
 
 type State = MultiNodeState<KvState, KvOp, KvResult>;
 type Message = MultiMessage<KvOp>;
