@@ -110,7 +110,7 @@ export function termOf(entry: { readonly term?: Ballot }): Ballot {
  * (its term) and a re-proposed one keeps the term it already carries; under Paxos the entry
  * is returned as is, so no `term` field ever appears.
  */
-export function stampTerm<E extends { readonly term?: Ballot }>(policy: LeaderPolicy, entry: E, ballot: Ballot): E {
+export function stampTerm<E extends { readonly kind: string; readonly term?: Ballot }>(policy: LeaderPolicy, entry: E, ballot: Ballot): E {
   if (!usesTerms(policy) || entry.term !== undefined) return entry;
   return { ...entry, term: ballot };
 }
