@@ -9,7 +9,7 @@ const root = path.join(__dirname, '..', '..');
 describe('lib/raft/mapping (the Raft mapping table)', () => {
   it('resolves every code reference to an export of a module under lib/', () => {
     for (const record of MAPPING) {
-      expect(record.enforcedBy, record.name).to.not.be.empty;
+      expect(record.enforcedBy, record.name).to.have.length.greaterThan(0);
       for (const ref of record.enforcedBy) {
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         const mod = require(path.join(root, ref.module)) as Record<string, unknown>;
@@ -20,7 +20,7 @@ describe('lib/raft/mapping (the Raft mapping table)', () => {
 
   it('resolves every check reference to a test title in a spec file', () => {
     for (const record of MAPPING) {
-      expect(record.checkedBy, record.name).to.not.be.empty;
+      expect(record.checkedBy, record.name).to.have.length.greaterThan(0);
       for (const ref of record.checkedBy) {
         const file = path.join(root, ref.spec);
         expect(fs.existsSync(file), `${record.name}: ${ref.spec} exists`).to.equal(true);
