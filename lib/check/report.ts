@@ -155,10 +155,15 @@ export function describeConfig(c: ResolvedConfig): string {
   return parts.join(', ');
 }
 
+/** Another protocol's configuration (lib/check/raft.ts), as `key value` pairs. */
+function otherConfig(c: unknown): string {
+  return Object.entries(c as Record<string, unknown>).map(([k, v]) => `${k} ${Array.isArray(v) ? v.join(',') : String(v)}`).join(', ');
+}
+
 /** The readable form of a report. */
 export function reportLines(r: CheckReport): string[] {
   const out = [
-    `${r.protocol}: ${describeConfig(r.config)}`,
+    `${r.protocol}: ${r.protocol === 'single-decree' ? describeConfig(r.config) : otherConfig(r.config)}`,
     `${r.states} states, ${r.transitions} transitions, depth ${r.depth}, ${r.seconds.toFixed(2)} s, ${
       r.complete ? 'exhaustive' : r.violations.length > 0 ? 'stopped at the first violation' : 'NOT exhaustive (state limit reached)'
     }`,

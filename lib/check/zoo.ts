@@ -6,6 +6,8 @@
  * Raft's figure-8 commit) with `registerMutant`, from their own modules.
  */
 import { PAXOS_MUTANTS } from '../zoo/paxos';
+import { checkFigure8, describeFigure8 } from './raft';
+import { RAFT, RAFT_WITHOUT_CURRENT_TERM_RULE } from '../raft/policy';
 import type { PaxosMutant } from '../zoo/paxos';
 import type { CheckReport } from './report';
 import { checkSingleDecreeOrThrow, describeConfig } from './report';
@@ -67,3 +69,17 @@ export function paxosZooEntry(m: PaxosMutant): ZooEntry {
 }
 
 for (const m of PAXOS_MUTANTS) registerMutant(paxosZooEntry(m));
+
+/**
+ * Raft without the current-term commit rule (Figure 8 of the Raft paper). Its configuration is
+ * bounded and directed (lib/check/raft.ts says how and why); the control is correct Raft at the
+ * same bounds, which the search exhausts.
+ */
+registerMutant({
+  name: 'raft-figure8-commit',
+  breaks: 'a Raft leader commits an entry of an older term by counting replicas; a later leader overwrites it (Agreement over learned entries)',
+  protocol: 'raft',
+  smallest: describeFigure8(RAFT_WITHOUT_CURRENT_TERM_RULE.name),
+  run: (options = {}) => checkFigure8(RAFT_WITHOUT_CURRENT_TERM_RULE, options),
+  control: (options = {}) => checkFigure8(RAFT, options),
+});

@@ -57,6 +57,7 @@ export interface SimCliOptions {
   think: string;
   retry: string;
   mutant?: string;
+  policy?: string;
   check: string;
   trace?: string;
   traceTail: string;
@@ -70,6 +71,8 @@ export interface SimPlan {
   readonly nodes: number;
   readonly proposers: number | undefined;
   readonly mutant: string | undefined;
+  /** The leader policy (multipaxos only); the protocol's default when undefined. */
+  readonly policy?: string;
   readonly seeds: { readonly first: number; readonly last: number };
   readonly range: boolean;
   readonly base: Omit<SimOptions, 'seed'>;
@@ -110,6 +113,8 @@ export function simPlan(o: SimCliOptions): SimPlan {
   const range = o.seeds !== undefined;
   if (range && seeds.last > 0xffff_ffff) throw new UsageError(`--seeds must stay below 4294967296, got '${o.seeds}'`);
   const mutant = o.mutant === undefined ? undefined : oneOf('--mutant', o.mutant, entry.mutants);
+  if (o.policy !== undefined && entry.policies.length === 0) throw new UsageError(`--policy applies to a protocol with a leader layer, not ${entry.name}`);
+  const policy = o.policy === undefined ? undefined : oneOf('--policy', o.policy, entry.policies);
   const steps = integer('--steps', o.steps, 1, 100_000_000);
   const healAt = o.healAt === undefined ? Math.floor(steps / 2) : integer('--heal-at', o.healAt, 0, steps);
   const check = oneOf<CheckMode>('--check', o.check, ['incremental', 'full', 'none']);
@@ -141,6 +146,7 @@ export function simPlan(o: SimCliOptions): SimPlan {
     nodes,
     proposers,
     mutant,
+    ...(policy === undefined ? {} : { policy }),
     seeds: range ? seeds : { first: seeds.first, last: seeds.first },
     range,
     base,
@@ -157,6 +163,8 @@ export function buildSubject(plan: SimPlan): AnySubject {
       nodes: plan.nodes,
       ...(plan.proposers === undefined ? {} : { proposers: plan.proposers }),
       ...(plan.mutant === undefined ? {} : { mutant: plan.mutant }),
+    ...(plan.policy === undefined ? {} : { policy: plan.policy }),
+      ...(plan.policy === undefined ? {} : { policy: plan.policy }),
     });
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message.replace(/^synod: /, '') : String(error));
@@ -197,6 +205,7 @@ export function reproduceCommand(plan: SimPlan, seed: number): string {
   const words = ['synod', 'sim', '--protocol', plan.entry.name, '--nodes', String(plan.nodes)];
   if (plan.proposers !== undefined) words.push('--proposers', String(plan.proposers));
   if (plan.mutant !== undefined) words.push('--mutant', plan.mutant);
+  if (plan.policy !== undefined) words.push('--policy', plan.policy);
   words.push('--seed', String(seed), '--steps', String(b.steps));
   if (b.healAt !== Math.floor(b.steps / 2)) words.push('--heal-at', String(b.healAt));
   if (b.loss !== 0) words.push('--loss', String(b.loss));
@@ -247,6 +256,7 @@ export function seedReport(plan: SimPlan, subject: AnySubject, seed: number, tra
     seed,
     protocol: result.protocol,
     ...(plan.mutant === undefined ? {} : { mutant: plan.mutant }),
+    ...(plan.policy === undefined ? {} : { policy: plan.policy }),
     nodes: result.nodes,
     steps: result.steps,
     stepsRun: result.stepsRun,
@@ -301,7 +311,7 @@ function shrunkReport(plan: SimPlan, subject: AnySubject, options: SimOptions, r
 function seedLines(plan: SimPlan, r: SimResult, reproduce: string, tail: readonly string[]): string[] {
   const s = r.stats;
   const lines = [
-    `${r.protocol}${plan.mutant === undefined ? '' : ` (mutant ${plan.mutant})`}, ${r.nodes} nodes, seed ${r.seed}: ${r.stepsRun} of ${r.steps} steps, ${r.ticks} ticks, ended by ${r.endedBy}`,
+    `${r.protocol}${variant(plan)}, ${r.nodes} nodes, seed ${r.seed}: ${r.stepsRun} of ${r.steps} steps, ${r.ticks} ticks, ended by ${r.endedBy}`,
     `network: ${s.sent} sent, ${s.delivered} delivered, ${s.dropped} dropped, ${s.duplicated} duplicated, ${s.partitions} partitions`,
     `nodes: ${s.crashes} crashes, ${s.restarts} restarts, ${s.timeouts} timeouts; clients: ${s.commands} commands, ${s.requests} requests`,
     `stages: ${Object.entries(s.stages).map(([k, v]) => `${k} ${v}`).join(', ')}`,
@@ -334,6 +344,7 @@ export function rangeReport(plan: SimPlan, subject: AnySubject, progress: (done:
   const json = {
     protocol: plan.entry.name,
     ...(plan.mutant === undefined ? {} : { mutant: plan.mutant }),
+    ...(plan.policy === undefined ? {} : { policy: plan.policy }),
     nodes: plan.nodes,
     seeds: `${first}-${last}`,
     runs: summary.runs,
@@ -355,7 +366,7 @@ export function rangeReport(plan: SimPlan, subject: AnySubject, progress: (done:
   };
   const d = liveness.afterHeal;
   const lines = [
-    `${plan.entry.name}${plan.mutant === undefined ? '' : ` (mutant ${plan.mutant})`}, ${plan.nodes} nodes, seeds ${first}-${last}: ${summary.runs} runs, ${summary.stepsRun} steps, ${summary.delivered} deliveries`,
+    `${plan.entry.name}${variant(plan)}, ${plan.nodes} nodes, seeds ${first}-${last}: ${summary.runs} runs, ${summary.stepsRun} steps, ${summary.delivered} deliveries`,
     `chosen in ${summary.chosenRuns} of ${summary.runs} runs (${((100 * json.chosenFraction) || 0).toFixed(2)}%), ` +
       `in ${summary.chosenDuringFaults} already while the faults were on`,
     `liveness after the heal: ${liveness.settledAtHeal} of ${liveness.healed} healed runs had a value learned already; ` +
@@ -422,6 +433,7 @@ export function registerSim(cli: Command, context: CliContext): void {
     .option('--think <ticks>', 'ticks between two commands of a client', d.think)
     .option('--retry <ticks>', 'ticks before a client re-sends an unacknowledged command (protocols that acknowledge)', d.retry)
     .option('--mutant <name>', 'run a broken variant from the bug zoo (single-decree, multipaxos)')
+    .option('--policy <name>', 'multipaxos: the leader rules, paxos (default), raft or raft-without-current-term-rule')
     .option('--check <mode>', 'incremental (monitor, then the definition for the report), full (the definition every step), none', d.check)
     .option('--trace <file>', 'write the run\'s trace as JSON lines')
     .option('--trace-tail <n>', 'trace events shown with a violation', d.traceTail)
@@ -443,6 +455,12 @@ export function registerSim(cli: Command, context: CliContext): void {
       bar.finish();
       context.exitCode = emit(report, plan.json, context.io);
     });
+}
+
+/** ` (policy raft, mutant x)`: what sets the run apart from the protocol's default. */
+function variant(plan: SimPlan): string {
+  const parts = [...(plan.policy === undefined ? [] : [`policy ${plan.policy}`]), ...(plan.mutant === undefined ? [] : [`mutant ${plan.mutant}`])];
+  return parts.length === 0 ? '' : ` (${parts.join(', ')})`;
 }
 
 async function writeTrace(file: string, text: string): Promise<void> {

@@ -57,6 +57,8 @@ import type {
 } from './messages';
 import { NOOP } from './messages';
 import { drawBetween, seedFor } from './random';
+import type { LeaderPolicy, LogPosition } from '../raft/policy';
+import { EMPTY_POSITION, PAXOS, atLeastAsUpToDate, commitsByCount, logMatches, restrictsVotes, stampTerm, termOf, usesTerms } from '../raft/policy';
 import type { Vector } from './vector';
 import * as vec from './vector';
 
@@ -78,6 +80,8 @@ export interface MultiPaxosConfig<S, Op, R> {
   readonly startRound?: number;
   /** Most chosen values sent in one `learn`. */
   readonly catchupLimit?: number;
+  /** Paxos's leader rules (the default) or Raft's (lib/raft/policy.ts). */
+  readonly policy?: LeaderPolicy;
 }
 
 export type Role = 'follower' | 'candidate' | 'leader';
@@ -398,8 +402,9 @@ class Builder<S, Op, R> {
    * Phase 2a for one slot in the leader's ballot (Paxos.tla Phase2a): its own vote first
    * (Phase2b at itself, persisted), then the accepts, each carrying the commit point.
    */
-  propose(slot: number, value: Entry<Op>): void {
+  propose(slot: number, proposed: Entry<Op>): void {
     const { ballot, id } = this.s;
+    const value = stampTerm(policyOf(this.config), proposed, ballot);
     this.emit({ type: 'stage', stage: 'proposed', slot, ballot, value });
     this.vote(slot, ballot, value);
     this.emit({ type: 'local', message: { type: 'accepted', from: id, to: id, ballot, slot, value } });
@@ -410,7 +415,8 @@ class Builder<S, Op, R> {
       elapsed: 0,
     });
     const commit = this.s.commit;
-    this.broadcast((to) => ({ type: 'accept', from: id, to, ballot, slot, value, commit }));
+    const extra = raftAcceptFields(this.config, this.s, slot);
+    this.broadcast((to) => ({ type: 'accept', from: id, to, ballot, slot, value, commit, ...extra }));
     this.countAck(slot, id);
   }
 
@@ -420,17 +426,22 @@ class Builder<S, Op, R> {
     const p = this.s.inflight[index];
     if (p === undefined) return `slot ${slot} is not in flight (already chosen, or never proposed here)`;
     const acks = p.acks.includes(from) ? p.acks : [...p.acks, from];
-    if (acks.length < this.config.quorums.phase2) {
+    const policy = policyOf(this.config);
+    if (acks.length < this.config.quorums.phase2 || !commitsByCount(policy, p.value, this.s.ballot)) {
       if (acks !== p.acks) this.update({ inflight: this.s.inflight.map((q, i) => (i === index ? { ...q, acks } : q)) });
       return acks === p.acks ? `duplicate accepted from ${from} for slot ${slot}` : null;
     }
-    const commands = p.value.kind === 'batch' ? p.value.commands.length : 0;
-    this.update({
-      inflight: this.s.inflight.filter((_, i) => i !== index),
-      counters: { ...this.s.counters, quorumAcknowledged: this.s.counters.quorumAcknowledged + commands },
-    });
-    this.emit({ type: 'stage', stage: 'quorum-acknowledged', slot, ballot: this.s.ballot, value: p.value });
-    this.learn(slot, p.value);
+    // Raft (section 5.4.2): an entry of the current term commits every entry before it.
+    const done = this.s.inflight.filter((q) => q.slot === slot || (policy.commit === 'current-term-only' && q.slot < slot));
+    for (const q of done) {
+      const commands = q.value.kind === 'batch' ? q.value.commands.length : 0;
+      this.update({
+        inflight: this.s.inflight.filter((x) => x.slot !== q.slot),
+        counters: { ...this.s.counters, quorumAcknowledged: this.s.counters.quorumAcknowledged + commands },
+      });
+      this.emit({ type: 'stage', stage: 'quorum-acknowledged', slot: q.slot, ballot: this.s.ballot, value: q.value });
+      this.learn(q.slot, q.value);
+    }
     return null;
   }
 
@@ -503,7 +514,8 @@ function campaign<S, Op, R>(b: Builder<S, Op, R>, merge: Merge<Op>): void {
   const ballot = ballots.next(ballots.max(b.s.highest, b.s.promised), s.id);
   const draw = drawBetween(b.s.rng, b.config.electionTimeout, 2 * b.config.electionTimeout - 1);
   b.promise(ballot);
-  const entries = ownVotes(b.s, b.s.commit);
+  const raft = restrictsVotes(policyOf(b.config));
+  const entries = raft ? [] : ownVotes(b.s, b.s.commit);
   b.emit({ type: 'local', message: { type: 'promise', from: s.id, to: s.id, ballot, slot: b.s.commit, entries } });
   b.update({
     role: 'candidate',
@@ -517,7 +529,8 @@ function campaign<S, Op, R>(b: Builder<S, Op, R>, merge: Merge<Op>): void {
     counters: { ...b.s.counters, electionsStarted: b.s.counters.electionsStarted + 1 },
   });
   const slot = b.s.commit;
-  b.broadcast((to) => ({ type: 'prepare', from: s.id, to, ballot, slot }));
+  const last = lastPosition(b.s);
+  b.broadcast((to) => (raft ? { type: 'prepare', from: s.id, to, ballot, slot, last } : { type: 'prepare', from: s.id, to, ballot, slot }));
   if (b.s.promises.length >= b.config.quorums.phase1) lead(b, merge);
 }
 
@@ -555,7 +568,8 @@ export function mergePromises<Op>(promises: readonly { readonly entries: readonl
  * re-propose every merged slot in this ballot (Paxos.tla Phase2a), then serve new commands.
  */
 function lead<S, Op, R>(b: Builder<S, Op, R>, merge: Merge<Op>): void {
-  const merged = merge(b.s.promises, b.s.prepareSlot);
+  const raft = restrictsVotes(policyOf(b.config));
+  const merged = raft ? ownLog(b.s, b.s.prepareSlot) : merge(b.s.promises, b.s.prepareSlot);
   const first = b.s.prepareSlot;
   b.update({
     role: 'leader',
@@ -569,6 +583,12 @@ function lead<S, Op, R>(b: Builder<S, Op, R>, merge: Merge<Op>): void {
   merged.forEach((value, i) => {
     if (first + i >= b.s.commit) b.propose(first + i, value);
   });
+  if (raft) {
+    // Raft section 8: a no-op of the leader's own term, whose commit commits everything before it.
+    const slot = b.s.next;
+    b.update({ next: slot + 1 });
+    b.propose(slot, NOOP);
+  }
   b.fill();
 }
 
@@ -584,9 +604,14 @@ function onPrepare<S, Op, R>(b: Builder<S, Op, R>, m: MultiPrepare): string | un
     return undefined;
   }
   b.observe(m.ballot, m.from);
+  const raft = restrictsVotes(policyOf(b.config));
+  const own = lastPosition(b.s);
+  if (raft && !atLeastAsUpToDate(m.last ?? EMPTY_POSITION, own)) {
+    return `candidate ${m.from}'s log (last ${formatPosition(m.last ?? EMPTY_POSITION)}) is less up to date than this one (last ${formatPosition(own)})`;
+  }
   b.promise(m.ballot);
   b.update({ leader: m.ballot.node, elapsed: 0 });
-  b.send({ type: 'promise', from: b.s.id, to: m.from, ballot: m.ballot, slot: m.slot, entries: ownVotes(b.s, m.slot) });
+  b.send({ type: 'promise', from: b.s.id, to: m.from, ballot: m.ballot, slot: m.slot, entries: raft ? [] : ownVotes(b.s, m.slot) });
   return undefined;
 }
 
@@ -617,6 +642,11 @@ function onAccept<S, Op, R>(b: Builder<S, Op, R>, m: MultiAccept<Op>): string | 
   b.observe(m.ballot, m.from);
   if (b.s.role !== 'follower') return `accept for ${ballots.format(m.ballot)} at a ${b.s.role} of the same ballot`;
   b.promise(m.ballot);
+  const mismatch = usesTerms(policyOf(b.config)) ? raftAppend(b, m) : null;
+  if (mismatch !== null) {
+    b.heardLeader(m.from);
+    return mismatch;
+  }
   b.vote(m.slot, m.ballot, m.value);
   b.send({ type: 'accepted', from: b.s.id, to: m.from, ballot: m.ballot, slot: m.slot, value: m.value });
   b.heardLeader(m.from);
@@ -749,7 +779,7 @@ export function tick<S, Op, R>(
       for (const p of s.inflight) {
         for (const to of config.quorums.acceptors) {
           if (p.acks.includes(to)) continue;
-          b.send({ type: 'accept', from: id, to, ballot, slot: p.slot, value: p.value, commit });
+          b.send({ type: 'accept', from: id, to, ballot, slot: p.slot, value: p.value, commit, ...raftAcceptFields(config, s, p.slot) });
           resent.add(to);
         }
       }
@@ -848,4 +878,70 @@ export function multiPaxosProtocol<S, Op, R>(
 /** The message an effect puts on the wire or hands to the node itself (for invariant views), or null. */
 export function observedMessage<Op, R>(e: MultiEffect<Op, R>): MultiMessage<Op> | null {
   return e.type === 'send' || e.type === 'local' ? e.message : null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hooks of the Raft leader policies (lib/raft/policy.ts); none of them runs under Paxos.
+
+function policyOf(config: MultiPaxosConfig<unknown, unknown, unknown>): LeaderPolicy {
+  return config.policy ?? PAXOS;
+}
+
+/** This node's entry at `slot`: the chosen one if learned, else its vote. */
+function entryAt<S, Op, R>(s: MultiNodeState<S, Op, R>, slot: number): Entry<Op> | undefined {
+  return vec.get(s.log, slot) ?? vec.get(s.votes, slot)?.value;
+}
+
+/** Raft's (lastLogIndex, lastLogTerm): the highest slot this node holds an entry for. */
+function lastPosition<S, Op, R>(s: MultiNodeState<S, Op, R>): LogPosition {
+  for (let slot = Math.max(s.log.size, s.votes.size) - 1; slot >= 0; slot -= 1) {
+    const entry = entryAt(s, slot);
+    if (entry !== undefined) return { slot, term: termOf(entry) };
+  }
+  return EMPTY_POSITION;
+}
+
+function formatPosition(p: LogPosition): string {
+  return p.slot < 0 ? 'empty' : `slot ${p.slot}, term ${ballots.format(p.term)}`;
+}
+
+/** A Raft leader's own log from `from` to its last entry, terms kept (a hole, never expected, is a no-op). */
+function ownLog<S, Op, R>(s: MultiNodeState<S, Op, R>, from: number): Entry<Op>[] {
+  const out: Entry<Op>[] = [];
+  for (let slot = from; slot <= lastPosition(s).slot; slot += 1) out.push(entryAt(s, slot) ?? NOOP);
+  return out;
+}
+
+/** The `prev` an accept carries under Raft (AppendEntries' prevLogTerm); nothing under Paxos. */
+function raftAcceptFields<S, Op, R>(config: MultiPaxosConfig<S, Op, R>, s: MultiNodeState<S, Op, R>, slot: number): { prev?: { term: Ballot } | null } {
+  if (!usesTerms(policyOf(config))) return {};
+  if (slot === 0) return { prev: null };
+  const before = entryAt(s, slot - 1);
+  invariant(before !== undefined, `a Raft leader proposes slot ${slot} without an entry at slot ${slot - 1}`);
+  return { prev: { term: termOf(before) } };
+}
+
+/**
+ * Raft's log matching on an accept: refuse unless this node holds the leader's entry before
+ * the slot (the leader retransmits, and catch-up fills a committed gap); on a conflicting
+ * term at the slot, delete this node's votes after it ("delete the existing entry and all
+ * that follow it", section 5.3).
+ */
+function raftAppend<S, Op, R>(b: Builder<S, Op, R>, m: MultiAccept<Op>): string | null {
+  const prev = m.prev ?? null;
+  const before = m.slot === 0 ? undefined : entryAt(b.s, m.slot - 1);
+  if (!logMatches(prev, before, m.slot - 1 < b.s.commit)) {
+    return `log mismatch at slot ${m.slot - 1}: the leader's entry has term ${prev === null ? '-' : ballots.format(prev.term)}, this node's ${before === undefined ? 'nothing' : ballots.format(termOf(before))}`;
+  }
+  const existing = vec.get(b.s.votes, m.slot);
+  if (existing !== undefined && !ballots.equals(termOf(existing.value), termOf(m.value)) && b.s.votes.size > m.slot + 1) {
+    let votes = vec.emptyVector<Vote<Entry<Op>>>();
+    for (let slot = 0; slot <= m.slot; slot += 1) {
+      const v = vec.get(b.s.votes, slot);
+      if (v !== undefined) votes = vec.set(votes, slot, v);
+    }
+    b.update({ votes });
+    b.markDurable();
+  }
+  return null;
 }

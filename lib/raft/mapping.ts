@@ -20,7 +20,8 @@ export interface CheckRef {
   readonly test: string;
 }
 
-export type MappingKind = 'invariant' | 'raft-guarantee' | 'engineer-question';
+/** `difference`: one of the three places where Paxos's and Raft's leader rules differ (lib/raft/policy.ts). */
+export type MappingKind = 'invariant' | 'raft-guarantee' | 'engineer-question' | 'difference';
 
 export interface MappingRecord {
   readonly name: string;
@@ -41,6 +42,9 @@ const VOTING = 'spec/invariants/voting.spec.ts';
 const MULTI = 'spec/multipaxos/paper.spec.ts';
 const LOG = 'spec/multipaxos/invariants.spec.ts';
 const SIM = 'spec/sim/seeds.spec.ts';
+const SIDE = 'spec/raft/scenarios.spec.ts';
+const RAFT_CHECK = 'spec/raft/check.spec.ts';
+const RAFT_SIM = 'spec/raft/sim.spec.ts';
 
 export const MAPPING: readonly MappingRecord[] = [
   {
@@ -203,6 +207,37 @@ export const MAPPING: readonly MappingRecord[] = [
     raft: 'A server applies entries up to commitIndex in index order (lastApplied); the leader replies after applying.',
     enforcedBy: [code('lib/multipaxos/machine', 'applyCommand')],
     checkedBy: [check(MULTI, 'counts the stages: proposed, quorum-acknowledged, committed, applied'), check(SIM, 'a value is chosen once faults stop')],
+  },
+  {
+    name: 'Difference 1: how is a leader made unique per epoch?',
+    kind: 'difference',
+    neutral: 'An epoch number belongs to one node, and leading it takes the consent of a quorum; a newer epoch fences every older one.',
+    paxos: 'A ballot (round, node) is owned by its node; a phase-1 quorum of promises makes it leader; an acceptor refuses any lower ballot.',
+    raft: 'Each server votes at most once per term, so a majority elects at most one leader; a higher term makes a leader step down. In synod a term is a ballot, so the uniqueness is the same; the vote restriction only narrows who may win.',
+    enforcedBy: [code('lib/paxos/ballot', 'next'), code('lib/multipaxos/node', 'deliverMessage')],
+    checkedBy: [check(SIDE, "the stale ballot's proposal is never acknowledged nor learned")],
+  },
+  {
+    name: 'Difference 2: how does a new leader get every decided entry?',
+    kind: 'difference',
+    neutral: 'Any decided entry was stored by a quorum, and the new leader hears from a quorum: the two share a node, and the new leader must end up holding what that node holds.',
+    paxos: 'Promises carry the voters\' accepted entries; the new leader merges them slot by slot (highest ballot wins, holes become no-ops) and re-proposes them in its own ballot.',
+    raft: 'A voter grants its vote only to a candidate whose log is at least as up to date (last term, then length), so the winner already holds every committed entry; votes carry no entries (section 5.4.1).',
+    enforcedBy: [code('lib/multipaxos/node', 'mergePromises'), code('lib/raft/policy', 'atLeastAsUpToDate')],
+    checkedBy: [check(SIDE, 'Raft: the node whose log lacks #8841 cannot win; the one holding it leads'), check(MULTI, 'slot 812: a new leader keeps #8841')],
+  },
+  {
+    name: 'Difference 3: when may an entry from an older epoch count as decided?',
+    kind: 'difference',
+    neutral: 'An entry stored by a quorum under an old epoch may still be replaced unless a newer leader has made it decided; counting copies of it is not enough.',
+    paxos: 'The new leader re-proposes it in its own ballot; a phase-2 quorum of that ballot chooses it (Voting.tla), whatever epoch first proposed it.',
+    raft: 'An entry keeps its original term; the leader counts replicas only for entries of its current term, and older ones commit indirectly (section 5.4.2). Counting an old-term entry is the Figure 8 bug. So under Raft, safety is checked on what replicas learned, not on Voting.tla\'s quorum of votes.',
+    enforcedBy: [code('lib/raft/policy', 'commitsByCount'), code('lib/raft/learned', 'checkLearned')],
+    checkedBy: [
+      check(SIDE, 'Raft without the current-term rule: S1 commits X by counting replicas, and X is lost'),
+      check(RAFT_CHECK, 'finds the shortest counterexample under Raft without the current-term rule'),
+      check(RAFT_SIM, 'zero violations, linearizable histories, everything committed after the heal'),
+    ],
   },
 ];
 

@@ -37,6 +37,9 @@ import * as ballots from '../paxos/ballot';
 import { quorumSystem } from '../paxos/quorum';
 import type { NodeId } from '../paxos/types';
 import { multiPaxosMutant } from '../zoo/multipaxos';
+import type { LeaderPolicy } from '../raft/policy';
+import { usesTerms } from '../raft/policy';
+import { LearnedMonitor, checkLearned } from '../raft/learned';
 import type { Journal, Monitor, Snapshot, StageEvent, Subject } from './subject';
 
 type State = MultiNodeState<KvState, KvOp, KvResult>;
@@ -52,6 +55,8 @@ export interface MultiPaxosSubjectOptions {
   readonly mutant?: string;
   readonly window?: number;
   readonly batch?: number;
+  /** The leader rules (lib/raft/policy.ts); Paxos's when absent. */
+  readonly policy?: LeaderPolicy;
 }
 
 export function multiPaxosSimConfig(options: MultiPaxosSubjectOptions): MultiPaxosConfig<KvState, KvOp, KvResult> {
@@ -67,6 +72,7 @@ export function multiPaxosSimConfig(options: MultiPaxosSubjectOptions): MultiPax
     electionTimeout: 3,
     seed: 0x5eed,
     startRound: 40,
+    ...(options.policy === undefined ? {} : { policy: options.policy }),
   };
 }
 
@@ -185,6 +191,29 @@ class MultiPaxosMonitor implements Monitor<State, Message, Effect, Cmd> {
   }
 }
 
+/** The learned-based checks of a Raft run (lib/raft/learned.ts), fed step by step. */
+class LearnedSimMonitor implements Monitor<State, Message, Effect, Cmd> {
+  private readonly learned = new LearnedMonitor<KvOp>();
+
+  state(_index: number, state: State): void {
+    this.learned.state(state);
+  }
+
+  sent(message: Message): void {
+    this.learned.message(message);
+  }
+
+  command(): void {}
+
+  observed(node: NodeId, effect: Effect): void {
+    this.learned.effect(node, effect);
+  }
+
+  violated(): boolean {
+    return this.learned.violated();
+  }
+}
+
 /** The clients' history, in Jepsen's format, and the run's counters for the report. */
 class HistoryJournal implements Journal<State, Effect, Cmd> {
   private readonly history: HistoryRecord[] = [];
@@ -268,11 +297,14 @@ export function multiPaxosSubject(options: MultiPaxosSubjectOptions): MultiPaxos
     handlers = mutant.handlers<KvState, KvOp, KvResult>();
   }
   const protocol = multiPaxosProtocol(config, handlers);
+  // Under Raft's rules the vote-based checks do not apply (lib/raft/learned.ts says why).
+  const raft = options.policy !== undefined && usesTerms(options.policy);
   return {
     protocol,
     targets: protocol.nodes,
     command: kvCommand,
     check(snapshot: Snapshot<State, Message, Effect, Cmd>): Violation[] {
+      if (raft) return checkLearned(snapshot.nodes, snapshot.observed);
       const messages = [...snapshot.messages];
       const acks: Ack[] = [];
       const learned: { node: NodeId; slot: number; value: Entry<KvOp> }[] = [];
@@ -286,7 +318,7 @@ export function multiPaxosSubject(options: MultiPaxosSubjectOptions): MultiPaxos
       const stable = chosenStable(snapshot.nodes, learned);
       return stable === null ? found : [...found, stable];
     },
-    monitor: () => new MultiPaxosMonitor(config),
+    monitor: () => (raft ? new LearnedSimMonitor() : new MultiPaxosMonitor(config)),
     journal: () => new HistoryJournal(),
     decided: (nodes) => nodes.reduce((most, n) => Math.max(most, n.commit), 0),
     settled(nodes, commands) {
