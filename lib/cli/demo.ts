@@ -34,7 +34,7 @@ export function demoReport(seed: number): Report {
 export function registerDemo(cli: Command, context: CliContext): void {
   cli
     .command('demo')
-    .description('the Harbor Point story: the slot-812 race and two crash cases, checked step by step')
+    .description('the Harbor Point story: the slot-812 race, two crash cases, and the crash at log level, checked step by step')
     .option('--seed <n>', 'the interleaving (the same seed prints the same story)', '1')
     .option('--json', 'print one JSON object')
     .action((options: { seed: string; json?: boolean }) => {
