@@ -1,9 +1,9 @@
 /**
  * The bug zoo as the checker sees it: a registry of named broken variants, each with what it
  * breaks, the protocol it belongs to, the smallest configuration at which the checker catches
- * it, and a runner. The single-decree mutants (lib/zoo/paxos.ts) are registered here; the
- * Multi-Paxos and Raft layers add theirs (leader-acks-before-quorum, new-leader-skips-merge,
- * Raft's figure-8 commit) with `registerMutant`, from their own modules.
+ * it, and a runner. Registered here: the single-decree mutants (lib/zoo/paxos.ts), Raft's
+ * figure-8 commit (lib/check/raft.ts) and the Multi-Paxos mutants (lib/zoo/multipaxos.ts, at
+ * the configurations of lib/check/multipaxos.ts); `registerMutant` takes entries of any protocol.
  */
 import { PAXOS_MUTANTS } from '../zoo/paxos';
 import { checkFigure8, describeFigure8 } from './raft';
@@ -11,6 +11,7 @@ import { RAFT, RAFT_WITHOUT_CURRENT_TERM_RULE } from '../raft/policy';
 import type { PaxosMutant } from '../zoo/paxos';
 import type { CheckReport } from './report';
 import { checkSingleDecreeOrThrow, describeConfig } from './report';
+import { multiPaxosZooEntries } from './multipaxos';
 
 export interface ZooEntry {
   readonly name: string;
@@ -83,3 +84,5 @@ registerMutant({
   run: (options = {}) => checkFigure8(RAFT_WITHOUT_CURRENT_TERM_RULE, options),
   control: (options = {}) => checkFigure8(RAFT, options),
 });
+
+for (const e of multiPaxosZooEntries()) registerMutant(e);

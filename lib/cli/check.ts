@@ -3,6 +3,8 @@
  *
  *   synod check --protocol single-decree --acceptors 3 --proposers 2 --values 2 --max-round 1
  *               [--network set|multiset] [--crashes 1] [--mutant NAME] [--dfs] [--json]
+ *   synod check --protocol multipaxos --nodes 3 --commands 2 --timers 2 --max-round 1
+ *               [--crashes 1 [--crashable 1]] [--retry] [--target spread|first] [--mutant NAME]
  *   synod check --list-mutants
  *   synod check --mutant NAME          (the mutant's smallest recorded configuration)
  *
@@ -13,6 +15,9 @@ import * as fs from 'node:fs';
 import type { Command } from 'commander';
 import type { Progress } from '../check/model-checker';
 import { NETWORK_MODELS } from '../check/model-checker';
+import type { MultiPaxosCheckOptions } from '../check/multipaxos';
+import { checkMultiPaxos, MULTIPAXOS_PROTOCOL, multiPaxosReportLines, REQUEST_TARGETS } from '../check/multipaxos';
+import type { MultiPaxosResolvedConfig } from '../check/multipaxos';
 import { ASSIGNMENTS } from '../check/paxos';
 import type { SingleDecreeOptions } from '../check/paxos';
 import type { CheckReport } from '../check/report';
@@ -24,7 +29,7 @@ import type { CliContext } from './main';
 import type { Report } from './output';
 import { emit } from './output';
 
-export const PROTOCOLS = ['single-decree'] as const;
+export const PROTOCOLS = ['single-decree', 'multipaxos'] as const;
 
 interface CheckFlags {
   protocol?: string;
@@ -39,6 +44,12 @@ interface CheckFlags {
   phase1?: string;
   phase2?: string;
   down?: string;
+  nodes?: string;
+  commands?: string;
+  timers?: string;
+  retry?: boolean;
+  target?: string;
+  crashable?: string;
   mutant?: string;
   dfs?: boolean;
   maxStates?: string;
@@ -48,7 +59,49 @@ interface CheckFlags {
 }
 
 /** The flags that describe a configuration; `--mutant` alone means "its smallest one". */
-const CONFIG_FLAGS: readonly (keyof CheckFlags)[] = ['protocol', 'acceptors', 'proposers', 'values', 'maxRound', 'network', 'crashes', 'learners', 'assign', 'phase1', 'phase2', 'down'];
+const CONFIG_FLAGS: readonly (keyof CheckFlags)[] = [
+  'protocol', 'acceptors', 'proposers', 'values', 'maxRound', 'network', 'crashes', 'learners', 'assign', 'phase1', 'phase2', 'down',
+  'nodes', 'commands', 'timers', 'retry', 'target', 'crashable',
+];
+
+/** Flags of one protocol only: given with the other, they are a usage error rather than ignored. */
+const SINGLE_DECREE_ONLY: readonly (keyof CheckFlags)[] = ['acceptors', 'proposers', 'values', 'learners', 'assign', 'phase1', 'phase2', 'down'];
+const MULTIPAXOS_ONLY: readonly (keyof CheckFlags)[] = ['nodes', 'commands', 'timers', 'retry', 'target', 'crashable'];
+
+function flagName(f: keyof CheckFlags): string {
+  return `--${f.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}
+
+function refuse(flags: CheckFlags, only: readonly (keyof CheckFlags)[], protocol: string): void {
+  const bad = only.find((f) => flags[f] !== undefined);
+  if (bad !== undefined) throw new UsageError(`${flagName(bad)} does not apply to --protocol ${protocol}`);
+}
+
+/** The multipaxos configuration the flags describe (defaults: 3 nodes, 2 commands, 2 timers, round 1). */
+export function parseMultiPaxosFlags(flags: CheckFlags): MultiPaxosCheckOptions {
+  refuse(flags, SINGLE_DECREE_ONLY, MULTIPAXOS_PROTOCOL);
+  const nodes = integer('--nodes', flags.nodes ?? '3', 1, 5);
+  const crashable =
+    flags.crashable === undefined || flags.crashable.trim() === ''
+      ? undefined
+      : flags.crashable.split(',').map((d) => integer('--crashable', d.trim(), 1, nodes));
+  const o: MultiPaxosCheckOptions = {
+    nodes,
+    commands: integer('--commands', flags.commands ?? '2', 0, 2),
+    timers: integer('--timers', flags.timers ?? '2', 1, nodes),
+    maxRound: integer('--max-round', flags.maxRound ?? '1', 1, 9),
+    crashes: integer('--crashes', flags.crashes ?? '0', 0, 9),
+    network: oneOf('--network', flags.network ?? 'set', ['set'] as const),
+    retry: flags.retry === true,
+    target: oneOf('--target', flags.target ?? 'spread', REQUEST_TARGETS),
+    ...(crashable === undefined ? {} : { crashable }),
+  };
+  if (flags.mutant === undefined) return o;
+  const entry = zooEntry(flags.mutant);
+  if (entry === undefined) throw new UsageError(`--mutant: no mutant named '${flags.mutant}' (see synod check --list-mutants)`);
+  if (entry.protocol !== MULTIPAXOS_PROTOCOL) throw new UsageError(`--mutant ${flags.mutant} belongs to ${entry.protocol}, not ${MULTIPAXOS_PROTOCOL}`);
+  return { ...o, mutant: flags.mutant as NonNullable<MultiPaxosCheckOptions['mutant']> };
+}
 
 /** A state budget so that a configuration too large to finish stops, says so, and frees the machine. */
 export const DEFAULT_MAX_STATES = 5_000_000;
@@ -65,6 +118,7 @@ export function listMutantsReport(): Report {
 /** Turns the flags into a configuration, or a UsageError naming the bad one. */
 export function parseCheckFlags(flags: CheckFlags): SingleDecreeOptions {
   if (flags.protocol !== undefined) oneOf('--protocol', flags.protocol, PROTOCOLS);
+  refuse(flags, MULTIPAXOS_ONLY, 'single-decree');
   const down =
     flags.down === undefined || flags.down.trim() === ''
       ? undefined
@@ -92,7 +146,8 @@ export function parseCheckFlags(flags: CheckFlags): SingleDecreeOptions {
 }
 
 function toReport(r: CheckReport<unknown>, header: readonly string[]): Report {
-  return { lines: [...header, ...reportLines(r as CheckReport)], json: r, ok: passed(r) };
+  const lines = r.protocol === MULTIPAXOS_PROTOCOL ? multiPaxosReportLines(r as CheckReport<MultiPaxosResolvedConfig>) : reportLines(r as CheckReport);
+  return { lines: [...header, ...lines], json: r, ok: passed(r) };
 }
 
 /** A progress line on a terminal: states, queue, states per second. */
@@ -119,6 +174,10 @@ export function runCheck(flags: CheckFlags, context: CliContext): Report {
     if (entry === undefined) throw new UsageError(`--mutant: no mutant named '${flags.mutant}' (see synod check --list-mutants)`);
     header = [`mutant ${entry.name} (${entry.breaks})`, `at its smallest recorded configuration: ${entry.smallest}`];
     report = entry.run({ dfs });
+  } else if (flags.protocol === MULTIPAXOS_PROTOCOL) {
+    const run = checkMultiPaxos(parseMultiPaxosFlags(flags), { dfs, maxStates, ...progress });
+    if (!run.ok) throw new UsageError(run.error);
+    report = run.report;
   } else {
     const run = checkSingleDecree(parseCheckFlags(flags), { dfs, maxStates, ...progress });
     if (!run.ok) throw new UsageError(run.error);
@@ -142,13 +201,19 @@ export function registerCheck(cli: Command, context: CliContext): void {
     .option('--proposers <n>', 'proposers (nodes 1..n, sharing the acceptors\' processes; default 2)')
     .option('--values <n>', 'values clients propose: A, B, ... (default 2)')
     .option('--max-round <n>', 'no ballot above this round (default 1: no retries)')
-    .option('--network <model>', 'set (Paxos.tla msgs: any message any number of times) or multiset (each copy once); default set')
+    .option('--network <model>', 'set (Paxos.tla msgs: any message any number of times) or multiset (each copy once; single-decree only); default set')
     .option('--crashes <n>', 'crash-and-restart actions per run (default 0)')
     .option('--learners <n>', 'nodes 1..n also learn (default 0)')
     .option('--assign <how>', 'own: proposer i is handed value i; any: any value (default own)')
     .option('--phase1 <n>', 'phase-1 quorum size (default majority)')
     .option('--phase2 <n>', 'phase-2 quorum size (default majority)')
     .option('--down <ids>', 'nodes that never run, comma-separated')
+    .option('--nodes <n>', 'multipaxos: nodes 1..n, each acceptor, leader and replica (default 3)')
+    .option('--commands <n>', 'multipaxos: client commands, 0-2, each handed once to a timer node (default 2)')
+    .option('--timers <n>', 'multipaxos: nodes 1..n have election timers (default 2)')
+    .option('--retry', 'multipaxos: each command is also handed once to the next node (a client retry)')
+    .option('--target <how>', 'multipaxos: spread (command i to timer node i) or first (all to node 1); default spread')
+    .option('--crashable <ids>', 'multipaxos: nodes that may crash, comma-separated (default all)')
     .option('--mutant <name>', 'check a bug-zoo variant; alone: at its smallest recorded configuration')
     .option('--dfs', 'depth-first search (traces are then not the shortest)')
     .option('--max-states <n>', `stop after this many states (default ${DEFAULT_MAX_STATES}); the report then says not exhaustive`)

@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { run } from '../helpers/cli';
 import { PAXOS_MUTANTS } from '../../lib/zoo/paxos';
+import { MULTIPAXOS_MUTANTS } from '../../lib/zoo/multipaxos';
 import { fromJsonLines } from '../../lib/check/trace';
 
 describe('synod check', () => {
@@ -42,7 +43,10 @@ describe('synod check', () => {
     const r = await run('check', '--list-mutants');
     expect(r.code).to.equal(0);
     const lines = r.out.trim().split('\n');
-    expect(lines.map((l) => l.split('  ')[0])).to.deep.equal(PAXOS_MUTANTS.map((m) => m.name));
+    const names = lines.map((l) => l.split('  ')[0]);
+    expect(names.slice(0, PAXOS_MUTANTS.length)).to.deep.equal(PAXOS_MUTANTS.map((m) => m.name));
+    expect(names.slice(-MULTIPAXOS_MUTANTS.length)).to.deep.equal(MULTIPAXOS_MUTANTS.map((m) => m.name));
+    expect(lines.at(-1)).to.contain('[multipaxos]');
     expect(lines[0]).to.contain(PAXOS_MUTANTS[0]!.breaks);
   });
 
@@ -74,7 +78,7 @@ describe('synod check', () => {
   for (const [args, message] of [
     [['--acceptors', 'x'], /--acceptors takes a whole number from 1 to 9, got 'x'/],
     [['--network', 'fifo'], /--network must be one of set, multiset, got 'fifo'/],
-    [['--protocol', 'raft'], /--protocol must be one of single-decree, got 'raft'/],
+    [['--protocol', 'raft'], /--protocol must be one of single-decree, multipaxos, got 'raft'/],
     [['--mutant', 'nope'], /no mutant named 'nope'/],
     [['--phase1', '4'], /phase-1 quorum size must be a whole number from 1 to 3, got 4/],
     [['--down', '7'], /down node 7 is not in the cluster/],

@@ -1,0 +1,551 @@
+/**
+ * Multi-Paxos as a model for the checker: the real stable-leader layer of lib/multipaxos (or a
+ * bug-zoo variant of it, lib/zoo/multipaxos.ts), a bounded workload, and the log invariants of
+ * lib/invariants/log.ts in every reachable state.
+ *
+ * Cluster: nodes 1..n (3 by default), each an acceptor, a potential leader and a replica of the
+ * key-value store; majority quorums; `window` 2 and `batch` 1, so each command takes a slot of
+ * its own; heartbeat 1 tick and election timeout 2 (each timeout drawn in [2, 3] from the seeded
+ * generator in the node's state), so an election takes two or three ticks.
+ *
+ * Bounds (what keeps the space finite, and what every row says it is bounded by):
+ * - timers: nodes 1..`timers` have a timer; the others never time out (they still vote,
+ *   accept, learn, crash). A timer fires any number of times, but
+ * - `maxRound`: no node ever promises or campaigns with a ballot above this round (a tick that
+ *   would is not taken), so there are at most `maxRound` elections per timer node;
+ * - requests: command i (client `c<i+1>`, seq 1, `put x = i+1`) is handed once to node
+ *   (i mod timers) + 1; with `retry`, also once to the node after that one, as a client that
+ *   timed out and asks another node;
+ * - `crashes`: crash-and-restart actions per run, any node, from its persisted record.
+ * A leader's ticks only resend what is already in the network (heartbeats and accepts of the
+ * same ballot and commit point), so they add no states once the commit point stops moving.
+ *
+ * What the checker records beyond the messages on the wire, as history (ghost) entries in its
+ * message set, never delivered (`lost`): the promise and vote a node hands itself (`local`
+ * effects; the invariants count a leader's own vote, lib/sim/multipaxos-subject.ts does the
+ * same with `observedMessage`), every "ok" a client is told (`ack`, for AckImpliesChosen) and
+ * every slot a replica learns (`learned`, for ChosenIsStable). They are part of the state
+ * exactly as Paxos.tla's `msgs` is.
+ */
+import type { Ballot } from '../paxos/ballot';
+import type { Vote } from '../paxos/messages';
+import { quorumSystem } from '../paxos/quorum';
+import type { NodeId, Step } from '../paxos/types';
+import { assertNever } from '../paxos/types';
+import type { Protocol } from '../protocol';
+import type { Ack, ReplicaView } from '../invariants/log';
+import { checkLog } from '../invariants/log';
+import type { Violation } from '../invariants/voting';
+import type { KvOp, KvResult, KvState } from '../multipaxos/machine';
+import { kvStore } from '../multipaxos/machine';
+import type { Command, Entry, MultiMessage } from '../multipaxos/messages';
+import { commandKey } from '../multipaxos/messages';
+import type { MultiEffect, MultiNodeState, MultiPaxosConfig, MultiRecord } from '../multipaxos/node';
+import { multiPaxosProtocol } from '../multipaxos/node';
+import type { Vector } from '../multipaxos/vector';
+import * as vec from '../multipaxos/vector';
+import { describeMessage } from '../sim/multipaxos-subject';
+import type { MultiPaxosMutantName } from '../zoo/multipaxos';
+import { MULTIPAXOS_MUTANTS, multiPaxosMutant } from '../zoo/multipaxos';
+import type { Action, AlwaysProperty, CheckResult, Codec, Model, NetworkModel, Progress, RequestSlot, SometimesProperty, TraceStep } from './model-checker';
+import { formatTrace, ModelChecker } from './model-checker';
+import type { CheckReport, SometimesReport } from './report';
+import { traceEvents } from './trace';
+import type { ZooEntry } from './zoo';
+
+export type MpState = MultiNodeState<KvState, KvOp, KvResult>;
+export type MpCommand = Command<KvOp>;
+export type MpRecord = MultiRecord<KvOp>;
+/** The layer's effects, with `chosen` named by the node that learned it (the model's wrapper adds the node). */
+export type MpEffect = MultiEffect<KvOp, KvResult> | { readonly type: 'learned-by'; readonly node: NodeId; readonly slot: number; readonly value: Entry<KvOp> };
+
+/** A client was told "done" (an ok reply): recorded, never delivered. */
+export interface AckNote {
+  readonly type: 'ack';
+  readonly from: NodeId;
+  readonly to: NodeId;
+  readonly client: string;
+  readonly seq: number;
+}
+
+/** A replica learned `value` in `slot` (a `chosen` effect): recorded, never delivered. */
+export interface LearnedNote {
+  readonly type: 'learned';
+  readonly from: NodeId;
+  readonly to: NodeId;
+  readonly slot: number;
+  readonly value: Entry<KvOp>;
+}
+
+/** What the checker's message set holds: the wire and the node-local messages, and the notes. */
+export type MpMessage = MultiMessage<KvOp> | AckNote | LearnedNote;
+
+export type MultiPaxosModel = Model<MpState, MpMessage, MpEffect, MpRecord, MpCommand>;
+
+export interface MultiPaxosCheckOptions {
+  /** Nodes 1..n (default 3). */
+  readonly nodes?: number;
+  /** Client commands, each handed once to a timer node (at most 2: "2 slots"). */
+  readonly commands: number;
+  /** Nodes 1..timers have a timer (can campaign). */
+  readonly timers: number;
+  /** No ballot above this round. */
+  readonly maxRound: number;
+  readonly crashes: number;
+  readonly network: NetworkModel;
+  /** Each command is also handed once to the next node (a client's retry elsewhere). */
+  readonly retry?: boolean;
+  /** `spread` (default): command i goes to timer node (i mod timers) + 1; `first`: every command goes to node 1. */
+  readonly target?: RequestTarget;
+  /** Nodes that may crash (default: every node). */
+  readonly crashable?: readonly NodeId[];
+  readonly mutant?: MultiPaxosMutantName;
+}
+
+export type RequestTarget = 'spread' | 'first';
+export const REQUEST_TARGETS: readonly RequestTarget[] = ['spread', 'first'];
+
+/** Every option spelled out, as printed in reports. */
+export interface MultiPaxosResolvedConfig {
+  readonly nodes: number;
+  readonly commands: number;
+  readonly timers: number;
+  readonly maxRound: number;
+  readonly crashes: number;
+  readonly network: NetworkModel;
+  readonly retry: boolean;
+  readonly target: RequestTarget;
+  readonly crashable: readonly NodeId[] | 'all';
+  readonly mutant: string | null;
+  readonly search: 'bfs' | 'dfs';
+  readonly prefix: number;
+}
+
+export const MULTIPAXOS_PROTOCOL = 'multipaxos';
+
+/** The model's cluster configuration: small timeouts so that elections fit in a few ticks. */
+export function modelConfig(nodes: number): MultiPaxosConfig<KvState, KvOp, KvResult> {
+  const q = quorumSystem({ acceptors: range(nodes) });
+  if (!q.ok) throw new Error(`synod: ${q.error}`);
+  return { quorums: q.quorums, machine: kvStore, window: 2, batch: 1, heartbeat: 1, electionTimeout: 2, seed: 1 };
+}
+
+/** Command i: client c<i+1> puts x = i + 1 (its first command). */
+export function modelCommand(i: number): MpCommand {
+  return { client: `c${i + 1}`, seq: 1, op: { type: 'put', key: 'x', value: i + 1 } };
+}
+
+export type MultiPaxosBuild =
+  | { readonly ok: true; readonly model: MultiPaxosModel; readonly config: MultiPaxosConfig<KvState, KvOp, KvResult> }
+  | { readonly ok: false; readonly error: string };
+
+export function multiPaxosModel(o: MultiPaxosCheckOptions): MultiPaxosBuild {
+  const nodes = o.nodes ?? 3;
+  for (const [name, v, min, max] of [
+    ['nodes', nodes, 1, 5],
+    ['commands', o.commands, 0, 2],
+    ['timers', o.timers, 1, nodes],
+    ['max-round', o.maxRound, 1, 9],
+    ['crashes', o.crashes, 0, 9],
+  ] as const) {
+    if (!Number.isInteger(v) || v < min || v > max) return { ok: false, error: `${name} must be a whole number from ${min} to ${max}, got ${v}` };
+  }
+  // A leader resends its heartbeat and unacknowledged accepts on every tick: in a network that
+  // counts copies the number in flight grows without bound, so the space is infinite.
+  if (o.network !== 'set') return { ok: false, error: 'multipaxos is checked on the set network only: a leader resends on every tick, so copies in flight are unbounded' };
+  const mutant = o.mutant === undefined ? undefined : multiPaxosMutant(o.mutant);
+  if (o.mutant !== undefined && mutant === undefined) return { ok: false, error: `no multipaxos mutant named '${o.mutant}'` };
+  for (const c of o.crashable ?? []) {
+    if (!Number.isInteger(c) || c < 1 || c > nodes) return { ok: false, error: `crashable node ${c} is not in the cluster (nodes 1..${nodes})` };
+  }
+  const config = modelConfig(nodes);
+  const inner = multiPaxosProtocol(config, mutant?.handlers<KvState, KvOp, KvResult>());
+  // The real protocol, with two changes a driver may make and the protocol cannot see: a
+  // `chosen` effect names its node, and notes are never delivered (`lost` below).
+  const named = (step: Step<MpState, MultiEffect<KvOp, KvResult>>): Step<MpState, MpEffect> => {
+    if (!step.effects.some((e) => e.type === 'chosen')) return step;
+    const id = step.state.id;
+    return { ...step, effects: step.effects.map((e): MpEffect => (e.type === 'chosen' ? { type: 'learned-by', node: id, slot: e.slot, value: e.value } : e)) };
+  };
+  const protocol: Protocol<MpState, MpMessage, MpEffect, MpRecord, MpCommand> = {
+    name: inner.name,
+    nodes: inner.nodes,
+    init: inner.init,
+    recover: inner.recover,
+    deliver: (s, m) => {
+      if (m.type === 'ack' || m.type === 'learned') throw new Error(`synod: a ${m.type} note is history, never delivered`);
+      return named(inner.deliver(s, m));
+    },
+    timeout: (s) => named(inner.timeout(s)),
+    request: (s, c) => named(inner.request(s, c)),
+    sent: recorded,
+    persisted: (d, e) => (e.type === 'persist' ? e.record : d),
+  };
+  const requests: RequestSlot<MpCommand>[] = [];
+  for (let i = 0; i < o.commands; i += 1) {
+    const first = o.target === 'first' ? 1 : (i % o.timers) + 1;
+    requests.push({ node: first, choices: [modelCommand(i)] });
+    if (o.retry === true) requests.push({ node: (first % nodes) + 1, choices: [modelCommand(i)] });
+  }
+  const maxRound = o.maxRound;
+  const model: MultiPaxosModel = {
+    protocol,
+    network: o.network,
+    requests,
+    timeouts: range(o.timers),
+    crashes: o.crashes,
+    ...(o.crashable === undefined ? {} : { crashable: o.crashable }),
+    within: (s) => s.promised.round <= maxRound && s.ballot.round <= maxRound,
+    codec: multiPaxosCodec,
+    lost: (m) => m.type === 'ack' || m.type === 'learned' || m.from === m.to,
+    always: [logInvariants(config.quorums)],
+    // A leader change needs two nodes that can campaign.
+    sometimes: o.timers >= 2 ? [commandApplied(), leaderChange()] : [commandApplied()],
+  };
+  return { ok: true, model, config };
+}
+
+function range(n: number): NodeId[] {
+  return Array.from({ length: n }, (_, i) => i + 1);
+}
+
+/** What the checker records of an effect: a message sent or handed to itself, or a note. */
+function recorded(e: MpEffect): MpMessage | null {
+  switch (e.type) {
+    case 'send':
+    case 'local':
+      return e.message;
+    case 'reply':
+      return e.reply.status === 'ok' ? { type: 'ack', from: e.node, to: e.node, client: e.client, seq: e.seq } : null;
+    case 'learned-by':
+      return { type: 'learned', from: e.node, to: e.node, slot: e.slot, value: e.value };
+    case 'chosen':
+    case 'persist':
+    case 'stage':
+    case 'applied':
+      return null;
+    default:
+      return assertNever(e, 'effect');
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The canonical fingerprint.
+
+function b(x: Ballot): string {
+  return `${x.round}.${x.node}`;
+}
+
+/** Commands are identified by (client, seq): the model hands out one operation per pair. */
+function entry(e: Entry<KvOp>): string {
+  const content = e.kind === 'noop' ? '~' : e.commands.map(commandKey).join('+');
+  // Under Paxos's rules entries carry no term; a Raft policy stamps one (lib/raft/policy.ts).
+  return e.term === undefined ? content : `${content}@${b(e.term)}`;
+}
+
+function votes(v: Vector<Vote<Entry<KvOp>>>): string {
+  const out: string[] = [];
+  for (let slot = 0; slot < v.size; slot += 1) {
+    const x = vec.get(v, slot);
+    out.push(x === undefined ? '' : `${b(x.ballot)}=${entry(x.value)}`);
+  }
+  return out.join(',');
+}
+
+function log(l: Vector<Entry<KvOp>>): string {
+  const out: string[] = [];
+  for (let slot = 0; slot < l.size; slot += 1) {
+    const x = vec.get(l, slot);
+    out.push(x === undefined ? '' : entry(x));
+  }
+  return out.join(',');
+}
+
+function sortedIds(xs: readonly number[]): string {
+  return (xs.length < 2 ? xs : [...xs].sort((x, y) => x - y)).join(',');
+}
+
+/**
+ * The key of a node state. Left out, and why none of them can change what the node does next
+ * or what an invariant reads:
+ * - `counters`: diagnostics; no handler reads them except to increment them.
+ * - `replica`: a function of `log` below `commit` (applied in order from the initial machine,
+ *   exactly as `recoverMultiNode` rebuilds it), so two states with equal logs and commit points
+ *   have equal replicas.
+ * - `leader`: who the node believes leads; it is read only to fill the hint of a `redirect`
+ *   reply, which changes no state and which the checker does not record (only "ok" replies
+ *   are acknowledgements).
+ * - the queue's representation (`queue` vector and `queueHead`): only the pending commands from
+ *   the head on are ever read (proposed in order, or handed back on a step-down), so the key is
+ *   that list.
+ * Sets are keyed as sets: `promises` by sender (each sender once; `mergePromises` takes the
+ * highest ballot per slot, and two reported votes of one slot and ballot carry one value until
+ * OneValuePerBallot fails, where the search stops) and each in-flight slot's `acks` by id
+ * (only membership and size are read).
+ */
+export function encodeMultiNodeState(s: MpState): string {
+  let out = `${s.id}${s.role[0]}|${b(s.promised)}|${votes(s.votes)}|${log(s.log)}|${s.commit}|${b(s.ballot)}^${b(s.highest)}`;
+  out += `|${s.prepareSlot}:${[...s.promises].sort((x, y) => x.from - y.from).map((p) => `${p.from}[${p.entries.map((e) => `${e.slot}@${b(e.ballot)}=${entry(e.value)}`).join(';')}]`).join(' ')}`;
+  out += `|${s.inflight.map((p) => `${p.slot}=${entry(p.value)}[${sortedIds(p.acks)}]`).join(' ')}|${s.next}`;
+  out += `|${vec.range(s.queue, s.queueHead).map((c) => (c === undefined ? '' : commandKey(c))).join(',')}`;
+  out += `|${s.elapsed}/${s.timeoutAt}/${s.rng}/${s.asked}`;
+  return out;
+}
+
+export function encodeMultiMessage(m: MpMessage): string {
+  const head = `${m.from}>${m.to}`;
+  switch (m.type) {
+    case 'prepare':
+      return `P${head}@${b(m.ballot)}#${m.slot}${m.last === undefined ? '' : `<${m.last.slot}@${b(m.last.term)}`}`;
+    case 'promise':
+      return `R${head}@${b(m.ballot)}#${m.slot}[${m.entries.map((e) => `${e.slot}@${b(e.ballot)}=${entry(e.value)}`).join(';')}]`;
+    case 'accept':
+      return `A${head}@${b(m.ballot)}#${m.slot}=${entry(m.value)}^${m.commit}${m.prev === undefined ? '' : `<${m.prev === null ? '-' : b(m.prev.term)}`}`;
+    case 'accepted':
+      return `V${head}@${b(m.ballot)}#${m.slot}=${entry(m.value)}`;
+    case 'rejected':
+      return `N${head}@${b(m.ballot)}#${m.slot}^${b(m.promised)}`;
+    case 'heartbeat':
+      return `H${head}@${b(m.ballot)}^${m.commit}`;
+    case 'catchup':
+      return `C${head}@${b(m.ballot)}#${m.slot}`;
+    case 'learn':
+      return `L${head}@${b(m.ballot)}#${m.slot}=${m.values.map(entry).join(',')}^${m.commit}`;
+    case 'ack':
+      return `K${m.from}:${m.client}#${m.seq}`;
+    case 'learned':
+      return `D${m.from}#${m.slot}=${entry(m.value)}`;
+    default:
+      return assertNever(m, 'message');
+  }
+}
+
+export function encodeMultiRecord(d: MpRecord | undefined): string {
+  return d === undefined ? '' : `${b(d.promised)}|${votes(d.votes)}|${log(d.log)}`;
+}
+
+export const multiPaxosCodec: Codec<MpState, MpMessage, MpRecord> = {
+  state: encodeMultiNodeState,
+  message: encodeMultiMessage,
+  durable: encodeMultiRecord,
+};
+
+// ---------------------------------------------------------------------------------------------
+// Properties.
+
+function replicaView(s: MpState): ReplicaView<KvOp> {
+  return { id: s.id, promised: s.promised, votes: s.votes, log: s.log, commit: s.commit };
+}
+
+/** The protocol's messages (on the wire or local), without the notes. */
+function wireMessages(messages: readonly MpMessage[]): MultiMessage<KvOp>[] {
+  return messages.filter((m): m is MultiMessage<KvOp> => m.type !== 'ack' && m.type !== 'learned');
+}
+
+/**
+ * Every invariant of lib/invariants/log.ts (`checkLog`: per slot Agreement, Validity,
+ * OneValuePerBallot, PromiseKept, VotesSafe; LogPrefixAgreement; AckImpliesChosen) and
+ * ChosenIsStable: every value a replica learned (a `learned` note) is still in its log.
+ */
+export function logInvariants(quorums: MultiPaxosConfig<KvState, KvOp, KvResult>['quorums']): AlwaysProperty<MpState, MpMessage, MpCommand> {
+  return {
+    name: 'log invariants',
+    check: (s) => {
+      const acks: Ack[] = [];
+      for (const m of s.messages) if (m.type === 'ack') acks.push({ node: m.from, client: m.client, seq: m.seq });
+      const found: Violation[] = checkLog({ quorums, nodes: s.states.map(replicaView), messages: wireMessages(s.messages), requested: s.requested, acks });
+      const stable = chosenStable(s.states, s.messages);
+      const all = stable === null ? found : [...found, stable];
+      return all.map((v) => ({ invariant: v.invariant, description: v.description }));
+    },
+    reads: {
+      node: (s) => `${s.id}|${b(s.promised)}|${votes(s.votes)}|${log(s.log)}|${s.commit}`,
+      message: (m) => m.type === 'promise' || m.type === 'accept' || m.type === 'accepted' || m.type === 'ack' || m.type === 'learned',
+      requests: true,
+    },
+  };
+}
+
+function chosenStable(states: readonly MpState[], messages: readonly MpMessage[]): Violation | null {
+  for (const m of messages) {
+    if (m.type !== 'learned') continue;
+    const learner = states.find((s) => s.id === m.from);
+    const now = learner === undefined ? undefined : vec.get(learner.log, m.slot);
+    if (now === undefined || entry(now) !== entry(m.value)) {
+      return {
+        invariant: 'ChosenIsStable',
+        slot: m.slot,
+        ballots: [],
+        nodes: [m.from],
+        description: `replica ${m.from} learned ${entry(m.value)} at slot ${m.slot}, and now holds ${now === undefined ? 'nothing' : entry(now)} there`,
+      };
+    }
+  }
+  return null;
+}
+
+/** Some replica applied a client command (it is committed). */
+export function commandApplied(): SometimesProperty<MpState, MpMessage, MpCommand> {
+  const applied = (s: MpState): boolean => vec.range(s.log, 0, s.commit).some((e) => e?.kind === 'batch');
+  return {
+    name: 'a command is applied',
+    holds: (s) => s.states.some(applied),
+    reads: { node: (s) => (applied(s) ? 'A' : ''), message: () => false, requests: false },
+  };
+}
+
+/** A node leads after another node led (a leader change): it leads now, and another node sent accepts or heartbeats as leader. */
+export function leaderChange(): SometimesProperty<MpState, MpMessage, MpCommand> {
+  const ledBy = (m: MpMessage): boolean => (m.type === 'accept' || m.type === 'heartbeat') && m.from !== m.to;
+  return {
+    name: 'a new leader takes over',
+    holds: (s) => s.states.some((n) => n.role === 'leader' && s.messages.some((m) => ledBy(m) && m.from !== n.id)),
+    reads: { node: (n) => (n.role === 'leader' ? `L${n.id}` : ''), message: ledBy, requests: false },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Running a check, and its report.
+
+export function showMultiMessage(m: MpMessage): string {
+  switch (m.type) {
+    case 'ack':
+      return `n${m.from} tells client ${m.client} that command ${m.seq} is done`;
+    case 'learned':
+      return `a replica learns slot ${m.slot} = ${entry(m.value)}`;
+    default:
+      return m.from === m.to ? `(local) ${describeMessage(m)}` : describeMessage(m);
+  }
+}
+
+export function showCommand(c: MpCommand): string {
+  return `${commandKey(c)} ${JSON.stringify(c.op)}`;
+}
+
+export type MultiPaxosRun = { readonly ok: true; readonly report: CheckReport<MultiPaxosResolvedConfig> } | { readonly ok: false; readonly error: string };
+
+export interface MultiPaxosRunOptions {
+  readonly dfs?: boolean;
+  readonly maxStates?: number;
+  readonly prefix?: readonly Action<MpMessage, MpCommand>[];
+  readonly progress?: (p: Progress) => void;
+}
+
+export function checkMultiPaxos(o: MultiPaxosCheckOptions, options: MultiPaxosRunOptions = {}): MultiPaxosRun {
+  const built = multiPaxosModel(o);
+  if (!built.ok) return built;
+  const result = new ModelChecker(built.model).run(options);
+  const config: MultiPaxosResolvedConfig = { ...resolved(o), search: options.dfs === true ? 'dfs' : 'bfs', prefix: options.prefix?.length ?? 0 };
+  return { ok: true, report: toReport(config, result) };
+}
+
+export function checkMultiPaxosOrThrow(o: MultiPaxosCheckOptions, options: MultiPaxosRunOptions = {}): CheckReport<MultiPaxosResolvedConfig> {
+  const run = checkMultiPaxos(o, options);
+  if (!run.ok) throw new Error(`synod: ${run.error}`);
+  return run.report;
+}
+
+function toReport(config: MultiPaxosResolvedConfig, r: CheckResult<MpMessage, MpCommand>): CheckReport<MultiPaxosResolvedConfig> {
+  const sometimes: Record<string, SometimesReport> = {};
+  for (const [name, s] of Object.entries(r.sometimes)) sometimes[name] = { holds: s.holds, depth: s.witness === null ? null : s.witness.length };
+  return {
+    protocol: MULTIPAXOS_PROTOCOL,
+    config,
+    states: r.states,
+    transitions: r.transitions,
+    depth: r.depth,
+    seconds: Math.round(r.seconds * 1000) / 1000,
+    complete: r.complete,
+    violations: r.violations.map((v) => ({
+      property: v.property,
+      invariants: v.findings.map((f) => f.invariant),
+      description: v.findings.map((f) => `${f.invariant}: ${f.description}`).join('; '),
+      length: v.trace.length,
+      trace: traceLines(v.trace),
+      // The report type names the single-decree trace; the events are this protocol's.
+      events: traceEvents(v.trace) as unknown as CheckReport['violations'][number]['events'],
+    })),
+    sometimes,
+  };
+}
+
+export function traceLines(trace: readonly TraceStep<MpMessage, MpCommand>[]): string[] {
+  return formatTrace(trace, showMultiMessage, showCommand);
+}
+
+export function describeMultiPaxosConfig(c: MultiPaxosResolvedConfig): string {
+  const parts = [
+    `${c.nodes} nodes`,
+    `${c.commands} ${c.commands === 1 ? 'command' : 'commands'}${c.target === 'first' ? ' to node 1' : ''}${c.retry ? ' (each also retried at another node)' : ''}`,
+    `timers on nodes 1..${c.timers}`,
+    `max round ${c.maxRound}`,
+    `${c.crashes} crashes${c.crashes > 0 && c.crashable !== 'all' ? ` (of node ${c.crashable.join(', ')})` : ''}`,
+    `${c.network} network`,
+  ];
+  if (c.mutant !== null) parts.push(`mutant ${c.mutant}`);
+  if (c.search === 'dfs') parts.push('depth-first');
+  if (c.prefix > 0) parts.push(`searching from a directed start of ${c.prefix} actions`);
+  return parts.join(', ');
+}
+
+export function multiPaxosReportLines(r: CheckReport<MultiPaxosResolvedConfig>): string[] {
+  const out = [
+    `${r.protocol}: ${describeMultiPaxosConfig(r.config)}`,
+    `${r.states} states, ${r.transitions} transitions, depth ${r.depth}, ${r.seconds.toFixed(2)} s, ${
+      r.complete ? 'exhaustive' : r.violations.length > 0 ? 'stopped at the first violation' : 'NOT exhaustive (state limit reached)'
+    }`,
+  ];
+  for (const [name, s] of Object.entries(r.sometimes)) {
+    out.push(`sometimes "${name}": ${s.holds ? `holds (first reached after ${s.depth} actions)` : 'NEVER holds in any reachable state'}`);
+  }
+  if (r.violations.length === 0) out.push(r.complete ? 'every invariant holds in every reachable state' : 'no violation in the states visited');
+  for (const v of r.violations) out.push('', `VIOLATION of ${v.invariants.join(', ')} after ${v.length} actions: ${v.description}`, ...v.trace);
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The bug zoo, Multi-Paxos part: each mutant of lib/zoo/multipaxos.ts at the smallest
+// configuration at which the checker catches it (registered by lib/check/zoo.ts).
+
+/** Each mutant's smallest configuration (bounds as in `MultiPaxosCheckOptions`). */
+export const MULTIPAXOS_SMALLEST: Readonly<Record<MultiPaxosMutantName, MultiPaxosCheckOptions>> = {
+  // Proposing is enough: the leader says "done" in the step that proposes.
+  'leader-acks-before-quorum': { nodes: 2, commands: 1, timers: 1, maxRound: 1, crashes: 0, network: 'set' },
+  // A second leader that reuses slot 0 for its own command: two commands, two campaigns.
+  'new-leader-skips-merge': { nodes: 3, commands: 2, timers: 2, maxRound: 1, crashes: 0, network: 'set' },
+  // With 3 nodes a follower's acceptance and the leader's own vote are a majority: the entry is
+  // chosen the moment the follower applies it, so the mutant is harmless there. With 4 nodes
+  // (quorums of 3) it is not, and a client's retry at the follower is answered "done".
+  'follower-applies-unchosen-entry': { nodes: 4, commands: 1, timers: 1, maxRound: 1, crashes: 0, network: 'set', retry: true },
+};
+
+function resolved(o: MultiPaxosCheckOptions): MultiPaxosResolvedConfig {
+  return {
+    nodes: o.nodes ?? 3,
+    commands: o.commands,
+    timers: o.timers,
+    maxRound: o.maxRound,
+    crashes: o.crashes,
+    network: o.network,
+    retry: o.retry === true,
+    target: o.target ?? 'spread',
+    crashable: o.crashable ?? 'all',
+    mutant: o.mutant ?? null,
+    search: 'bfs',
+    prefix: 0,
+  };
+}
+
+export function multiPaxosZooEntries(): ZooEntry[] {
+  return MULTIPAXOS_MUTANTS.map((m) => {
+    const config = MULTIPAXOS_SMALLEST[m.name];
+    return {
+      name: m.name,
+      breaks: m.breaks,
+      protocol: MULTIPAXOS_PROTOCOL,
+      smallest: describeMultiPaxosConfig(resolved(config)),
+      run: (options = {}) => checkMultiPaxosOrThrow({ ...config, mutant: m.name }, options),
+      control: (options = {}) => checkMultiPaxosOrThrow(config, options),
+    };
+  });
+}
