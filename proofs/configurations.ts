@@ -1,13 +1,14 @@
 /**
- * The proof configurations: each one a bounded configuration of the real single-decree roles,
- * checked in every reachable state, with its state count pinned. spec/check runs the ones
- * marked `inTests` (they finish in seconds); `npm run proofs` (proofs/run.ts) runs them all
+ * The proof configurations: each one a bounded configuration of the real single-decree roles
+ * (and, below, of the Multi-Paxos layer), checked in every reachable state, with its state
+ * count pinned. spec/check runs the ones marked `inTests` (they finish in seconds); `npm run proofs` (proofs/run.ts) runs them all
  * and fails if a count moves. proofs/README.md says what each one proves.
  *
  * The bounded rows are not proofs: their configuration is too large to finish on this machine
  * (see proofs/README.md, "What is not proven"), so they visit a fixed number of states,
  * breadth-first, and report that no invariant broke in those states.
  */
+import type { MultiPaxosCheckOptions } from '../lib/check/multipaxos';
 import type { SingleDecreeOptions } from '../lib/check/paxos';
 
 export interface ProofConfiguration {
@@ -150,6 +151,65 @@ export const PINNED: readonly ProofConfiguration[] = [
     states: 1_000_000,
     transitions: 19_780_239,
     depth: 11,
+    inTests: false,
+  },
+];
+
+/**
+ * Multi-Paxos proof configurations: the real stable-leader layer (lib/multipaxos), 3 nodes,
+ * every reachable state (lib/check/multipaxos.ts says what each bound means). Each is bounded
+ * by: timers T (nodes 1..T can campaign), ballots up to round R, client commands C (each handed
+ * once to a timer node), crashes K, and the set network. With T = 2 and R = 1 the ballots are
+ * 1.1 and 1.2, so a leader change is node 2 taking over from node 1 (node 2 campaigns before it
+ * has promised 1.1; a node that promised 1.1 would need round 2).
+ */
+export interface MultiPaxosProofConfiguration {
+  readonly name: string;
+  readonly about: string;
+  readonly options: MultiPaxosCheckOptions;
+  readonly states: number;
+  readonly transitions: number;
+  readonly depth: number;
+  readonly inTests: boolean;
+}
+
+const mp: MultiPaxosCheckOptions = { nodes: 3, commands: 1, timers: 2, maxRound: 1, crashes: 0, network: 'set' };
+
+export const MULTIPAXOS_PINNED: readonly MultiPaxosProofConfiguration[] = [
+  {
+    name: 'multipaxos: 1 command, leader change',
+    about: '3 nodes, 1 command, timers on nodes 1 and 2, ballots 1.1 and 1.2, no crash',
+    options: mp,
+    states: 12_948,
+    transitions: 233_246,
+    depth: 27,
+    inTests: true,
+  },
+  {
+    name: 'multipaxos: 1 command, a crash',
+    about: 'as above, and any one node may crash and restart from its record once',
+    options: { ...mp, crashes: 1 },
+    states: 106_182,
+    transitions: 2_019_632,
+    depth: 30,
+    inTests: true,
+  },
+  {
+    name: 'multipaxos: 2 slots, leader change',
+    about: '3 nodes, 2 commands (one to node 1, one to node 2), timers on nodes 1 and 2, ballots 1.1 and 1.2, no crash',
+    options: { ...mp, commands: 2 },
+    states: 1_104_488,
+    transitions: 29_535_102,
+    depth: 36,
+    inTests: false,
+  },
+  {
+    name: 'multipaxos: 2 slots, leader change, a crash',
+    about: 'as above, and node 1 (the first leader) may crash and restart from its record once',
+    options: { ...mp, commands: 2, crashes: 1, crashable: [1] },
+    states: 3_334_432,
+    transitions: 90_181_220,
+    depth: 38,
     inTests: false,
   },
 ];

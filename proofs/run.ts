@@ -8,9 +8,10 @@
  */
 import { checkSingleDecreeOrThrow } from '../lib/check/report';
 import type { CheckReport } from '../lib/check/report';
+import { checkMultiPaxosOrThrow } from '../lib/check/multipaxos';
 import { zooEntries } from '../lib/check/zoo';
-import { PINNED } from './configurations';
-import type { ProofConfiguration } from './configurations';
+import { MULTIPAXOS_PINNED, PINNED } from './configurations';
+import type { MultiPaxosProofConfiguration, ProofConfiguration } from './configurations';
 
 interface Row {
   readonly name: string;
@@ -59,6 +60,18 @@ function verdictOf(c: ProofConfiguration, r: CheckReport): { verdict: string; pr
   }
 }
 
+/** A Multi-Paxos row: exhaustive, no violation, every sometimes-property witnessed, counts as pinned. */
+function multiPaxosVerdict(c: MultiPaxosProofConfiguration, r: CheckReport<unknown>): { verdict: string; problems: string[] } {
+  const problems: string[] = [];
+  if (!r.complete) problems.push('not exhaustive');
+  if (r.violations.length > 0) problems.push(`violation: ${r.violations[0]!.description}`);
+  for (const [name, s] of Object.entries(r.sometimes)) if (!s.holds) problems.push(`never: ${name}`);
+  for (const [k, want] of [['states', c.states], ['transitions', c.transitions], ['depth', c.depth]] as const) {
+    if (r[k] !== want) problems.push(`${k} ${r[k]}, pinned ${want}`);
+  }
+  return { verdict: `every invariant holds; ${Object.keys(r.sometimes).join('; ')}`, problems };
+}
+
 function main(): number {
   const json = process.argv.includes('--json');
   const rows: Row[] = [];
@@ -69,6 +82,14 @@ function main(): number {
   for (const c of PINNED) {
     const r = checkSingleDecreeOrThrow(c.options, c.budget === undefined ? {} : { maxStates: c.budget });
     const { verdict, problems } = verdictOf(c, r);
+    const row: Row = { name: c.name, states: r.states, transitions: r.transitions, depth: r.depth, seconds: r.seconds, complete: r.complete, verdict, ok: problems.length === 0, problems };
+    rows.push(row);
+    progress(line(row));
+  }
+  progress('\nMulti-Paxos, the real stable-leader layer of lib/multipaxos, every reachable state (BFS)\n\n');
+  for (const c of MULTIPAXOS_PINNED) {
+    const r = checkMultiPaxosOrThrow(c.options);
+    const { verdict, problems } = multiPaxosVerdict(c, r);
     const row: Row = { name: c.name, states: r.states, transitions: r.transitions, depth: r.depth, seconds: r.seconds, complete: r.complete, verdict, ok: problems.length === 0, problems };
     rows.push(row);
     progress(line(row));

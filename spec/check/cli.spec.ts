@@ -69,6 +69,30 @@ describe('synod check', () => {
     expect(out.violations[0]!.invariants).to.deep.equal(['OneValuePerBallot']);
   });
 
+  it('--protocol multipaxos checks the Multi-Paxos layer and prints the same JSON shape', async () => {
+    const r = await run('check', '--protocol', 'multipaxos', '--commands', '1', '--timers', '2', '--json');
+    expect(r.code).to.equal(0);
+    const out = JSON.parse(r.out) as Record<string, unknown>;
+    expect(Object.keys(out)).to.deep.equal(['protocol', 'config', 'states', 'transitions', 'depth', 'seconds', 'complete', 'violations', 'sometimes']);
+    expect(out).to.deep.include({ protocol: 'multipaxos', states: 12_948, transitions: 233_246, depth: 27, complete: true, violations: [] });
+  });
+
+  it('--mutant leader-acks-before-quorum alone runs its smallest Multi-Paxos configuration and exits 1', async () => {
+    const r = await run('check', '--mutant', 'leader-acks-before-quorum');
+    expect(r.code).to.equal(1);
+    expect(r.out).to.contain('at its smallest recorded configuration: 2 nodes, 1 command, timers on nodes 1..1, max round 1');
+    expect(r.out).to.match(/VIOLATION of AckImpliesChosen after 5 actions/);
+    expect(r.out).to.contain('n1 tells client c1 that command 1 is done');
+  });
+
+  it('--protocol multipaxos refuses single-decree flags, and the multiset network', async () => {
+    const a = await run('check', '--protocol', 'multipaxos', '--acceptors', '3');
+    expect([a.code, a.err.trim()]).to.deep.equal([2, 'synod: --acceptors does not apply to --protocol multipaxos']);
+    const b = await run('check', '--protocol', 'multipaxos', '--network', 'multiset');
+    expect(b.code).to.equal(2);
+    expect(b.err).to.match(/--network must be one of set, got 'multiset'/);
+  });
+
   it('--dfs and --max-states: a bounded depth-first run says it is not exhaustive', async () => {
     const r = await run('check', '--dfs', '--max-states', '1000', '--json');
     const out = JSON.parse(r.out) as { states: number; complete: boolean; config: { search: string } };

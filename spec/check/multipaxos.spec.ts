@@ -1,0 +1,106 @@
+/**
+ * Multi-Paxos under the model checker: the small proof configurations with their state counts
+ * pinned, every Multi-Paxos mutant of the zoo caught with a shortest counterexample of pinned
+ * length while the correct code passes the same configuration, and the "sometimes" properties,
+ * which fail where nothing can happen, so no check passes vacuously.
+ */
+import { expect } from 'chai';
+import { check } from '../../lib/check/model-checker';
+import { checkMultiPaxosOrThrow, encodeMultiNodeState, MULTIPAXOS_SMALLEST, multiPaxosModel } from '../../lib/check/multipaxos';
+import type { MultiPaxosCheckOptions } from '../../lib/check/multipaxos';
+import { zooEntries, zooEntry } from '../../lib/check/zoo';
+import { MULTIPAXOS_MUTANTS } from '../../lib/zoo/multipaxos';
+import { MULTIPAXOS_PINNED } from '../../proofs/configurations';
+
+const small: MultiPaxosCheckOptions = { nodes: 3, commands: 1, timers: 2, maxRound: 1, crashes: 0, network: 'set' };
+
+/** Shortest counterexample (number of actions) and the invariants that name it. */
+const EXPECTED: Record<string, { readonly length: number; readonly invariants: readonly string[] }> = {
+  'leader-acks-before-quorum': { length: 5, invariants: ['AckImpliesChosen'] },
+  'new-leader-skips-merge': { length: 11, invariants: ['VotesSafe'] },
+  'follower-applies-unchosen-entry': { length: 9, invariants: ['AckImpliesChosen'] },
+};
+
+/**
+ * The control of new-leader-skips-merge is the row "multipaxos: 2 slots, leader change"
+ * (1,104,488 states, exhaustive in `npm run proofs`); here its first 150,000 states.
+ */
+const BOUNDED_CONTROL = new Set(['new-leader-skips-merge']);
+
+describe('check: Multi-Paxos, exhaustively', () => {
+  for (const pinned of MULTIPAXOS_PINNED.filter((p) => p.inTests)) {
+    it(`${pinned.name}: ${pinned.states} states, every invariant holds, a command is applied, a new leader takes over`, () => {
+      const r = checkMultiPaxosOrThrow(pinned.options);
+      expect(r.complete, 'exhaustive').to.equal(true);
+      expect(r.violations.map((v) => v.description)).to.deep.equal([]);
+      expect([r.states, r.transitions, r.depth]).to.deep.equal([pinned.states, pinned.transitions, pinned.depth]);
+      expect(r.sometimes).to.deep.equal({
+        'a command is applied': { holds: true, depth: 7 },
+        'a new leader takes over': { holds: true, depth: 10 },
+      });
+    });
+  }
+
+  it('memoization is exact: without it the counts are the same', () => {
+    const built = multiPaxosModel(small);
+    if (!built.ok) throw new Error(built.error);
+    const memo = check(built.model);
+    const plain = check(built.model, { memoize: false });
+    expect([plain.states, plain.transitions, plain.depth]).to.deep.equal([memo.states, memo.transitions, memo.depth]);
+  });
+
+  it('the state key ignores the counters and the leader hint, and keeps the timer and the generator', () => {
+    const built = multiPaxosModel(small);
+    if (!built.ok) throw new Error(built.error);
+    const s = built.model.protocol.init(1);
+    const key = encodeMultiNodeState(s);
+    expect(encodeMultiNodeState({ ...s, counters: { ...s.counters, proposed: 7 }, leader: 3 })).to.equal(key);
+    expect(encodeMultiNodeState({ ...s, rng: s.rng + 1 })).to.not.equal(key);
+    expect(encodeMultiNodeState({ ...s, elapsed: s.elapsed + 1 })).to.not.equal(key);
+  });
+
+  describe('"sometimes": a check in which nothing can happen fails', () => {
+    it('with no client commands nothing is applied', () => {
+      const r = checkMultiPaxosOrThrow({ ...small, commands: 0 });
+      expect([r.complete, r.violations.length]).to.deep.equal([true, 0]);
+      expect(r.sometimes['a command is applied']).to.deep.equal({ holds: false, depth: null });
+    });
+
+    it('with one timer there is no leader change to witness, and the property is not claimed', () => {
+      const r = checkMultiPaxosOrThrow({ ...small, timers: 1 });
+      expect(Object.keys(r.sometimes)).to.deep.equal(['a command is applied']);
+    });
+  });
+
+  it('refuses the multiset network: a leader resends on every tick, so copies in flight are unbounded', () => {
+    expect(multiPaxosModel({ ...small, network: 'multiset' })).to.deep.include({ ok: false });
+  });
+
+  it('follower-applies-unchosen-entry is harmless with 3 nodes: an acceptance plus the leader\'s vote is a majority', () => {
+    const r = checkMultiPaxosOrThrow({ ...small, retry: true, mutant: 'follower-applies-unchosen-entry' });
+    expect([r.complete, r.violations.length, r.states]).to.deep.equal([true, 0, 105_321]);
+  });
+});
+
+describe('check: the Multi-Paxos bug zoo', () => {
+  it('registers every Multi-Paxos mutant of lib/zoo, each with a smallest configuration', () => {
+    expect(zooEntries().filter((e) => e.protocol === 'multipaxos').map((e) => e.name)).to.deep.equal(MULTIPAXOS_MUTANTS.map((m) => m.name));
+    expect(Object.keys(EXPECTED).sort()).to.deep.equal(Object.keys(MULTIPAXOS_SMALLEST).sort());
+  });
+
+  for (const m of MULTIPAXOS_MUTANTS) {
+    const expected = EXPECTED[m.name]!;
+    it(`${m.name}: caught with a ${expected.length}-action counterexample; the correct code passes the same configuration`, () => {
+      const entry = zooEntry(m.name)!;
+      const caught = entry.run();
+      expect(caught.violations, 'a counterexample').to.have.length(1);
+      const v = caught.violations[0]!;
+      expect([v.length, v.invariants]).to.deep.equal([expected.length, expected.invariants]);
+      expect(v.events).to.have.length(expected.length);
+      const bounded = BOUNDED_CONTROL.has(m.name);
+      const control = entry.control(bounded ? { maxStates: 150_000 } : {});
+      expect([control.complete, control.violations.length]).to.deep.equal([!bounded, 0]);
+      expect(control.sometimes['a command is applied']?.holds).to.equal(true);
+    });
+  }
+});
