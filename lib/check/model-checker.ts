@@ -805,51 +805,33 @@ export class ModelChecker<S, M extends Addressed, E, D, C> {
       transitions += 1;
     };
 
-    if (options.dfs === true) {
-      const stack: number[] = [start];
-      while (stack.length > 0 && !stopped) {
-        const id = stack.pop()!;
-        const g = this.decode(keys[id]!);
-        const depth = depthOf[id]! + 1;
-        this.successors(g, (key, kind, arg) => {
-          if (stopped) return;
-          transitions += 1;
-          if (visited.has(key)) return;
-          if (keys.length >= maxStates) {
-            limited = true;
-            return;
-          }
-          const child = add(key, id, kind, arg, depth);
-          if (!inspect(child, this.decode(key))) stopped = true;
-          else stack.push(child);
-        }, loop);
-        if (options.progress !== undefined && (keys.length & 0x3fff) === 0 && elapsed() - lastReport >= 1) {
-          lastReport = elapsed();
-          options.progress({ states: keys.length, queue: stack.length, transitions, seconds: lastReport });
+    // The frontier. Breadth-first takes states in the order they were found, so the ids
+    // themselves are the queue (`head`) and the first violation found has the shortest trace;
+    // depth-first takes the newest state first, from a stack.
+    const dfs = options.dfs === true;
+    const stack: number[] = [start];
+    let head = start;
+    let expanded = 0;
+    const takeNext = (): number | undefined => (dfs ? stack.pop() : head < keys.length ? head++ : undefined);
+    for (let id = takeNext(); id !== undefined && !stopped; id = takeNext()) {
+      const g = this.decode(keys[id]!);
+      const depth = depthOf[id]! + 1;
+      this.successors(g, (key, kind, arg) => {
+        if (stopped) return;
+        transitions += 1;
+        if (visited.has(key)) return;
+        if (keys.length >= maxStates) {
+          limited = true;
+          return;
         }
-      }
-    } else {
-      let head = start;
-      while (head < keys.length && !stopped) {
-        const id = head;
-        head += 1;
-        const g = this.decode(keys[id]!);
-        const depth = depthOf[id]! + 1;
-        this.successors(g, (key, kind, arg) => {
-          if (stopped) return;
-          transitions += 1;
-          if (visited.has(key)) return;
-          if (keys.length >= maxStates) {
-            limited = true;
-            return;
-          }
-          const child = add(key, id, kind, arg, depth);
-          if (!inspect(child, this.decode(key))) stopped = true;
-        }, loop);
-        if (options.progress !== undefined && (head & 0x3fff) === 0 && elapsed() - lastReport >= 1) {
-          lastReport = elapsed();
-          options.progress({ states: keys.length, queue: keys.length - head, transitions, seconds: lastReport });
-        }
+        const child = add(key, id, kind, arg, depth);
+        if (!inspect(child, this.decode(key))) stopped = true;
+        else if (dfs) stack.push(child);
+      }, loop);
+      expanded += 1;
+      if (options.progress !== undefined && (expanded & 0x3fff) === 0 && elapsed() - lastReport >= 1) {
+        lastReport = elapsed();
+        options.progress({ states: keys.length, queue: dfs ? stack.length : keys.length - head, transitions, seconds: lastReport });
       }
     }
 
