@@ -477,7 +477,7 @@ export function describeMultiPaxosConfig(c: MultiPaxosResolvedConfig): string {
   const parts = [
     `${c.nodes} nodes`,
     `${c.commands} ${c.commands === 1 ? 'command' : 'commands'}${c.target === 'first' ? ' to node 1' : ''}${c.retry ? ' (each also retried at another node)' : ''}`,
-    `timers on nodes 1..${c.timers}`,
+    c.timers === 1 ? 'a timer on node 1' : `timers on nodes 1..${c.timers}`,
     `max round ${c.maxRound}`,
     `${c.crashes} crashes${c.crashes > 0 && c.crashable !== 'all' ? ` (of node ${c.crashable.join(', ')})` : ''}`,
     `${c.network} network`,
