@@ -14,9 +14,10 @@
  * - `maxRound`: no node ever promises or campaigns with a ballot above this round (a tick that
  *   would is not taken), so there are at most `maxRound` elections per timer node;
  * - requests: command i (client `c<i+1>`, seq 1, `put x = i+1`) is handed once to node
- *   (i mod timers) + 1; with `retry`, also once to the node after that one, as a client that
- *   timed out and asks another node;
- * - `crashes`: crash-and-restart actions per run, any node, from its persisted record.
+ *   (i mod timers) + 1 (with `target: 'first'`, to node 1); with `retry`, also once to the node
+ *   after that one, as a client that timed out and asks another node;
+ * - `crashes`: crash-and-restart actions per run, from the persisted record, of any node or of
+ *   the `crashable` ones.
  * A leader's ticks only resend what is already in the network (heartbeats and accepts of the
  * same ballot and commit point), so they add no states once the commit point stops moving.
  *

@@ -174,7 +174,7 @@ export function runCheck(flags: CheckFlags, context: CliContext): Report {
     if (entry === undefined) throw new UsageError(`--mutant: no mutant named '${flags.mutant}' (see synod check --list-mutants)`);
     header = [`mutant ${entry.name} (${entry.breaks})`, `at its smallest recorded configuration: ${entry.smallest}`];
     report = entry.run({ dfs });
-  } else if (flags.protocol === MULTIPAXOS_PROTOCOL) {
+  } else if ((flags.protocol ?? (flags.mutant === undefined ? undefined : zooEntry(flags.mutant)?.protocol)) === MULTIPAXOS_PROTOCOL) {
     const run = checkMultiPaxos(parseMultiPaxosFlags(flags), { dfs, maxStates, ...progress });
     if (!run.ok) throw new UsageError(run.error);
     report = run.report;

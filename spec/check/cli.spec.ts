@@ -85,6 +85,12 @@ describe('synod check', () => {
     expect(r.out).to.contain('n1 tells client c1 that command 1 is done');
   });
 
+  it('--mutant of Multi-Paxos with configuration flags runs that configuration (one command: new-leader-skips-merge has nothing to overwrite)', async () => {
+    const r = await run('check', '--mutant', 'new-leader-skips-merge', '--commands', '1', '--json');
+    expect(r.code).to.equal(0);
+    expect(JSON.parse(r.out)).to.deep.include({ protocol: 'multipaxos', states: 3916, complete: true, violations: [] });
+  });
+
   it('--protocol multipaxos refuses single-decree flags, and the multiset network', async () => {
     const a = await run('check', '--protocol', 'multipaxos', '--acceptors', '3');
     expect([a.code, a.err.trim()]).to.deep.equal([2, 'synod: --acceptors does not apply to --protocol multipaxos']);
