@@ -50,8 +50,8 @@ import type { MultiPaxosMutantName } from '../zoo/multipaxos';
 import { MULTIPAXOS_MUTANTS, multiPaxosMutant } from '../zoo/multipaxos';
 import type { Action, AlwaysProperty, CheckResult, Codec, Model, NetworkModel, Progress, RequestSlot, SometimesProperty, TraceStep } from './model-checker';
 import { formatTrace, ModelChecker } from './model-checker';
-import type { CheckReport, SometimesReport } from './report';
-import { traceEvents } from './trace';
+import type { CheckReport } from './report';
+import { toCheckReport } from './report';
 import type { ZooEntry } from './zoo';
 
 export type MpState = MultiNodeState<KvState, KvOp, KvResult>;
@@ -447,27 +447,7 @@ export function checkMultiPaxosOrThrow(o: MultiPaxosCheckOptions, options: Multi
 }
 
 function toReport(config: MultiPaxosResolvedConfig, r: CheckResult<MpMessage, MpCommand>): CheckReport<MultiPaxosResolvedConfig> {
-  const sometimes: Record<string, SometimesReport> = {};
-  for (const [name, s] of Object.entries(r.sometimes)) sometimes[name] = { holds: s.holds, depth: s.witness === null ? null : s.witness.length };
-  return {
-    protocol: MULTIPAXOS_PROTOCOL,
-    config,
-    states: r.states,
-    transitions: r.transitions,
-    depth: r.depth,
-    seconds: Math.round(r.seconds * 1000) / 1000,
-    complete: r.complete,
-    violations: r.violations.map((v) => ({
-      property: v.property,
-      invariants: v.findings.map((f) => f.invariant),
-      description: v.findings.map((f) => `${f.invariant}: ${f.description}`).join('; '),
-      length: v.trace.length,
-      trace: traceLines(v.trace),
-      // The report type names the single-decree trace; the events are this protocol's.
-      events: traceEvents(v.trace) as unknown as CheckReport['violations'][number]['events'],
-    })),
-    sometimes,
-  };
+  return toCheckReport(MULTIPAXOS_PROTOCOL, config, r, traceLines);
 }
 
 export function traceLines(trace: readonly TraceStep<MpMessage, MpCommand>[]): string[] {

@@ -25,11 +25,11 @@
  * different commands at one slot), for the reason given there: Voting.tla's vote-based `chosen`
  * is not what Raft commits by.
  */
-import type { AlwaysProperty, CheckResult, Model, SometimesProperty } from './model-checker';
+import type { AlwaysProperty, CheckResult, Model, SometimesProperty, TraceStep } from './model-checker';
 import { ModelChecker, formatTrace } from './model-checker';
 import { canonicalKey } from './canonical';
-import type { CheckReport, ViolationReport } from './report';
-import { traceEvents } from './trace';
+import type { CheckReport } from './report';
+import { toCheckReport } from './report';
 import { majorities } from '../paxos/quorum';
 import type { KvOp, KvResult, KvState } from '../multipaxos/machine';
 import { kvStore } from '../multipaxos/machine';
@@ -138,27 +138,8 @@ export function figure8Model(policy: LeaderPolicy, maxRound = 3): Figure8Model {
 }
 
 function report(config: Figure8Config, r: CheckResult<Message, Cmd>): CheckReport<Figure8Config> {
-  const violations: ViolationReport[] = r.violations.map((v) => ({
-    property: v.property,
-    invariants: v.findings.map((f) => f.invariant),
-    description: v.findings.map((f) => `${f.invariant}: ${f.description}`).join('; '),
-    length: v.trace.length,
-    trace: formatTrace(v.trace, describeMessage, (c) => `${c.client}#${c.seq}`),
-    events: traceEvents(v.trace) as ViolationReport['events'],
-  }));
-  const sometimes: Record<string, { holds: boolean; depth: number | null }> = {};
-  for (const [name, s] of Object.entries(r.sometimes)) sometimes[name] = { holds: s.holds, depth: s.witness === null ? null : s.witness.length };
-  return {
-    protocol: 'multipaxos',
-    config,
-    states: r.states,
-    transitions: r.transitions,
-    depth: r.depth,
-    seconds: Math.round(r.seconds * 1000) / 1000,
-    complete: r.complete,
-    violations,
-    sometimes,
-  };
+  return toCheckReport('multipaxos', config, r, (trace: readonly TraceStep<Message, Cmd>[]) =>
+    formatTrace(trace, (m: Message) => describeMessage(m), (c: Cmd) => `${c.client}#${c.seq}`));
 }
 
 /** Runs the bounded Figure-8 configuration under `policy`. */

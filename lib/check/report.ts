@@ -103,7 +103,16 @@ export function checkSingleDecreeOrThrow(
   return run.report;
 }
 
-function toReport(protocol: string, config: ResolvedConfig, r: CheckResult<Message<Value>, Value>): CheckReport {
+/**
+ * A checker result as every protocol's report: counts, each violation with its trace as
+ * readable lines (`show`) and as trace events, and each sometimes-property with its depth.
+ */
+export function toCheckReport<Config, M, C>(
+  protocol: string,
+  config: Config,
+  r: CheckResult<M, C>,
+  show: (trace: readonly TraceStep<M, C>[]) => string[],
+): CheckReport<Config> {
   const sometimes: Record<string, SometimesReport> = {};
   for (const [name, s] of Object.entries(r.sometimes)) sometimes[name] = { holds: s.holds, depth: s.witness === null ? null : s.witness.length };
   return {
@@ -119,11 +128,16 @@ function toReport(protocol: string, config: ResolvedConfig, r: CheckResult<Messa
       invariants: v.findings.map((f) => f.invariant),
       description: v.findings.map((f) => `${f.invariant}: ${f.description}`).join('; '),
       length: v.trace.length,
-      trace: lines(v.trace),
-      events: traceEvents(v.trace),
+      trace: show(v.trace),
+      // The report type names single-decree events; other protocols' events are their own.
+      events: traceEvents(v.trace) as unknown as ViolationReport['events'],
     })),
     sometimes,
   };
+}
+
+function toReport(protocol: string, config: ResolvedConfig, r: CheckResult<Message<Value>, Value>): CheckReport {
+  return toCheckReport(protocol, config, r, lines);
 }
 
 function lines(trace: readonly TraceStep<Message<Value>, Value>[]): string[] {
