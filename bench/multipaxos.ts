@@ -14,10 +14,15 @@
  * Configurations: 3 and 5 nodes, batching off (one command per slot) and on (up to `batch`
  * per slot); each measured `--runs` times (default 5), medians reported, as one JSON object.
  *
+ * Baseline, measured in the same run: the same commands applied straight to one replica's
+ * state machine and sessions (`applyBatch`, no consensus, no messages). Every replica applies
+ * every command, so n nodes in one thread can reach at most baseline / n; each result gives
+ * its ratio to that ceiling (`ofCeiling`).
+ *
  *   npm run bench:multipaxos [-- --runs 5 --commands 200000]
  */
 import type { KvOp, KvResult, KvState } from '../lib/multipaxos/machine';
-import { kvStore } from '../lib/multipaxos/machine';
+import { applyBatch, initReplica, kvStore } from '../lib/multipaxos/machine';
 import type { Command, MultiMessage } from '../lib/multipaxos/messages';
 import type { MultiEffect, MultiNodeState, MultiPaxosConfig } from '../lib/multipaxos/node';
 import { multiPaxosProtocol } from '../lib/multipaxos/node';
@@ -128,6 +133,22 @@ export function runOnce(b: BenchConfig): BenchRun {
   return { committed: acked - start.acked, slots: states[1]!.commit - start.slots, messages: messages - start.messages, seconds, cpuSeconds };
 }
 
+/** The same commands (same shape as `submit` makes them) applied to one replica, `batch` at a time. */
+export function baselineOnce(commands: number, batch: number, outstanding: number): number {
+  let replica = initReplica(kvStore);
+  const t0 = process.hrtime.bigint();
+  let seq = 0;
+  while (seq < commands) {
+    const group: Command<KvOp>[] = [];
+    for (let i = 0; i < batch && seq < commands; i += 1) {
+      seq += 1;
+      group.push({ client: `c${seq % outstanding}`, seq, op: { type: 'put', key: `k${seq & 15}`, value: seq } });
+    }
+    replica = applyBatch(kvStore, replica, group).replica;
+  }
+  return commands / (Number(process.hrtime.bigint() - t0) / 1e9);
+}
+
 function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const mid = Math.floor(s.length / 2);
@@ -149,11 +170,17 @@ export interface BenchResult {
   readonly messagesPerSlot: number;
   readonly floorPerSlot: number;
   readonly commandsPerSlot: number;
+  /** The state machine alone, same commands, same batching (median commands per second). */
+  readonly baselineStateMachineAlone: number;
+  /** commandsPerSecond / (baseline / nodes): the share of the one-thread ceiling reached. */
+  readonly ofCeiling: number;
 }
 
 export function bench(b: BenchConfig, runs: number): BenchResult {
   const results = Array.from({ length: runs }, () => runOnce(b));
+  const baseline = median(Array.from({ length: runs }, () => baselineOnce(b.commands, b.batch, b.outstanding)));
   const round = (x: number, digits = 3): number => Number(x.toFixed(digits));
+  const commandsPerSecond = Math.round(median(results.map((r) => r.committed / r.seconds)));
   return {
     nodes: b.nodes,
     batching: b.batch > 1 ? 'on' : 'off',
@@ -161,12 +188,14 @@ export function bench(b: BenchConfig, runs: number): BenchResult {
     window: b.window,
     outstanding: b.outstanding,
     runs,
-    commandsPerSecond: Math.round(median(results.map((r) => r.committed / r.seconds))),
+    commandsPerSecond,
     commandsPerCpuSecond: Math.round(median(results.map((r) => r.committed / r.cpuSeconds))),
     messagesPerCommand: round(median(results.map((r) => r.messages / r.committed))),
     messagesPerSlot: round(median(results.map((r) => r.messages / r.slots))),
     floorPerSlot: 2 * (b.nodes - 1),
     commandsPerSlot: round(median(results.map((r) => r.committed / r.slots)), 1),
+    baselineStateMachineAlone: Math.round(baseline),
+    ofCeiling: round(commandsPerSecond / (baseline / b.nodes)),
   };
 }
 
