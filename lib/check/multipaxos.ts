@@ -51,7 +51,7 @@ import { MULTIPAXOS_MUTANTS, multiPaxosMutant } from '../zoo/multipaxos';
 import type { Action, AlwaysProperty, CheckResult, Codec, Model, NetworkModel, Progress, RequestSlot, SometimesProperty, TraceStep } from './model-checker';
 import { formatTrace, ModelChecker } from './model-checker';
 import type { CheckReport } from './report';
-import { toCheckReport } from './report';
+import { reportLines, toCheckReport } from './report';
 import type { ZooEntry } from './zoo';
 
 export type MpState = MultiNodeState<KvState, KvOp, KvResult>;
@@ -470,18 +470,7 @@ export function describeMultiPaxosConfig(c: MultiPaxosResolvedConfig): string {
 }
 
 export function multiPaxosReportLines(r: CheckReport<MultiPaxosResolvedConfig>): string[] {
-  const out = [
-    `${r.protocol}: ${describeMultiPaxosConfig(r.config)}`,
-    `${r.states} states, ${r.transitions} transitions, depth ${r.depth}, ${r.seconds.toFixed(2)} s, ${
-      r.complete ? 'exhaustive' : r.violations.length > 0 ? 'stopped at the first violation' : 'NOT exhaustive (state limit reached)'
-    }`,
-  ];
-  for (const [name, s] of Object.entries(r.sometimes)) {
-    out.push(`sometimes "${name}": ${s.holds ? `holds (first reached after ${s.depth} actions)` : 'NEVER holds in any reachable state'}`);
-  }
-  if (r.violations.length === 0) out.push(r.complete ? 'every invariant holds in every reachable state' : 'no violation in the states visited');
-  for (const v of r.violations) out.push('', `VIOLATION of ${v.invariants.join(', ')} after ${v.length} actions: ${v.description}`, ...v.trace);
-  return out;
+  return reportLines(r, describeMultiPaxosConfig);
 }
 
 // ---------------------------------------------------------------------------------------------

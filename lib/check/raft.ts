@@ -138,7 +138,7 @@ export function figure8Model(policy: LeaderPolicy, maxRound = 3): Figure8Model {
 }
 
 function report(config: Figure8Config, r: CheckResult<Message, Cmd>): CheckReport<Figure8Config> {
-  return toCheckReport('multipaxos', config, r, (trace: readonly TraceStep<Message, Cmd>[]) =>
+  return toCheckReport('raft', config, r, (trace: readonly TraceStep<Message, Cmd>[]) =>
     formatTrace(trace, (m: Message) => describeMessage(m), (c: Cmd) => `${c.client}#${c.seq}`));
 }
 

@@ -140,6 +140,14 @@ function toReport(protocol: string, config: ResolvedConfig, r: CheckResult<Messa
   return toCheckReport(protocol, config, r, lines);
 }
 
+function defaultDescription(config: unknown): string {
+  return isResolvedConfig(config) ? describeConfig(config) : otherConfig(config);
+}
+
+function isResolvedConfig(config: unknown): config is ResolvedConfig {
+  return typeof config === 'object' && config !== null && 'acceptors' in config && 'proposers' in config && 'maxRound' in config;
+}
+
 function lines(trace: readonly TraceStep<Message<Value>, Value>[]): string[] {
   return formatTrace(trace, showMessage, (c) => c);
 }
@@ -174,10 +182,10 @@ function otherConfig(c: unknown): string {
   return Object.entries(c as Record<string, unknown>).map(([k, v]) => `${k} ${Array.isArray(v) ? v.join(',') : String(v)}`).join(', ');
 }
 
-/** The readable form of a report. */
-export function reportLines(r: CheckReport): string[] {
+/** The readable form of a report; `describe` spells out the protocol's configuration. */
+export function reportLines<Config>(r: CheckReport<Config>, describe: (config: Config) => string = defaultDescription): string[] {
   const out = [
-    `${r.protocol}: ${r.protocol === 'single-decree' ? describeConfig(r.config) : otherConfig(r.config)}`,
+    `${r.protocol}: ${describe(r.config)}`,
     `${r.states} states, ${r.transitions} transitions, depth ${r.depth}, ${r.seconds.toFixed(2)} s, ${
       r.complete ? 'exhaustive' : r.violations.length > 0 ? 'stopped at the first violation' : 'NOT exhaustive (state limit reached)'
     }`,
