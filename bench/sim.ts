@@ -25,7 +25,7 @@
 import { Session } from 'node:inspector/promises';
 import { performance } from 'node:perf_hooks';
 import type { CheckMode, SimOptions } from '../lib/sim/options';
-import { simOptions } from '../lib/sim/options';
+import { allFaults } from '../lib/sim/profiles';
 import { singleDecree } from '../lib/sim/registry';
 import { simulate } from '../lib/sim/simulator';
 import type { AnySubject } from '../lib/sim/subject';
@@ -49,17 +49,7 @@ const SEEDS = quick ? 200 : 1000;
 const FULL_SEEDS = quick ? 20 : 60;
 
 function workload(seed: number, check: CheckMode): SimOptions {
-  return simOptions({
-    seed,
-    steps: 1000,
-    loss: 0.1,
-    dup: 0.05,
-    partitions: true,
-    crashes: true,
-    commands: 10,
-    think: { min: 1, max: 20 },
-    check,
-  });
+  return allFaults(seed, { check });
 }
 
 function batch(subject: AnySubject, seeds: number, check: CheckMode): { deliveries: number; steps: number; violations: number } {

@@ -14,7 +14,7 @@ import { slotView } from '../../lib/invariants/paxos';
 import { countChosen } from '../../lib/sim/paxos-monitor';
 import type { PaxosSubject } from '../../lib/sim/paxos-subject';
 import { paxosConfig } from '../../lib/sim/paxos-subject';
-import { allFaults, contention } from './profiles';
+import { allFaults, contention } from '../../lib/sim/profiles';
 
 describe('sim: the incremental monitor agrees with checkPaxos after every step', () => {
   for (const [nodes, seeds] of [[3, 100], [5, 60]] as const) {

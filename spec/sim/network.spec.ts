@@ -13,7 +13,7 @@ import type { SimResult } from '../../lib/sim/simulator';
 import { simulate } from '../../lib/sim/simulator';
 import type { TraceEvent } from '../../lib/sim/trace';
 import { formatEvent, TraceRecorder } from '../../lib/sim/trace';
-import { allFaults } from './profiles';
+import { allFaults } from '../../lib/sim/profiles';
 
 function traced(options: SimOptions, nodes = 3): { result: SimResult; events: TraceEvent[]; jsonl: string } {
   const recorder = new TraceRecorder();

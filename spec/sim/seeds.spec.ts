@@ -8,7 +8,7 @@ import { singleDecree } from '../../lib/sim/registry';
 import { simulate } from '../../lib/sim/simulator';
 import { Summary } from '../../lib/sim/summary';
 import type { SimOptions } from '../../lib/sim/options';
-import { allFaults } from './profiles';
+import { allFaults } from '../../lib/sim/profiles';
 
 function runSeeds(nodes: number, first: number, last: number, profile: (seed: number) => SimOptions): Summary {
   const subject = singleDecree.build({ nodes });

@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import { singleDecree } from '../../lib/sim/registry';
 import { shrink } from '../../lib/sim/shrink';
 import { simulate } from '../../lib/sim/simulator';
-import { contention } from './profiles';
+import { contention } from '../../lib/sim/profiles';
 
 describe('sim: shrinking a failing run', () => {
   for (const [mutant, needs] of [

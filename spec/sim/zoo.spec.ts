@@ -12,7 +12,7 @@ import { singleDecree } from '../../lib/sim/registry';
 import { replay } from '../../lib/sim/replay';
 import type { SimResult } from '../../lib/sim/simulator';
 import { simulate } from '../../lib/sim/simulator';
-import { allFaults, contention } from './profiles';
+import { allFaults, contention } from '../../lib/sim/profiles';
 
 interface Hunt {
   readonly profile: (seed: number) => SimOptions;

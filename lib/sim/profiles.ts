@@ -1,8 +1,9 @@
 /**
- * The schedules the simulator specs run, named so each spec says which it uses and why.
+ * Named schedules for the simulator: the specs and the benchmark run these, each saying which
+ * it uses and why.
  */
-import type { SimOptions } from '../../lib/sim/options';
-import { simOptions } from '../../lib/sim/options';
+import type { SimOptions } from './options';
+import { simOptions } from './options';
 
 /**
  * Every fault at once: 10% loss, 5% duplication, random symmetric and one-way partitions,
