@@ -12,16 +12,7 @@ import { simOptions } from '../../lib/sim/options';
 import type { SimResult } from '../../lib/sim/simulator';
 import { simulate } from '../../lib/sim/simulator';
 import { MULTIPAXOS_MUTANTS } from '../../lib/zoo/multipaxos';
-
-const FAULTS = { loss: 0.05, dup: 0.05, partitions: true, crashes: true, reorder: true } as const;
-
-function failure(r: SimResult): string | null {
-  const v = r.violations[0];
-  if (v !== undefined) return `seed ${r.seed}: ${v.invariant} at step ${v.step}: ${v.description}`;
-  if (r.report?.ok !== true) return `seed ${r.seed}: ${JSON.stringify(r.report?.fields)}`;
-  if (r.healed === null || r.ticksToChosenAfterHeal === null) return `seed ${r.seed}: commands were not all committed after the faults stopped`;
-  return null;
-}
+import { FAULTS, expectSafeUnderFaults } from '../helpers/multipaxos-sim';
 
 describe('Multi-Paxos in the simulator (synod sim --protocol multipaxos)', function () {
   this.timeout(300_000);
@@ -29,26 +20,7 @@ describe('Multi-Paxos in the simulator (synod sim --protocol multipaxos)', funct
   for (const [nodes, seeds] of [[3, 300], [5, 200]] as const) {
     it(`${nodes} nodes, ${seeds} seeds under every fault: zero violations, linearizable histories, everything committed after the heal`, () => {
       const subject = multiPaxosSubject({ nodes });
-      const failures: string[] = [];
-      let committed = 0;
-      let crashes = 0;
-      let partitions = 0;
-      let elections = 0;
-      for (let seed = 1; seed <= seeds; seed += 1) {
-        const r = simulate(subject, simOptions({ seed, steps: 1200, clients: 4, commands: 100, ...FAULTS }));
-        const f = failure(r);
-        if (f !== null) failures.push(f);
-        committed += Number(r.report?.fields['committed'] ?? 0);
-        elections += Number(r.report?.fields['elections'] ?? 0);
-        crashes += r.stats.crashes;
-        partitions += r.stats.partitions;
-        expect(r.report?.fields['linearizable'], `seed ${seed}`).to.equal(true);
-      }
-      expect(failures).to.deep.equal([]);
-      expect(crashes, 'crashes').to.be.greaterThan(2 * seeds);
-      expect(partitions, 'partitions').to.be.greaterThan(2 * seeds);
-      expect(elections, 'elections').to.be.greaterThan(seeds);
-      expect(committed, 'commands committed').to.be.greaterThan(10 * seeds);
+      expectSafeUnderFaults(subject, seeds, 1200);
     });
   }
 

@@ -6,21 +6,9 @@
  */
 import { expect } from 'chai';
 import { multiPaxosSubject } from '../../lib/sim/multipaxos-subject';
-import { simOptions } from '../../lib/sim/options';
-import type { SimResult } from '../../lib/sim/simulator';
-import { simulate } from '../../lib/sim/simulator';
 import { RAFT } from '../../lib/raft/policy';
 import { run } from '../helpers/cli';
-
-const FAULTS = { loss: 0.05, dup: 0.05, partitions: true, crashes: true, reorder: true } as const;
-
-function failure(r: SimResult): string | null {
-  const v = r.violations[0];
-  if (v !== undefined) return `seed ${r.seed}: ${v.invariant} at step ${v.step}: ${v.description}`;
-  if (r.report?.ok !== true) return `seed ${r.seed}: ${JSON.stringify(r.report?.fields)}`;
-  if (r.healed === null || r.ticksToChosenAfterHeal === null) return `seed ${r.seed}: commands were not all committed after the faults stopped`;
-  return null;
-}
+import { expectSafeUnderFaults } from '../helpers/multipaxos-sim';
 
 describe('Multi-Paxos under the Raft leader policy in the simulator (synod sim --policy raft)', function () {
   this.timeout(300_000);
@@ -37,27 +25,8 @@ describe('Multi-Paxos under the Raft leader policy in the simulator (synod sim -
           return raft.stage!(node, effect);
         },
       };
-      const failures: string[] = [];
-      let committed = 0;
-      let crashes = 0;
-      let partitions = 0;
-      let elections = 0;
-      for (let seed = 1; seed <= seeds; seed += 1) {
-        const r = simulate(subject, simOptions({ seed, steps: 2000, clients: 4, commands: 100, ...FAULTS }));
-        const f = failure(r);
-        if (f !== null) failures.push(f);
-        committed += Number(r.report?.fields['committed'] ?? 0);
-        elections += Number(r.report?.fields['elections'] ?? 0);
-        crashes += r.stats.crashes;
-        partitions += r.stats.partitions;
-        expect(r.report?.fields['linearizable'], `seed ${seed}`).to.equal(true);
-      }
-      expect(failures).to.deep.equal([]);
+      expectSafeUnderFaults(subject, seeds, 2000);
       expect(termed, 'learned entries stamped with a term').to.be.greaterThan(10 * seeds);
-      expect(crashes, 'crashes').to.be.greaterThan(2 * seeds);
-      expect(partitions, 'partitions').to.be.greaterThan(2 * seeds);
-      expect(elections, 'elections').to.be.greaterThan(seeds);
-      expect(committed, 'commands committed').to.be.greaterThan(10 * seeds);
     });
   }
 
