@@ -4,11 +4,16 @@
  *
  * Measured per configuration: states, transitions, wall seconds, CPU seconds of this process
  * (the machine may be shared; states per CPU second excludes other jobs), distinct states and
- * transitions per second. Then where the time goes, on the first configuration:
+ * transitions per second. The last configuration is the largest single-decree one that
+ * finishes (two rounds, one proposer retrying, nothing lost, symmetric over acceptors).
+ * Then, on the first configuration:
  * - `withoutProperties`: the same search with no invariant or sometimes-property, so the
  *   difference is the cost of checking (memoized on the part of the state each one reads);
  * - `withoutMemo`: every local step recomputed by the protocol and every property recomputed
- *   in every state (a smaller configuration: it is slow), against the memoized run of it.
+ *   in every state (a smaller configuration: it is slow), against the memoized run of it;
+ * - `reductions`: the seconds to exhaust the same workload with neither reduction (the
+ *   baseline), with obsolete rejections removed, and with symmetry over acceptors too, each
+ *   with its ratio to the baseline.
  *
  *   npm run bench:check [-- --runs 3 --quick]
  */
@@ -75,7 +80,12 @@ function main(): void {
   const configurations: { name: string; options: SingleDecreeOptions }[] = [
     { name: 'majority, one round (set)', options: core },
     { name: 'Stateright-comparable (multiset)', options: { ...core, network: 'multiset' } },
-    ...(quick ? [] : [{ name: 'TLC MCPaxosTiny-comparable (any value, set): the largest finished in the proofs table but one', options: { ...core, assign: 'any' as const } }]),
+    ...(quick
+      ? []
+      : [
+          { name: 'TLC MCPaxosTiny-comparable (any value, set)', options: { ...core, assign: 'any' as const } },
+          { name: 'two rounds, one retrying, nothing lost, symmetric (set): the largest single-decree configuration that finishes', options: { ...core, maxRound: 2, timers: 1, topology: 'separate' as const, symmetry: true } },
+        ]),
   ];
   const measured = configurations.map((c) => ({ name: c.name, options: c.options, ...measure(model(c.options), runs) }));
   const bare = model(core);
@@ -84,6 +94,10 @@ function main(): void {
   const small = model(smallOptions);
   const memoized = measure(small, runs);
   const withoutMemo = measure(small, 1, { memoize: false });
+  const baseline = measure(model({ ...core, pruneObsolete: false }), runs);
+  const pruned = measured[0]!;
+  const symmetric = measure(model({ ...core, topology: 'separate', symmetry: true }), runs);
+  const ratio = (m: Measured): number => round(baseline.seconds / m.seconds);
   process.stdout.write(
     `${JSON.stringify(
       {
@@ -95,6 +109,11 @@ function main(): void {
           withProperties: measured[0],
           withoutProperties,
           memoComparison: { configuration: smallOptions, memoized, withoutMemo },
+          reductions: {
+            baseline: { reductions: 'none', ...baseline },
+            obsoleteRejectionsRemoved: { ...pruned, speedup: ratio(pruned) },
+            plusSymmetryOverAcceptors: { ...symmetric, speedup: ratio(symmetric) },
+          },
         },
       },
       null,

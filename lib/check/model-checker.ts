@@ -124,8 +124,42 @@ export interface Model<S, M extends Addressed, E, D, C> {
    * counterexamples in a smaller space.
    */
   readonly lost?: (m: M) => boolean;
+  /**
+   * Messages that can no longer matter (set model only): `obsolete(m, s)` says that a node in
+   * state `s`, and in every state it can reach from `s`, ignores `m`: delivering it changes
+   * nothing and sends nothing. No property may read such a message. The checker removes a
+   * message from the network once its recipient's state makes it obsolete, which merges states
+   * that differ only in messages nobody can ever act on (they have the same futures, so the
+   * merge loses no run). It checks at each removal that the delivery is a no-op in that state
+   * and that no property reads the message; that it stays a no-op is the model's claim, and a
+   * test of the model compares what is reachable with and without it.
+   */
+  readonly obsolete?: (m: M, recipient: S) => boolean;
   readonly always: readonly AlwaysProperty<S, M, C>[];
   readonly sometimes: readonly SometimesProperty<S, M, C>[];
+  /**
+   * Symmetry reduction: the listed nodes are interchangeable, so the checker stores one state
+   * per class of states equal up to a renaming of them (see `Symmetry`).
+   */
+  readonly symmetry?: Symmetry<S, M, D>;
+}
+
+/**
+ * Nodes that are interchangeable: renaming them by any permutation maps every run of the model
+ * to a run of the model and keeps every property's verdict. The model must make this true: the
+ * nodes play the same roles with the same initial state, none of them is handed client
+ * commands, the timers, crash budget and losses treat them alike, and every property reads them
+ * alike. The checker then stores one canonical representative per class of states (the
+ * smallest fingerprint over the renamings that order the nodes by their own state), checks the
+ * properties on it, and still prints every counterexample as a real run. A test compares the
+ * counts with and without the reduction on a model small enough to enumerate.
+ */
+export interface Symmetry<S, M, D> {
+  readonly nodes: readonly NodeId[];
+  /** The same data with every node id `n` written as `rename(n)`. */
+  state(s: S, rename: (n: NodeId) => NodeId): S;
+  message(m: M, rename: (n: NodeId) => NodeId): M;
+  durable(d: D | undefined, rename: (n: NodeId) => NodeId): D | undefined;
 }
 
 export interface CheckOptions<S, M, C> {
@@ -147,6 +181,25 @@ export interface CheckOptions<S, M, C> {
    * counterexample is too deep for breadth-first search from the start.
    */
   readonly prefix?: readonly Action<M, C>[];
+  /**
+   * Called with every distinct state stored, as data (for tests and tools: a test counts
+   * classes of states under a symmetry with it). Under symmetry reduction these are the
+   * representatives.
+   */
+  readonly onState?: (state: StateView<S, M, unknown>) => void;
+}
+
+/** One global state as data. */
+export interface StateView<S, M, D> {
+  readonly crashes: number;
+  /** Per request slot: 0 if not asked yet, k if asked its choice k-1. */
+  readonly asked: readonly number[];
+  /** `states[i]` and `durables[i]` belong to the protocol's `nodes[i]`. */
+  readonly states: readonly S[];
+  readonly durables: readonly (D | undefined)[];
+  /** Every message ever sent; in the multiset model `copies[j]` of `history[j]` are in flight. */
+  readonly history: readonly M[];
+  readonly copies: readonly number[] | null;
 }
 
 export interface Progress {
@@ -249,14 +302,20 @@ interface Global {
   counts: number[];
 }
 
+/** The memoized steps from one (node state, durable record): deliveries by message id, the rest by input. */
+interface StepMemo {
+  readonly deliver: (LocalStep | undefined)[];
+  readonly other: Map<number, LocalStep>;
+}
+
 const PRUNED: LocalStep = { pruned: true, state: -1, durable: -1, sends: [], ignored: undefined, unchanged: false };
 
 /**
- * Writes a fingerprint: unsigned varints (7 bits a byte) and raw bitset bytes, read back as a
- * one-byte (latin1) string. One-byte strings hash fast and take half the memory of UTF-16 ones.
+ * Writes a fingerprint: unsigned varints (7 bits a byte) and raw bitset bytes. The bytes are
+ * hashed and stored as they are (see `StateStore`); no string is made for a state.
  */
 class Writer {
-  private buf = Buffer.alloc(256);
+  buf = new Uint8Array(256);
   len = 0;
 
   reset(): void {
@@ -265,8 +324,8 @@ class Writer {
 
   private room(n: number): void {
     if (this.len + n <= this.buf.length) return;
-    const bigger = Buffer.alloc(Math.max(this.buf.length * 2, this.len + n));
-    this.buf.copy(bigger, 0, 0, this.len);
+    const bigger = new Uint8Array(Math.max(this.buf.length * 2, this.len + n));
+    bigger.set(this.buf.subarray(0, this.len));
     this.buf = bigger;
   }
 
@@ -285,16 +344,26 @@ class Writer {
     this.buf[this.len++] = b;
   }
 
-  /** Bitset bytes, without trailing zero bytes so that equal sets write equal strings. */
-  bitset(bits: Uint8Array, extra: readonly number[]): void {
+  /** Appends what another writer holds. */
+  bytes(other: Writer): void {
+    this.room(other.len);
+    this.buf.set(other.buf.subarray(0, other.len), this.len);
+    this.len += other.len;
+  }
+
+  /** Bitset bytes, without trailing zero bytes so that equal sets write equal bytes. */
+  bitset(bits: Uint8Array, extra: readonly number[], minus: readonly number[] = NONE): void {
     let top = bits.length;
     for (const m of extra) top = Math.max(top, (m >> 3) + 1);
     this.room(top);
     const at = this.len;
-    for (let i = 0; i < top; i += 1) this.buf[at + i] = i < bits.length ? bits[i]! : 0;
-    for (const m of extra) this.buf[at + (m >> 3)]! |= 1 << (m & 7);
+    const buf = this.buf;
+    buf.set(bits, at);
+    buf.fill(0, at + bits.length, at + top);
+    for (const m of extra) buf[at + (m >> 3)]! |= 1 << (m & 7);
+    for (const m of minus) if (m >> 3 < top) buf[at + (m >> 3)]! &= ~(1 << (m & 7));
     let end = top;
-    while (end > 0 && this.buf[at + end - 1] === 0) end -= 1;
+    while (end > 0 && buf[at + end - 1] === 0) end -= 1;
     this.len = at + end;
   }
 
@@ -302,31 +371,208 @@ class Writer {
     this.buf[at] = b;
   }
 
+  /** The bytes as a one-byte (latin1) string: a memo key (for property results). */
   text(): string {
-    return this.buf.toString('latin1', 0, this.len);
+    return Buffer.from(this.buf.buffer, this.buf.byteOffset, this.len).toString('latin1');
+  }
+
+  /** A 32-bit hash of the bytes written (FNV-1a, then a finalizing mix). */
+  hash(): number {
+    const buf = this.buf;
+    let h = 0x811c9dc5 | 0;
+    for (let i = 0; i < this.len; i += 1) h = Math.imul(h ^ buf[i]!, 0x01000193);
+    h ^= h >>> 16;
+    h = Math.imul(h, 0x85ebca6b);
+    h ^= h >>> 13;
+    h = Math.imul(h, 0xc2b2ae35);
+    return (h ^ (h >>> 16)) | 0;
   }
 }
 
 /** Reads what a `Writer` wrote. */
 class Reader {
-  at = 0;
-  constructor(readonly key: string) {}
+  constructor(
+    readonly bytes: Uint8Array,
+    public at: number,
+    readonly end: number,
+  ) {}
 
   varint(): number {
     let n = 0;
     let scale = 1;
     for (;;) {
-      const c = this.key.charCodeAt(this.at);
+      const c = this.bytes[this.at]!;
       this.at += 1;
       n += (c & 0x7f) * scale;
       if (c < 0x80) return n;
       scale *= 0x80;
     }
   }
+}
 
-  done(): boolean {
-    return this.at >= this.key.length;
+const CHUNK = 1 << 24;
+
+/**
+ * Every distinct global state met, as its fingerprint bytes, numbered in the order found.
+ *
+ * The bytes live in 16 MiB arena chunks (a record never crosses a chunk), outside the
+ * JavaScript heap; an open-addressing table of ids, probed linearly with the stored 32-bit hashes, finds a fingerprint
+ * by hash and then by its bytes, so two states are one only when their bytes are equal: the
+ * store is exact, with no hash compaction. It holds any number of states memory allows (a
+ * JavaScript `Set` stops at 2^24 entries), at about 20 bytes of overhead a state.
+ */
+class StateStore {
+  private readonly chunks: Uint8Array[] = [];
+  private chunk = new Uint8Array(0);
+  private used = CHUNK;
+  /** Per id: chunk index * CHUNK + offset. */
+  private where = new Float64Array(1024);
+  private lengths = new Uint16Array(1024);
+  private hashes = new Int32Array(1024);
+  private slots = new Int32Array(1 << 12).fill(-1);
+  private mask = (1 << 12) - 1;
+  /** Where the last failed `find` stopped: the free slot `add` fills. */
+  private free = -1;
+  size = 0;
+
+  /** The id of the state the writer holds, or -1. */
+  find(w: Writer, h: number): number {
+    const slots = this.slots;
+    const mask = this.mask;
+    for (let i = h & mask; ; i = (i + 1) & mask) {
+      const id = slots[i]!;
+      if (id < 0) {
+        this.free = i;
+        return -1;
+      }
+      if (this.hashes[id] === h && this.equals(id, w)) return id;
+    }
   }
+
+  /** Adds the state the writer holds; call right after a `find` of it returned -1. */
+  add(w: Writer, h: number): number {
+    if (w.len > 0xffff) throw new Error('synod: a state fingerprint over 65,535 bytes; the checker stores shorter ones');
+    const id = this.size;
+    if (id === this.where.length) {
+      this.where = grow(this.where);
+      this.lengths = grow(this.lengths);
+      this.hashes = grow(this.hashes);
+    }
+    if (this.used + w.len > CHUNK) {
+      this.chunk = new Uint8Array(CHUNK);
+      this.chunks.push(this.chunk);
+      this.used = 0;
+    }
+    this.chunk.set(w.buf.subarray(0, w.len), this.used);
+    this.where[id] = (this.chunks.length - 1) * CHUNK + this.used;
+    this.used += w.len;
+    this.lengths[id] = w.len;
+    this.hashes[id] = h;
+    this.slots[this.free] = id;
+    this.size += 1;
+    if (this.size * 2 > this.slots.length) this.rehash();
+    return id;
+  }
+
+  reader(id: number): Reader {
+    const at = this.where[id]!;
+    const c = Math.floor(at / CHUNK);
+    const off = at - c * CHUNK;
+    return new Reader(this.chunks[c]!, off, off + this.lengths[id]!);
+  }
+
+  /** True when state `id` is the one the writer holds. */
+  matches(id: number, w: Writer): boolean {
+    return this.equals(id, w);
+  }
+
+  private equals(id: number, w: Writer): boolean {
+    const len = this.lengths[id]!;
+    if (len !== w.len) return false;
+    const at = this.where[id]!;
+    const c = Math.floor(at / CHUNK);
+    const bytes = this.chunks[c]!;
+    const off = at - c * CHUNK;
+    const buf = w.buf;
+    for (let i = 0; i < len; i += 1) if (bytes[off + i] !== buf[i]) return false;
+    return true;
+  }
+
+  private rehash(): void {
+    const size = this.slots.length * 2;
+    const slots = new Int32Array(size).fill(-1);
+    const mask = size - 1;
+    for (let id = 0; id < this.size; id += 1) {
+      let i = this.hashes[id]! & mask;
+      while (slots[i] !== -1) i = (i + 1) & mask;
+      slots[i] = id;
+    }
+    this.slots = slots;
+    this.mask = mask;
+  }
+}
+
+const EMPTY = new Uint8Array(0);
+const NONE: readonly number[] = [];
+
+/** A 32-bit mix (murmur3's finalizer) of a non-negative number below 2^53. */
+function mix32(x: number): number {
+  let h = (x | 0) ^ Math.floor(x / 0x100000000);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}
+
+/** Orders two fingerprints byte by byte, a shorter prefix first. */
+function compareBytes(a: Writer, b: Writer): number {
+  const n = Math.min(a.len, b.len);
+  for (let i = 0; i < n; i += 1) {
+    const d = a.buf[i]! - b.buf[i]!;
+    if (d !== 0) return d;
+  }
+  return a.len - b.len;
+}
+
+/** Symmetry reduction's state: the permutations and what each renaming maps ids to. */
+interface SymmetryTables<S, M, D> {
+  readonly symmetry: Symmetry<S, M, D>;
+  /** Node indices of the symmetric nodes, ascending. */
+  readonly positions: readonly number[];
+  /** `perms[p][i]`: where node index i goes under permutation p (0 is the identity). */
+  readonly perms: readonly (readonly number[])[];
+  /** `inverse[p]`: the index of the inverse permutation. */
+  readonly inverse: readonly number[];
+  /** `inverses[p][q]`: the node index that permutation p moves to q. */
+  readonly inverses: readonly (readonly number[])[];
+  readonly renames: readonly ((n: NodeId) => NodeId)[];
+  /** Per permutation: interned id to renamed interned id, filled as met. */
+  readonly states: (number | undefined)[][];
+  readonly durables: (number | undefined)[][];
+  readonly messages: (number | undefined)[][];
+  /** Per symmetric position: a state or durable id's label there. */
+  readonly stateLabels: (number | undefined)[][];
+  readonly durableLabels: (number | undefined)[][];
+  /** The successor being canonicalized (its `bits` unused). */
+  readonly scratch: Global;
+  /** Work arrays: labels by node index; the history renamed; its order. */
+  readonly labels: number[];
+  readonly signatures: number[];
+  /** The state being expanded, its nodes' signatures, and its history renamed by each permutation (as met). */
+  base: Global | null;
+  readonly baseSignatures: number[];
+  readonly baseLabels: number[];
+  readonly baseBits: (Uint8Array | null)[];
+  /** Work arrays: a step's messages new to the network; `extra[n]` holds n of them renamed. */
+  readonly fresh: number[];
+  readonly extra: number[][];
+  /** By node index: its index in `positions`, or -1. */
+  readonly positionOf: readonly number[];
+  /** Per symmetric position: a message id's label there. */
+  readonly messageLabels: (number | undefined)[][];
+  readonly mapped: number[];
+  readonly order: number[];
 }
 
 /** The sorted ids of the set bits. */
@@ -349,15 +595,24 @@ export class ModelChecker<S, M extends Addressed, E, D, C> {
   private readonly messageTable: Table<M>;
   /** Recipient node index of each interned message, or -1 when it goes to no running node. */
   private readonly messageTo: number[] = [];
+  /** Node indices of each interned message's sender and recipient (-1: not a node), at 2 id and 2 id + 1. */
+  private readonly messageEnds: number[] = [];
   /** Lost messages that no property reads: never put in the network. */
   private readonly unrecorded: boolean[] = [];
-  /** Local steps by node-state id, then by (durable id, kind of input, input). */
-  private readonly stepMemo: (Map<number, LocalStep> | undefined)[] = [];
+  /** Local steps by node-state id, then durable id, then input. */
+  private readonly stepMemo: ((StepMemo | undefined)[] | undefined)[] = [];
   private readonly recoverMemo = new Map<number, number>();
   private readonly down: ReadonlySet<number>;
   private readonly crashable: readonly number[];
   private readonly timers: readonly number[];
   private memoize = true;
+  /** Symmetry reduction's tables, when the model declares a symmetry. */
+  private readonly sym: SymmetryTables<S, M, D> | null;
+  /** The renaming the last canonical fingerprint was written under (an index into `sym.perms`). */
+  private lastPerm = 0;
+  private readonly spare = new Writer();
+  /** `obsolete` results by recipient state id, then message id: 1 live, 2 obsolete. */
+  private readonly obsoleteMemo: (number[] | undefined)[] = [];
 
   constructor(readonly model: Model<S, M, E, D, C>) {
     const p = model.protocol;
@@ -379,6 +634,400 @@ export class ModelChecker<S, M extends Addressed, E, D, C> {
       this.indexOf(slot.node);
       if (slot.choices.length === 0) throw new Error(`synod: a request slot for node ${slot.node} has no choices`);
     }
+    this.sym = model.symmetry === undefined ? null : this.symmetryTables(model.symmetry);
+  }
+
+  /** Every permutation of the symmetric nodes, as maps of node indices, and empty memo tables. */
+  private symmetryTables(symmetry: Symmetry<S, M, D>): SymmetryTables<S, M, D> {
+    const positions = [...new Set(symmetry.nodes.map((n) => this.indexOf(n)))].sort((a, b) => a - b);
+    if (positions.length < 2) throw new Error('synod: a symmetry needs at least two nodes');
+    if (positions.length > 6) throw new Error('synod: a symmetry of more than 6 nodes would try too many renamings');
+    const inSym = new Set(positions);
+    for (const slot of this.model.requests) {
+      if (inSym.has(this.indexOf(slot.node))) throw new Error(`synod: node ${slot.node} is handed client commands, so it is not interchangeable`);
+    }
+    const alike = (set: readonly number[], what: string): void => {
+      const n = positions.filter((i) => set.includes(i)).length;
+      if (n !== 0 && n !== positions.length) throw new Error(`synod: the symmetric nodes differ in ${what}`);
+    };
+    alike(this.timers, 'timers');
+    alike(this.crashable, 'who may crash');
+    alike([...this.down], 'who is down');
+    const perms: number[][] = [];
+    const permute = (prefix: number[], rest: number[]): void => {
+      if (rest.length === 0) {
+        const to = this.nodes.map((_, i) => i);
+        positions.forEach((from, k) => (to[from] = prefix[k]!));
+        perms.push(to);
+        return;
+      }
+      rest.forEach((x, k) => permute([...prefix, x], [...rest.slice(0, k), ...rest.slice(k + 1)]));
+    };
+    permute([], positions);
+    const inverse = perms.map((to) => {
+      const back = to.map(() => 0);
+      to.forEach((t, i) => (back[t] = i));
+      return perms.findIndex((q) => q.every((x, i) => x === back[i]));
+    });
+    const renames = perms.map((to) => {
+      const map = new Map<NodeId, NodeId>();
+      to.forEach((t, i) => map.set(this.nodes[i]!, this.nodes[t]!));
+      return (n: NodeId): NodeId => map.get(n) ?? n;
+    });
+    return {
+      symmetry,
+      positions,
+      perms,
+      inverse,
+      inverses: perms.map((to) => {
+        const back = to.map(() => 0);
+        to.forEach((t, i) => (back[t] = i));
+        return back;
+      }),
+      renames,
+      states: perms.map(() => []),
+      durables: perms.map(() => []),
+      messages: perms.map(() => []),
+      stateLabels: positions.map(() => []),
+      durableLabels: positions.map(() => []),
+      scratch: { crashes: 0, asked: this.model.requests.map(() => 0), states: this.nodes.map(() => 0), durables: this.nodes.map(() => 0), bits: EMPTY, ids: [], counts: [] },
+      labels: this.nodes.map(() => 0),
+      base: null,
+      baseSignatures: this.nodes.map(() => 0),
+      baseLabels: this.nodes.map(() => 0),
+      baseBits: perms.map(() => null),
+      fresh: [],
+      extra: [],
+      signatures: this.nodes.map(() => 0),
+      positionOf: this.nodes.map((_, i) => positions.indexOf(i)),
+      messageLabels: positions.map(() => []),
+      mapped: [],
+      order: [],
+    };
+  }
+
+  /** The id of node state `id` renamed by permutation `p`. */
+  private permState(t: SymmetryTables<S, M, D>, p: number, id: number): number {
+    const table = t.states[p]!;
+    let r = table[id];
+    if (r === undefined) {
+      r = p === 0 ? id : this.stateTable.id(t.symmetry.state(this.stateTable.get(id), t.renames[p]!));
+      table[id] = r;
+    }
+    return r;
+  }
+
+  private permDurable(t: SymmetryTables<S, M, D>, p: number, id: number): number {
+    const table = t.durables[p]!;
+    let r = table[id];
+    if (r === undefined) {
+      r = p === 0 ? id : this.durableTable.id(t.symmetry.durable(this.durableTable.get(id), t.renames[p]!));
+      table[id] = r;
+    }
+    return r;
+  }
+
+  private permMessage(t: SymmetryTables<S, M, D>, p: number, id: number): number {
+    const table = t.messages[p]!;
+    let r = table[id];
+    if (r === undefined) {
+      r = p === 0 ? id : this.messageId(t.symmetry.message(this.messageTable.get(id), t.renames[p]!));
+      table[id] = r;
+    }
+    return r;
+  }
+
+  /**
+   * A label of a node's (state, durable) that does not depend on where the node sits: the
+   * smallest id of it renamed by any permutation that moves it to the first symmetric position.
+   * States in one class have the same labels, position by position after the renaming.
+   */
+  private label(t: SymmetryTables<S, M, D>, k: number, state: number, durable: number): number {
+    const first = t.positions[0]!;
+    const from = t.positions[k]!;
+    let sl = t.stateLabels[k]![state];
+    if (sl === undefined) {
+      sl = Number.POSITIVE_INFINITY;
+      for (let p = 0; p < t.perms.length; p += 1) if (t.perms[p]![from] === first) sl = Math.min(sl, this.permState(t, p, state));
+      t.stateLabels[k]![state] = sl;
+    }
+    let dl = t.durableLabels[k]![durable];
+    if (dl === undefined) {
+      dl = Number.POSITIVE_INFINITY;
+      for (let p = 0; p < t.perms.length; p += 1) if (t.perms[p]![from] === first) dl = Math.min(dl, this.permDurable(t, p, durable));
+      t.durableLabels[k]![durable] = dl;
+    }
+    if (dl >= 0x100000) throw new Error('synod: more than 2^20 durable records; the symmetry labels support fewer');
+    return sl * 0x100000 + dl;
+  }
+
+  /** A message's label as seen from symmetric position k, as `label` does for states. */
+  private messageLabel(t: SymmetryTables<S, M, D>, k: number, m: number): number {
+    let ml = t.messageLabels[k]![m];
+    if (ml === undefined) {
+      const first = t.positions[0]!;
+      const from = t.positions[k]!;
+      ml = Number.POSITIVE_INFINITY;
+      for (let p = 0; p < t.perms.length; p += 1) if (t.perms[p]![from] === first) ml = Math.min(ml, this.permMessage(t, p, m));
+      t.messageLabels[k]![m] = ml;
+    }
+    return ml;
+  }
+
+  /** Whether message `m` is obsolete for a recipient in state `stateId` (memoized, and checked). */
+  private isObsolete(m: number, stateId: number): boolean {
+    let row = this.obsoleteMemo[stateId];
+    if (row === undefined) {
+      row = [];
+      this.obsoleteMemo[stateId] = row;
+    }
+    let r = row[m];
+    if (r === undefined) {
+      const message = this.messageTable.get(m);
+      const state = this.stateTable.get(stateId);
+      r = this.model.obsolete!(message, state) ? 2 : 1;
+      if (r === 2) {
+        if (this.readByAProperty(message)) throw new Error(`synod: the model calls a message obsolete that a property reads: ${canonicalKey(message)}`);
+        const step = this.model.protocol.deliver(state, message);
+        if (step.effects.some((e) => this.model.protocol.sent(e) !== null) || this.stateTable.id(step.state) !== stateId) {
+          throw new Error(`synod: the model calls a message obsolete whose delivery is not a no-op: ${canonicalKey(message)}`);
+        }
+      }
+      row[m] = r;
+    }
+    return r === 2;
+  }
+
+  /** `sends` without the messages obsolete on arrival (`node` is now in `state`). */
+  private liveSends(g: Global, node: number, state: number, sends: readonly number[]): readonly number[] {
+    let live: number[] | null = null;
+    for (let k = 0; k < sends.length; k += 1) {
+      const m = sends[k]!;
+      const r = this.messageEnds[2 * m + 1]!;
+      const dead = r >= 0 && this.isObsolete(m, r === node ? state : g.states[r]!);
+      if (dead && live === null) live = sends.slice(0, k);
+      else if (!dead && live !== null) live.push(m);
+    }
+    return live ?? sends;
+  }
+
+  /** The messages of `g` to `node` that its new state `state` makes obsolete. */
+  private obsoleted(g: Global, node: number, state: number): readonly number[] {
+    if (state === g.states[node]) return NONE;
+    let out: number[] | null = null;
+    for (const m of g.ids) {
+      if (this.messageEnds[2 * m + 1] !== node || !this.isObsolete(m, state)) continue;
+      (out ??= []).push(m);
+    }
+    return out ?? NONE;
+  }
+
+  /**
+   * Writes the canonical fingerprint of the successor `successorKey` describes (the same
+   * arguments) without building it: the hot path of symmetry reduction.
+   */
+  private writeSuccessorCanonical(t: SymmetryTables<S, M, D>, g: Global, node: number, state: number, durable: number, sends: readonly number[], removed: readonly number[], consumed: number, slot: number, choice: number, crashed: number): void {
+    const sc = t.scratch;
+    sc.crashes = g.crashes + crashed;
+    const asked = sc.asked;
+    for (let r = 0; r < g.asked.length; r += 1) asked[r] = r === slot ? choice : g.asked[r]!;
+    const states = sc.states;
+    const durables = sc.durables;
+    for (let i = 0; i < g.states.length; i += 1) {
+      states[i] = i === node ? state : g.states[i]!;
+      durables[i] = i === node ? durable : g.durables[i]!;
+    }
+    if (this.model.network === 'set') {
+      this.writeSetSuccessorCanonical(t, g, sends, removed);
+      return;
+    }
+    // The network after the step: the history with `sends` merged in, and copies in flight.
+    const ids = sc.ids;
+    const counts = sc.counts;
+    ids.length = 0;
+    counts.length = 0;
+    const multiset = this.model.network === 'multiset';
+    let k = 0;
+    let fresh = sends;
+    if (sends.length > 1) fresh = [...sends].sort((x, y) => x - y);
+    for (let j = 0; j <= g.ids.length; j += 1) {
+      const id = j < g.ids.length ? g.ids[j]! : Number.POSITIVE_INFINITY;
+      while (k < fresh.length && fresh[k]! < id) {
+        const m = fresh[k]!;
+        if (ids[ids.length - 1] === m) counts[counts.length - 1]! += 1;
+        else {
+          ids.push(m);
+          counts.push(1);
+        }
+        k += 1;
+      }
+      if (j === g.ids.length) break;
+      let c = multiset ? g.counts[j]! - (j === consumed ? 1 : 0) : 0;
+      while (k < fresh.length && fresh[k] === id) {
+        c += 1;
+        k += 1;
+      }
+      ids.push(id);
+      counts.push(c);
+    }
+    this.writeCanonical(t, sc);
+  }
+
+  /**
+   * The set model's fast path: the successor's network is `g`'s plus `sends`, so the parts
+   * that depend on `g`'s network alone (each node's message signature, and `g`'s history
+   * renamed by each permutation) are computed once per expanded state and reused by all its
+   * successors; a successor adds only what its new messages change.
+   */
+  private writeSetSuccessorCanonical(t: SymmetryTables<S, M, D>, g: Global, sends: readonly number[], removed: readonly number[]): void {
+    const sc = t.scratch;
+    if (t.base !== g) {
+      t.base = g;
+      this.signaturesOf(t, g.ids, null, t.baseSignatures);
+      for (let k = 0; k < t.positions.length; k += 1) {
+        const i = t.positions[k]!;
+        t.baseLabels[i] = this.label(t, k, g.states[i]!, g.durables[i]!);
+      }
+      t.baseBits.fill(null);
+    }
+    // The step's messages new to the network, each once, renamed below by each permutation.
+    const fresh = t.fresh;
+    let freshCount = 0;
+    for (const m of sends) {
+      if (((g.bits[m >> 3] ?? 0) & (1 << (m & 7))) !== 0) continue;
+      let seen = false;
+      for (let x = 0; x < freshCount; x += 1) if (fresh[x] === m) seen = true;
+      if (!seen) fresh[freshCount++] = m;
+    }
+    const labels = t.labels;
+    const signatures = t.signatures;
+    for (let k = 0; k < t.positions.length; k += 1) {
+      const i = t.positions[k]!;
+      // Only the node that stepped can have a new label.
+      labels[i] = sc.states[i] === g.states[i] && sc.durables[i] === g.durables[i] ? t.baseLabels[i]! : this.label(t, k, sc.states[i]!, sc.durables[i]!);
+      signatures[i] = t.baseSignatures[i]!;
+    }
+    for (let x = 0; x < freshCount; x += 1) this.addSignature(t, fresh[x]!, 0, signatures);
+    for (const m of removed) this.addSignature(t, m, 0, signatures, -1);
+    const best = this.writer;
+    let bestPerm = -1;
+    for (let p = 0; p < t.perms.length; p += 1) {
+      if (!this.ordered(t, p)) continue;
+      const w = bestPerm < 0 ? best : this.spare;
+      this.writeNodes(t, p, sc, w);
+      let bits = t.baseBits[p];
+      if (bits === null || bits === undefined) {
+        const mapped = g.ids.map((m) => t.messages[p]![m] ?? this.permMessage(t, p, m));
+        bits = new Uint8Array(mapped.reduce((x, m) => Math.max(x, (m >> 3) + 1), 0));
+        for (const m of mapped) bits[m >> 3]! |= 1 << (m & 7);
+        t.baseBits[p] = bits;
+      }
+      const extra = (t.extra[freshCount] ??= new Array<number>(freshCount).fill(0));
+      const map = t.messages[p]!;
+      for (let j = 0; j < freshCount; j += 1) extra[j] = map[fresh[j]!] ?? this.permMessage(t, p, fresh[j]!);
+      if (removed.length === 0) w.bitset(bits, extra);
+      else w.bitset(bits, extra, removed.map((m) => map[m] ?? this.permMessage(t, p, m)));
+      if (bestPerm < 0) bestPerm = p;
+      else if (compareBytes(this.spare, best) < 0) {
+        best.reset();
+        best.bytes(this.spare);
+        bestPerm = p;
+      }
+    }
+    this.lastPerm = bestPerm;
+  }
+
+  /** Adds message `m` (with `copies` in flight, multiset) to the signatures of its symmetric ends. */
+  private addSignature(t: SymmetryTables<S, M, D>, m: number, copies: number, signatures: number[], sign = 1): void {
+    for (let e = 2 * m; e < 2 * m + 2; e += 1) {
+      const i = this.messageEnds[e]!;
+      const k = i < 0 ? -1 : t.positionOf[i]!;
+      if (k < 0) continue;
+      signatures[i] = (signatures[i]! + sign * mix32(this.messageLabel(t, k, m) * 64 + Math.min(copies, 63) + (e & 1) * 0x40000000)) | 0;
+    }
+  }
+
+  /** The signatures of the symmetric nodes over a history (`counts`: copies, multiset). */
+  private signaturesOf(t: SymmetryTables<S, M, D>, ids: readonly number[], counts: readonly number[] | null, out: number[]): void {
+    for (const i of t.positions) out[i] = 0;
+    for (let j = 0; j < ids.length; j += 1) this.addSignature(t, ids[j]!, counts === null ? 0 : counts[j]!, out);
+  }
+
+  /** True when permutation `p` puts the symmetric nodes in the order of their labels. */
+  private ordered(t: SymmetryTables<S, M, D>, p: number): boolean {
+    const back = t.inverses[p]!;
+    const positions = t.positions;
+    const labels = t.labels;
+    const signatures = t.signatures;
+    for (let k = 1; k < positions.length; k += 1) {
+      const a = back[positions[k - 1]!]!;
+      const b = back[positions[k]!]!;
+      if (labels[a]! > labels[b]! || (labels[a] === labels[b] && signatures[a]! > signatures[b]!)) return false;
+    }
+    return true;
+  }
+
+  /** Writes crashes, what was asked, and the node states renamed by `p`, into `w` (reset first). */
+  private writeNodes(t: SymmetryTables<S, M, D>, p: number, g: Global, w: Writer): void {
+    const back = t.inverses[p]!;
+    w.reset();
+    w.varint(g.crashes);
+    for (const a of g.asked) w.varint(a);
+    const stateMap = t.states[p]!;
+    const durableMap = t.durables[p]!;
+    for (let q = 0; q < g.states.length; q += 1) {
+      const i = back[q]!;
+      w.varint(stateMap[g.states[i]!] ?? this.permState(t, p, g.states[i]!));
+      w.varint(durableMap[g.durables[i]!] ?? this.permDurable(t, p, g.durables[i]!));
+    }
+  }
+
+  /**
+   * Writes the canonical fingerprint of `g` into the writer: over the permutations that put
+   * the symmetric nodes in order of their labels, the smallest fingerprint of `g` renamed.
+   * Records the permutation used in `lastPerm`.
+   */
+  private writeCanonical(t: SymmetryTables<S, M, D>, g: Global): void {
+    // Each symmetric node's label: its own state and record, then (to break most ties) a sum
+    // of hashes of the labels of the messages it sent or is sent, each as seen from the node.
+    const multiset = this.model.network === 'multiset';
+    for (let k = 0; k < t.positions.length; k += 1) {
+      const i = t.positions[k]!;
+      t.labels[i] = this.label(t, k, g.states[i]!, g.durables[i]!);
+    }
+    this.signaturesOf(t, g.ids, multiset ? g.counts : null, t.signatures);
+    const best = this.writer;
+    let bestPerm = -1;
+    for (let p = 0; p < t.perms.length; p += 1) {
+      if (!this.ordered(t, p)) continue;
+      const w = bestPerm < 0 ? best : this.spare;
+      this.writeNodes(t, p, g, w);
+      const map = t.messages[p]!;
+      const mapped = t.mapped;
+      mapped.length = g.ids.length;
+      for (let j = 0; j < g.ids.length; j += 1) mapped[j] = map[g.ids[j]!] ?? this.permMessage(t, p, g.ids[j]!);
+      if (!multiset) {
+        w.bitset(EMPTY, mapped);
+      } else {
+        const order = t.order;
+        order.length = g.ids.length;
+        for (let j = 0; j < order.length; j += 1) order[j] = j;
+        if (p !== 0) order.sort((x, y) => mapped[x]! - mapped[y]!);
+        const lengthAt = w.len;
+        w.byte(0);
+        const bitsAt = w.len;
+        w.bitset(EMPTY, mapped);
+        w.patch(lengthAt, w.len - bitsAt);
+        for (const j of order) w.varint(g.counts[j]!);
+      }
+      if (bestPerm < 0) bestPerm = p;
+      else if (compareBytes(this.spare, best) < 0) {
+        best.reset();
+        best.bytes(this.spare);
+        bestPerm = p;
+      }
+    }
+    this.lastPerm = bestPerm;
   }
 
   private indexOf(node: NodeId): number {
@@ -393,6 +1042,7 @@ export class ModelChecker<S, M extends Addressed, E, D, C> {
       const to = this.nodeIndex.get(m.to);
       const lost = this.model.lost?.(m) === true;
       this.messageTo.push(to === undefined || this.down.has(to) || lost ? -1 : to);
+      this.messageEnds.push(this.nodeIndex.get(m.from) ?? -1, to ?? -1);
       this.unrecorded.push(lost && !this.readByAProperty(m));
     }
     return id;
@@ -419,15 +1069,51 @@ export class ModelChecker<S, M extends Addressed, E, D, C> {
 
   private readonly writer = new Writer();
 
-
-  private encode(g: Global): string {
-    return this.successorKey(g, -1, 0, 0, [], -1, -1, 0, 0);
+  /** Writes the fingerprint of `g` into the writer. */
+  private encode(g: Global): void {
+    if (this.sym !== null) this.writeCanonical(this.sym, g);
+    else this.successorKey(g, -1, 0, 0, [], -1, -1, 0, 0);
   }
 
-  private decode(key: string): Global {
-    const r = new Reader(key);
+  /**
+   * Fills `out` with the successor of `g` that `successorKey` describes (the same arguments),
+   * as data: for symmetry reduction, which renames it before writing it.
+   */
+  private materialize(out: Global, g: Global, node: number, state: number, durable: number, stepSends: readonly number[], consumed: number, slot: number, choice: number, crashed: number): void {
+    let sends = stepSends;
+    let removed = NONE;
+    if (this.model.obsolete !== undefined && this.model.network === 'set') {
+      sends = this.liveSends(g, node, state, stepSends);
+      removed = this.obsoleted(g, node, state);
+    }
+    out.crashes = g.crashes + crashed;
+    out.asked = g.asked.map((a, r) => (r === slot ? choice : a));
+    out.states = g.states.map((x, i) => (i === node ? state : x));
+    out.durables = g.durables.map((x, i) => (i === node ? durable : x));
+    const multiset = this.model.network === 'multiset';
+    const ids = g.ids.filter((m) => !removed.includes(m));
+    const counts = multiset ? g.counts.map((c, j) => (j === consumed ? c - 1 : c)) : [];
+    for (const m of sends) {
+      const j = lowerBound(ids, m);
+      if (ids[j] === m) {
+        if (multiset) counts[j] = counts[j]! + 1;
+        continue;
+      }
+      ids.splice(j, 0, m);
+      if (multiset) counts.splice(j, 0, 1);
+    }
+    out.ids = ids;
+    out.counts = counts;
+    const bits = new Uint8Array(ids.length === 0 ? 0 : (ids[ids.length - 1]! >> 3) + 1);
+    for (const m of ids) bits[m >> 3]! |= 1 << (m & 7);
+    out.bits = bits;
+  }
+
+  private decode(store: StateStore, id: number): Global {
+    const r = store.reader(id);
     const crashes = r.varint();
-    const asked = this.model.requests.map(() => r.varint());
+    const asked: number[] = [];
+    for (let k = 0; k < this.model.requests.length; k += 1) asked.push(r.varint());
     const states: number[] = [];
     const durables: number[] = [];
     for (let i = 0; i < this.nodes.length; i += 1) {
@@ -435,31 +1121,45 @@ export class ModelChecker<S, M extends Addressed, E, D, C> {
       durables.push(r.varint());
     }
     const multiset = this.model.network === 'multiset';
-    const size = multiset ? r.varint() : key.length - r.at;
-    const bits = new Uint8Array(size);
-    for (let i = 0; i < size; i += 1) bits[i] = key.charCodeAt(r.at + i);
+    const size = multiset ? r.varint() : r.end - r.at;
+    const bits = r.bytes.slice(r.at, r.at + size);
     r.at += size;
     const ids = bitIds(bits);
-    const counts = multiset ? ids.map(() => r.varint()) : [];
+    const counts: number[] = [];
+    if (multiset) for (let j = 0; j < ids.length; j += 1) counts.push(r.varint());
     return { crashes, asked, states, durables, bits, ids, counts };
   }
 
-  /** One local step, through the protocol's handler, memoized by its whole input. */
-  private local(kind: 'd' | 'r' | 't', node: number, g: Global, arg: number, run: (s: S) => ReturnType<Protocol<S, M, E, D, C>['timeout']>): LocalStep {
+  /**
+   * One local step of node index `node` in `g`, through the protocol's handler, memoized by its
+   * whole input: the node's state and durable record (by id) and the input — a message id
+   * (`KIND_DELIVER`), a request slot and choice (`KIND_REQUEST`, slot * 0x10000 + choice) or
+   * the timer (`KIND_TIMEOUT`).
+   */
+  private local(kind: number, node: number, g: Global, arg: number): LocalStep {
     const stateId = g.states[node]!;
     const durableId = g.durables[node]!;
-    const key = (durableId * 4 + KIND[kind]) * 0x1000000 + arg;
-    let memo = this.stepMemo[stateId];
+    let memo: StepMemo | undefined;
     if (this.memoize) {
-      if (memo === undefined) {
-        memo = new Map<number, LocalStep>();
-        this.stepMemo[stateId] = memo;
+      let byDurable = this.stepMemo[stateId];
+      if (byDurable === undefined) {
+        byDurable = [];
+        this.stepMemo[stateId] = byDurable;
       }
-      const hit = memo.get(key);
+      memo = byDurable[durableId];
+      if (memo === undefined) {
+        memo = { deliver: [], other: new Map() };
+        byDurable[durableId] = memo;
+      }
+      const hit = kind === KIND_DELIVER ? memo.deliver[arg] : memo.other.get(kind === KIND_TIMEOUT ? -1 : arg);
       if (hit !== undefined) return hit;
     }
     const p = this.model.protocol;
-    const step = run(this.stateTable.get(stateId));
+    const before = this.stateTable.get(stateId);
+    let step: ReturnType<Protocol<S, M, E, D, C>['timeout']>;
+    if (kind === KIND_DELIVER) step = p.deliver(before, this.messageTable.get(arg));
+    else if (kind === KIND_REQUEST) step = p.request(before, this.model.requests[arg >>> 16]!.choices[arg & 0xffff]!);
+    else step = p.timeout(before);
     let result: LocalStep;
     if (this.model.within !== undefined && !this.model.within(step.state)) {
       result = PRUNED;
@@ -477,7 +1177,10 @@ export class ModelChecker<S, M extends Addressed, E, D, C> {
       const durableAfter = this.durableTable.id(durable);
       result = { pruned: false, state, durable: durableAfter, sends, ignored: step.ignored, unchanged: state === stateId && durableAfter === durableId };
     }
-    if (memo !== undefined) memo.set(key, result);
+    if (memo !== undefined) {
+      if (kind === KIND_DELIVER) memo.deliver[arg] = result;
+      else memo.other.set(kind === KIND_TIMEOUT ? -1 : arg, result);
+    }
     return result;
   }
 
@@ -501,7 +1204,18 @@ export class ModelChecker<S, M extends Addressed, E, D, C> {
    * bitset of messages ever sent, to the end. Multiset model: the bitset's length, the bitset,
    * then the number of copies in flight of each message in the history, in id order.
    */
-  private successorKey(g: Global, node: number, state: number, durable: number, sends: readonly number[], consumed: number, slot: number, choice: number, crashed: number): string {
+  private successorKey(g: Global, node: number, state: number, durable: number, stepSends: readonly number[], consumed: number, slot: number, choice: number, crashed: number): void {
+    let sends = stepSends;
+    let removed = NONE;
+    if (this.model.obsolete !== undefined && this.model.network === 'set' && node >= 0) {
+      sends = this.liveSends(g, node, state, stepSends);
+      removed = this.obsoleted(g, node, state);
+    }
+    const sym = this.sym;
+    if (sym !== null) {
+      this.writeSuccessorCanonical(sym, g, node, state, durable, sends, removed, consumed, slot, choice, crashed);
+      return;
+    }
     const w = this.writer;
     w.reset();
     w.varint(g.crashes + crashed);
@@ -511,8 +1225,8 @@ export class ModelChecker<S, M extends Addressed, E, D, C> {
       w.varint(i === node ? durable : g.durables[i]!);
     }
     if (this.model.network === 'set') {
-      w.bitset(g.bits, sends);
-      return w.text();
+      w.bitset(g.bits, sends, removed);
+      return;
     }
     const lengthAt = w.len;
     w.byte(0);
@@ -538,35 +1252,43 @@ export class ModelChecker<S, M extends Addressed, E, D, C> {
       w.varint(g.counts[j]! + copies(id) - (j === consumed ? 1 : 0));
     }
     while (k < fresh.length) w.varint(copies(fresh[k]!));
-    return w.text();
   }
 
   /** True when, in the set model, `sends` are all already in the network. */
   private allPresent(g: Global, sends: readonly number[]): boolean {
-    for (const m of sends) if (g.ids[lowerBound(g.ids, m)] !== m) return false;
+    const bits = g.bits;
+    const obsolete = this.model.obsolete !== undefined;
+    for (const m of sends) {
+      if (((bits[m >> 3] ?? 0) & (1 << (m & 7))) !== 0) continue;
+      // A message obsolete on arrival is never added: as good as present.
+      const r = this.messageEnds[2 * m + 1]!;
+      if (obsolete && r >= 0 && this.isObsolete(m, g.states[r]!)) continue;
+      return false;
+    }
     return true;
   }
 
   /**
-   * Every successor of `g`, by fingerprint, with the action that leads to it, in a fixed order:
-   * deliveries in message-id order, then client requests, timeouts, crashes. A step that
-   * changes nothing at all (a repeated delivery in the set model) is reported to `loop` only.
+   * Every successor of `g`, in a fixed order: deliveries in message-id order, then client
+   * requests, timeouts, crashes. Each is written into the writer as its fingerprint, then
+   * `visit` is called with the action that leads to it. A step that changes nothing at all (a
+   * repeated delivery in the set model) is reported to `loop` only.
    */
-  private successors(g: Global, visit: (key: string, action: number, arg: number) => void, loop: () => void): void {
-    const p = this.model.protocol;
+  private successors(g: Global, visit: (action: number, arg: number) => void, loop: () => void): void {
     const multiset = this.model.network === 'multiset';
     for (let j = 0; j < g.ids.length; j += 1) {
       if (multiset && g.counts[j] === 0) continue;
       const m = g.ids[j]!;
       const to = this.messageTo[m]!;
       if (to < 0) continue;
-      const step = this.local('d', to, g, m, (s) => p.deliver(s, this.messageTable.get(m)));
+      const step = this.local(KIND_DELIVER, to, g, m);
       if (step.pruned) continue;
       if (!multiset && step.unchanged && this.allPresent(g, step.sends)) {
         loop();
         continue;
       }
-      visit(this.successorKey(g, to, step.state, step.durable, step.sends, j, -1, 0, 0), ACTION_DELIVER, m);
+      this.successorKey(g, to, step.state, step.durable, step.sends, j, -1, 0, 0);
+      visit(ACTION_DELIVER, m);
     }
     const requests = this.model.requests;
     for (let r = 0; r < requests.length; r += 1) {
@@ -575,22 +1297,21 @@ export class ModelChecker<S, M extends Addressed, E, D, C> {
       const node = this.indexOf(slot.node);
       if (this.down.has(node)) continue;
       for (let c = 0; c < slot.choices.length; c += 1) {
-        const command = slot.choices[c]!;
-        const step = this.local('r', node, g, r * 0x10000 + c, (s) => p.request(s, command));
+        const step = this.local(KIND_REQUEST, node, g, r * 0x10000 + c);
         if (step.pruned) continue;
-        visit(this.successorKey(g, node, step.state, step.durable, step.sends, -1, r, c + 1, 0), ACTION_REQUEST, r * 0x10000 + c);
+        this.successorKey(g, node, step.state, step.durable, step.sends, -1, r, c + 1, 0);
+        visit(ACTION_REQUEST, r * 0x10000 + c);
       }
     }
-    if (this.timers.length > 0) {
-      for (const i of this.timers) {
-        const step = this.local('t', i, g, 0, (s) => p.timeout(s));
-        if (step.pruned) continue;
-        if (step.unchanged && (multiset ? step.sends.length === 0 : this.allPresent(g, step.sends))) {
-          loop();
-          continue;
-        }
-        visit(this.successorKey(g, i, step.state, step.durable, step.sends, -1, -1, 0, 0), ACTION_TIMEOUT, i);
+    for (const i of this.timers) {
+      const step = this.local(KIND_TIMEOUT, i, g, 0);
+      if (step.pruned) continue;
+      if (step.unchanged && (multiset ? step.sends.length === 0 : this.allPresent(g, step.sends))) {
+        loop();
+        continue;
       }
+      this.successorKey(g, i, step.state, step.durable, step.sends, -1, -1, 0, 0);
+      visit(ACTION_TIMEOUT, i);
     }
     if (g.crashes < this.model.crashes) {
       for (const i of this.crashable) {
@@ -598,14 +1319,17 @@ export class ModelChecker<S, M extends Addressed, E, D, C> {
         // A crash that loses nothing leads to a state that only has fewer crashes left: every
         // run from it is a run from `g`, so it is skipped.
         if (recovered === g.states[i]) continue;
-        visit(this.successorKey(g, i, recovered, g.durables[i]!, [], -1, -1, 0, 1), ACTION_CRASH, i);
+        this.successorKey(g, i, recovered, g.durables[i]!, [], -1, -1, 0, 1);
+        visit(ACTION_CRASH, i);
       }
     }
   }
 
-  /** The successor of `g` by one given action (for a prefix), or an error if it is not enabled. */
-  private play(g: Global, action: Action<M, C>): { key: string; kind: number; arg: number } {
-    const p = this.model.protocol;
+  /**
+   * Writes the successor of `g` by one given action (for a prefix) into the writer and says
+   * which action it is; throws if the action is not enabled.
+   */
+  private play(g: Global, action: Action<M, C>): { kind: number; arg: number } {
     switch (action.type) {
       case 'deliver': {
         const m = this.messageId(action.message);
@@ -614,9 +1338,10 @@ export class ModelChecker<S, M extends Addressed, E, D, C> {
         if (g.ids[j] !== m || to < 0 || (this.model.network === 'multiset' && g.counts[j] === 0)) {
           throw new Error(`synod: prefix delivers a message that is not deliverable: ${canonicalKey(action.message)}`);
         }
-        const step = this.local('d', to, g, m, (s) => p.deliver(s, this.messageTable.get(m)));
+        const step = this.local(KIND_DELIVER, to, g, m);
         if (step.pruned) throw new Error('synod: prefix delivery leaves the bound');
-        return { key: this.successorKey(g, to, step.state, step.durable, step.sends, j, -1, 0, 0), kind: ACTION_DELIVER, arg: m };
+        this.successorKey(g, to, step.state, step.durable, step.sends, j, -1, 0, 0);
+        return { kind: ACTION_DELIVER, arg: m };
       }
       case 'request': {
         const r = this.model.requests.findIndex((slot, i) => slot.node === action.node && g.asked[i] === 0 && slot.choices.some((c) => canonicalKey(c) === canonicalKey(action.command)));
@@ -624,21 +1349,24 @@ export class ModelChecker<S, M extends Addressed, E, D, C> {
         const slot = this.model.requests[r]!;
         const c = slot.choices.findIndex((x) => canonicalKey(x) === canonicalKey(action.command));
         const node = this.indexOf(slot.node);
-        const step = this.local('r', node, g, r * 0x10000 + c, (s) => p.request(s, action.command));
+        const step = this.local(KIND_REQUEST, node, g, r * 0x10000 + c);
         if (step.pruned) throw new Error('synod: prefix request leaves the bound');
-        return { key: this.successorKey(g, node, step.state, step.durable, step.sends, -1, r, c + 1, 0), kind: ACTION_REQUEST, arg: r * 0x10000 + c };
+        this.successorKey(g, node, step.state, step.durable, step.sends, -1, r, c + 1, 0);
+        return { kind: ACTION_REQUEST, arg: r * 0x10000 + c };
       }
       case 'timeout': {
         const i = this.indexOf(action.node);
         if (!this.timers.includes(i)) throw new Error(`synod: node ${action.node} has no timer`);
-        const step = this.local('t', i, g, 0, (s) => p.timeout(s));
+        const step = this.local(KIND_TIMEOUT, i, g, 0);
         if (step.pruned) throw new Error('synod: prefix timeout leaves the bound');
-        return { key: this.successorKey(g, i, step.state, step.durable, step.sends, -1, -1, 0, 0), kind: ACTION_TIMEOUT, arg: i };
+        this.successorKey(g, i, step.state, step.durable, step.sends, -1, -1, 0, 0);
+        return { kind: ACTION_TIMEOUT, arg: i };
       }
       case 'crash': {
         const i = this.indexOf(action.node);
         if (g.crashes >= this.model.crashes || !this.crashable.includes(i)) throw new Error(`synod: node ${action.node} may not crash here`);
-        return { key: this.successorKey(g, i, this.recovered(i, g.durables[i]!), g.durables[i]!, [], -1, -1, 0, 1), kind: ACTION_CRASH, arg: i };
+        this.successorKey(g, i, this.recovered(i, g.durables[i]!), g.durables[i]!, [], -1, -1, 0, 1);
+        return { kind: ACTION_CRASH, arg: i };
       }
       default:
         return assertNever(action, 'action');
@@ -717,8 +1445,8 @@ export class ModelChecker<S, M extends Addressed, E, D, C> {
     const sometimesMemo = sometimes.map(() => new Map<string, boolean>());
     const witnessed: (number | null)[] = sometimes.map(() => null);
 
-    const visited = new Set<string>();
-    const keys: string[] = [];
+    const store = new StateStore();
+    const w = this.writer;
     let parent = new Int32Array(1024);
     let actionKind = new Uint8Array(1024);
     let actionArg = new Int32Array(1024);
@@ -728,16 +1456,15 @@ export class ModelChecker<S, M extends Addressed, E, D, C> {
     const violations: Counterexample<M, C>[] = [];
     let stopped = false;
 
-    const add = (key: string, from: number, kind: number, arg: number, depth: number): number => {
-      const id = keys.length;
+    /** Adds the state the writer holds (a `find` of it just returned -1). */
+    const add = (hash: number, from: number, kind: number, arg: number, depth: number): number => {
+      const id = store.add(w, hash);
       if (id === parent.length) {
         parent = grow(parent);
         actionKind = grow(actionKind);
         actionArg = grow(actionArg);
         depthOf = grow(depthOf);
       }
-      keys.push(key);
-      visited.add(key);
       parent[id] = from;
       actionKind[id] = kind;
       actionArg[id] = arg;
@@ -747,7 +1474,18 @@ export class ModelChecker<S, M extends Addressed, E, D, C> {
     };
 
     /** Checks every property in state `id`; returns false when an always-property broke. */
+    const onState = options.onState;
     const inspect = (id: number, g: Global): boolean => {
+      if (onState !== undefined) {
+        onState({
+          crashes: g.crashes,
+          asked: g.asked,
+          states: g.states.map((x) => this.stateTable.get(x)),
+          durables: g.durables.map((x) => this.durableTable.get(x)),
+          history: g.ids.map((m) => this.messageTable.get(m)),
+          copies: this.model.network === 'multiset' ? g.counts : null,
+        });
+      }
       let snap: Snapshot<S, M, C> | null = null;
       const view = (): Snapshot<S, M, C> => (snap ??= this.snapshot(g));
       for (let k = 0; k < always.length; k += 1) {
@@ -763,7 +1501,7 @@ export class ModelChecker<S, M extends Addressed, E, D, C> {
           if (project !== null) alwaysMemo[k]!.set(memoKey, findings);
         }
         if (findings.length > 0) {
-          violations.push({ property: always[k]!.name, findings, trace: this.trace(id, keys, parent, actionKind, actionArg) });
+          violations.push({ property: always[k]!.name, findings, trace: this.trace(id, store, parent, actionKind, actionArg) });
           return false;
         }
       }
@@ -785,22 +1523,25 @@ export class ModelChecker<S, M extends Addressed, E, D, C> {
       return true;
     };
 
+    if (this.sym !== null && (options.prefix ?? []).length > 0) throw new Error('synod: a directed start is not supported with symmetry reduction');
     const init = this.initial();
-    const initKey = this.encode(init);
-    add(initKey, -1, ACTION_NONE, 0, 0);
+    this.encode(init);
+    const initHash = w.hash();
+    store.find(w, initHash);
+    add(initHash, -1, ACTION_NONE, 0, 0);
     stopped = !inspect(0, init);
     let start = 0;
     for (const action of options.prefix ?? []) {
       if (stopped) break;
-      const g = this.decode(keys[start]!);
+      const g = this.decode(store, start);
       const next = this.play(g, action);
-      if (visited.has(next.key)) throw new Error(`synod: prefix action ${action.type} changes nothing`);
-      start = add(next.key, start, next.kind, next.arg, depthOf[start]! + 1);
-      stopped = !inspect(start, this.decode(next.key));
+      const hash = w.hash();
+      if (store.find(w, hash) >= 0) throw new Error(`synod: prefix action ${action.type} changes nothing`);
+      start = add(hash, start, next.kind, next.arg, depthOf[start]! + 1);
+      stopped = !inspect(start, this.decode(store, start));
     }
     const maxStates = options.maxStates ?? Number.POSITIVE_INFINITY;
     let lastReport = elapsed();
-    let limited = false;
     const loop = (): void => {
       transitions += 1;
     };
@@ -812,90 +1553,121 @@ export class ModelChecker<S, M extends Addressed, E, D, C> {
     const stack: number[] = [start];
     let head = start;
     let expanded = 0;
-    const takeNext = (): number | undefined => (dfs ? stack.pop() : head < keys.length ? head++ : undefined);
+    const takeNext = (): number | undefined => (dfs ? stack.pop() : head < store.size ? head++ : undefined);
     for (let id = takeNext(); id !== undefined && !stopped; id = takeNext()) {
-      const g = this.decode(keys[id]!);
+      const g = this.decode(store, id);
       const depth = depthOf[id]! + 1;
-      this.successors(g, (key, kind, arg) => {
+      this.successors(g, (kind, arg) => {
         if (stopped) return;
         transitions += 1;
-        if (visited.has(key)) return;
-        if (keys.length >= maxStates) {
-          limited = true;
+        const hash = w.hash();
+        if (store.find(w, hash) >= 0) return;
+        if (store.size >= maxStates) {
+          // The budget is spent: no state is added, and no further state is expanded.
+          stopped = true;
           return;
         }
-        const child = add(key, id, kind, arg, depth);
-        if (!inspect(child, this.decode(key))) stopped = true;
+        const child = add(hash, id, kind, arg, depth);
+        if (!inspect(child, this.decode(store, child))) stopped = true;
         else if (dfs) stack.push(child);
       }, loop);
       expanded += 1;
       if (options.progress !== undefined && (expanded & 0x3fff) === 0 && elapsed() - lastReport >= 1) {
         lastReport = elapsed();
-        options.progress({ states: keys.length, queue: dfs ? stack.length : keys.length - head, transitions, seconds: lastReport });
+        options.progress({ states: store.size, queue: dfs ? stack.length : store.size - head, transitions, seconds: lastReport });
       }
     }
 
     const sometimesResult: Record<string, SometimesResult<M, C>> = {};
     sometimes.forEach((s, k) => {
-      const w = witnessed[k]!;
-      sometimesResult[s.name] = { holds: w !== null, witness: w === null ? null : this.trace(w, keys, parent, actionKind, actionArg) };
+      const seen = witnessed[k]!;
+      sometimesResult[s.name] = { holds: seen !== null, witness: seen === null ? null : this.trace(seen, store, parent, actionKind, actionArg) };
     });
     return {
-      states: keys.length,
+      states: store.size,
       transitions,
       depth: maxDepth,
       seconds: elapsed(),
-      complete: !stopped && !limited,
+      complete: !stopped,
       violations,
       sometimes: sometimesResult,
       interned: { states: this.stateTable.values.length, durables: this.durableTable.values.length, messages: this.messageTable.values.length },
     };
   }
 
-  /** Rebuilds the run to state `id` by replaying its actions from the initial state. */
-  private trace(id: number, keys: string[], parent: Int32Array, kinds: Uint8Array, args: Int32Array): TraceStep<M, C>[] {
+  /**
+   * Rebuilds the run to state `id` by replaying its actions from the initial state. Under
+   * symmetry reduction each stored state is a renamed representative and each recorded action
+   * is one of its representative's, so the replay keeps the real state and the renaming from it
+   * to its representative, and renames every action back before taking it: the trace is a run of
+   * the model as it is, which the simulator can replay.
+   */
+  private trace(id: number, store: StateStore, parent: Int32Array, kinds: Uint8Array, args: Int32Array): TraceStep<M, C>[] {
     const path: number[] = [];
     for (let at = id; at > 0; at = parent[at]!) path.push(at);
     path.reverse();
-    const p = this.model.protocol;
+    const t = this.sym;
     const steps: TraceStep<M, C>[] = [];
+    let real = this.initial();
+    this.encode(real);
+    let sigma = t === null ? 0 : this.lastPerm;
     for (const at of path) {
-      const g = this.decode(keys[parent[at]!]!);
       const kind = kinds[at]!;
       const arg = args[at]!;
-      const recorded = (action: Action<M, C>, step: LocalStep | null): void => {
+      // From the representative's names back to the real ones.
+      const back = t === null ? 0 : t.inverse[sigma]!;
+      const node = (i: number): number => (t === null ? i : t.perms[back]![i]!);
+      const next: Global = { crashes: 0, asked: [], states: [], durables: [], bits: EMPTY, ids: [], counts: [] };
+      const took = (action: Action<M, C>, step: LocalStep | null): void => {
         const base = { action, sent: step === null ? [] : step.sends.map((m) => this.messageTable.get(m)) };
         steps.push(step?.ignored === undefined ? base : { ...base, ignored: step.ignored });
       };
       switch (kind) {
         case ACTION_DELIVER: {
-          const message = this.messageTable.get(arg);
-          const to = this.messageTo[arg]!;
-          recorded({ type: 'deliver', message }, this.local('d', to, g, arg, (s) => p.deliver(s, message)));
+          const m = t === null ? arg : this.permMessage(t, back, arg);
+          const to = this.messageTo[m]!;
+          const step = this.local(KIND_DELIVER, to, real, m);
+          took({ type: 'deliver', message: this.messageTable.get(m) }, step);
+          this.materialize(next, real, to, step.state, step.durable, step.sends, lowerBound(real.ids, m), -1, 0, 0);
           break;
         }
         case ACTION_REQUEST: {
-          const slot = this.model.requests[arg >>> 16]!;
-          const command = slot.choices[arg & 0xffff]!;
-          const node = this.indexOf(slot.node);
-          recorded({ type: 'request', node: slot.node, command }, this.local('r', node, g, arg, (s) => p.request(s, command)));
+          const r = arg >>> 16;
+          const slot = this.model.requests[r]!;
+          const i = this.indexOf(slot.node);
+          const step = this.local(KIND_REQUEST, i, real, arg);
+          took({ type: 'request', node: slot.node, command: slot.choices[arg & 0xffff]! }, step);
+          this.materialize(next, real, i, step.state, step.durable, step.sends, -1, r, (arg & 0xffff) + 1, 0);
           break;
         }
-        case ACTION_TIMEOUT:
-          recorded({ type: 'timeout', node: this.nodes[arg]! }, this.local('t', arg, g, 0, (s) => p.timeout(s)));
+        case ACTION_TIMEOUT: {
+          const i = node(arg);
+          const step = this.local(KIND_TIMEOUT, i, real, 0);
+          took({ type: 'timeout', node: this.nodes[i]! }, step);
+          this.materialize(next, real, i, step.state, step.durable, step.sends, -1, -1, 0, 0);
           break;
-        case ACTION_CRASH:
-          recorded({ type: 'crash', node: this.nodes[arg]! }, null);
+        }
+        case ACTION_CRASH: {
+          const i = node(arg);
+          took({ type: 'crash', node: this.nodes[i]! }, null);
+          this.materialize(next, real, i, this.recovered(i, real.durables[i]!), real.durables[i]!, [], -1, -1, 0, 1);
           break;
+        }
         default:
           throw new Error(`synod: state ${at} has no recorded action`);
       }
+      real = next;
+      this.encode(real);
+      if (!store.matches(at, this.writer)) throw new Error(`synod: replaying the trace does not reach state ${at}; the model is not deterministic or its symmetry is not one`);
+      sigma = t === null ? 0 : this.lastPerm;
     }
     return steps;
   }
 }
 
-const KIND = { d: 0, r: 1, t: 2 } as const;
+const KIND_DELIVER = 0;
+const KIND_REQUEST = 1;
+const KIND_TIMEOUT = 2;
 
 const ACTION_NONE = 0;
 const ACTION_DELIVER = 1;
@@ -903,7 +1675,7 @@ const ACTION_REQUEST = 2;
 const ACTION_TIMEOUT = 3;
 const ACTION_CRASH = 4;
 
-function grow<T extends Int32Array | Uint8Array | Uint16Array>(a: T): T {
+function grow<T extends Int32Array | Uint8Array | Uint16Array | Float64Array>(a: T): T {
   const bigger = new (a.constructor as new (n: number) => T)(a.length * 2);
   bigger.set(a);
   return bigger;

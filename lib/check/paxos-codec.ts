@@ -12,6 +12,7 @@
 import type { Ballot } from '../paxos/ballot';
 import type { Message, Vote } from '../paxos/messages';
 import type { NodeRecord, NodeState } from '../paxos/node';
+import type { NodeId } from '../paxos/types';
 import { assertNever } from '../paxos/types';
 import type { Codec } from './model-checker';
 
@@ -108,3 +109,82 @@ export function normalizeNodeState<V>(s: NodeState<V>): NodeState<V> {
           },
   };
 }
+
+type Rename = (n: NodeId) => NodeId;
+
+function renameBallot(x: Ballot, f: Rename): Ballot {
+  const node = f(x.node);
+  return node === x.node ? x : { round: x.round, node };
+}
+
+function renameVote<V>(x: Vote<V> | null, f: Rename): Vote<V> | null {
+  return x === null ? null : { ballot: renameBallot(x.ballot, f), value: x.value };
+}
+
+function renameIds(xs: readonly NodeId[], f: Rename): NodeId[] {
+  return xs.map(f).sort((x, y) => x - y);
+}
+
+/**
+ * Renaming node ids in single-decree states, messages and records: the symmetry the checker
+ * reduces by when acceptors are interchangeable (proposers on nodes of their own). Lists that
+ * are sets (promises, acks, tallies' acceptors, learners, the quorum system's acceptors) stay
+ * sets; ballots are renamed too, which changes nothing while only acceptors are renamed.
+ */
+export const paxosSymmetry = {
+  state<V>(s: NodeState<V>, f: Rename): NodeState<V> {
+    const a = s.acceptor;
+    const p = s.proposer;
+    const l = s.learner;
+    return {
+      id: f(s.id),
+      acceptor: a === null ? null : { id: f(a.id), learners: renameIds(a.learners, f), promised: renameBallot(a.promised, f), accepted: renameVote(a.accepted, f) },
+      proposer:
+        p === null
+          ? null
+          : {
+              ...p,
+              id: f(p.id),
+              quorums: { ...p.quorums, acceptors: renameIds(p.quorums.acceptors, f) },
+              ballot: renameBallot(p.ballot, f),
+              highest: renameBallot(p.highest, f),
+              promises: p.promises.map((x) => ({ from: f(x.from), accepted: renameVote(x.accepted, f) })).sort((x, y) => x.from - y.from),
+              acks: renameIds(p.acks, f),
+            },
+      learner:
+        l === null
+          ? null
+          : {
+              ...l,
+              id: f(l.id),
+              quorums: { ...l.quorums, acceptors: renameIds(l.quorums.acceptors, f) },
+              tallies: l.tallies.map((t) => ({ ballot: renameBallot(t.ballot, f), value: t.value, acceptors: renameIds(t.acceptors, f) })),
+              chosen: l.chosen === null ? null : { ballot: renameBallot(l.chosen.ballot, f), value: l.chosen.value },
+            },
+    };
+  },
+  message<V>(m: Message<V>, f: Rename): Message<V> {
+    const from = f(m.from);
+    const to = f(m.to);
+    switch (m.type) {
+      case 'prepare':
+        return { ...m, from, to, ballot: renameBallot(m.ballot, f) };
+      case 'promise':
+        return { ...m, from, to, ballot: renameBallot(m.ballot, f), accepted: renameVote(m.accepted, f) };
+      case 'accept':
+      case 'accepted':
+        return { ...m, from, to, ballot: renameBallot(m.ballot, f) };
+      case 'rejected':
+        return { ...m, from, to, ballot: renameBallot(m.ballot, f), promised: renameBallot(m.promised, f) };
+      default:
+        return assertNever(m, 'message');
+    }
+  },
+  durable<V>(d: NodeRecord<V> | undefined, f: Rename): NodeRecord<V> | undefined {
+    if (d === undefined) return undefined;
+    return {
+      ...(d.acceptor === undefined ? {} : { acceptor: { promised: renameBallot(d.acceptor.promised, f), accepted: renameVote(d.acceptor.accepted, f) } }),
+      ...(d.proposer === undefined ? {} : { proposer: { ballot: renameBallot(d.proposer.ballot, f) } }),
+    };
+  },
+};

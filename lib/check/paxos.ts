@@ -20,12 +20,13 @@ import { paxosProtocol } from '../paxos/node';
 import { quorumSystem } from '../paxos/quorum';
 import type { NodeId } from '../paxos/types';
 import { formatMessage } from '../paxos/format';
+import * as ballots from '../paxos/ballot';
 import { checkPaxos, slotView } from '../invariants/paxos';
 import { chosenByVotes } from '../invariants/voting';
 import type { PaxosMutantName } from '../zoo/paxos';
 import { paxosMutant } from '../zoo/paxos';
 import type { AlwaysProperty, Model, NetworkModel, Reads, RequestSlot, SometimesProperty } from './model-checker';
-import { paxosCodec } from './paxos-codec';
+import { paxosCodec, paxosSymmetry } from './paxos-codec';
 
 export type Value = string;
 export type PaxosModel = Model<NodeState<Value>, Message<Value>, Effect<Value>, NodeRecord<Value>, Value>;
@@ -72,7 +73,28 @@ export interface SingleDecreeOptions {
   readonly down?: readonly NodeId[];
   /** A bug-zoo variant of the roles instead of the real ones. */
   readonly mutant?: PaxosMutantName;
+  /**
+   * Where the proposers run: on acceptor nodes 1..proposers (`colocated`, the default, as in
+   * section 2.4 and Stateright's servers) or on nodes of their own after the acceptors
+   * (`separate`: acceptors 1..a, proposers a+1..a+p), which makes the acceptors interchangeable.
+   */
+  readonly topology?: Topology;
+  /**
+   * Symmetry reduction over the acceptors (needs `topology: 'separate'`, and no learner or a
+   * learner on every acceptor): one state per class of states equal up to renaming acceptors.
+   */
+  readonly symmetry?: boolean;
+  /**
+   * Remove obsolete rejections from the network (default true; set network, real roles only):
+   * a rejection of ballot b sent to a proposer that has moved past b (a higher ballot, or b
+   * abandoned or done) is ignored by it forever, and no invariant reads rejections, so states
+   * that differ only in such messages have the same futures. See `obsoleteRejection`.
+   */
+  readonly pruneObsolete?: boolean;
 }
+
+export type Topology = 'colocated' | 'separate';
+export const TOPOLOGIES: readonly Topology[] = ['colocated', 'separate'];
 
 /** The values clients propose: A, B, C, ... */
 export function valueName(i: number): Value {
@@ -110,8 +132,14 @@ export function singleDecreeModel(o: SingleDecreeOptions): BuildResult {
     allowNonIntersecting: phase1 !== undefined || phase2 !== undefined,
   });
   if (!q.ok) return { ok: false, error: q.error };
-  const proposers = range(o.proposers);
+  const separate = o.topology === 'separate';
+  const proposers = separate ? range(o.proposers).map((i) => o.acceptors + i) : range(o.proposers);
   const learners = range(o.learners ?? 0);
+  if (o.symmetry === true) {
+    if (!separate) return { ok: false, error: "symmetry over acceptors needs topology 'separate' (colocated proposers make acceptors differ)" };
+    if (learners.length !== 0 && learners.length !== o.acceptors) return { ok: false, error: 'symmetry over acceptors needs no learner or a learner on every acceptor' };
+    if ((o.lose ?? []).some((l) => l.includes('>'))) return { ok: false, error: 'symmetry over acceptors needs losses that treat every node alike (no per-node loss rule)' };
+  }
   const config: PaxosConfig = { slot: MODEL_SLOT, quorums: q.quorums, proposers, learners };
   const protocol = paxosProtocol<Value>(config, mutant === undefined ? undefined : mutant.roles<Value>());
   for (const d of o.down ?? []) {
@@ -134,6 +162,8 @@ export function singleDecreeModel(o: SingleDecreeOptions): BuildResult {
     ...(o.lose === undefined || o.lose.length === 0 ? {} : { lost: (m: Message<Value>) => o.lose!.some((l) => l === m.type || l === `${m.type}>${m.to}`) }),
     always: [paxosInvariants(config)],
     sometimes: learners.length === 0 ? [valueChosen(config)] : [valueChosen(config), valueLearned()],
+    ...(o.symmetry === true ? { symmetry: { nodes: acceptors, ...paxosSymmetry } } : {}),
+    ...(o.pruneObsolete !== false && mutant === undefined && o.network === 'set' ? { obsolete: obsoleteRejection } : {}),
   };
   return { ok: true, model, config };
 }
@@ -146,6 +176,23 @@ export function singleDecreeModelOrThrow(o: SingleDecreeOptions): PaxosModel {
 
 function range(n: number): NodeId[] {
   return Array.from({ length: n }, (_, i) => i + 1);
+}
+
+/**
+ * A rejection its proposer will ignore forever (lib/paxos/proposer.ts, `onRejected`): the
+ * proposer acts on a rejection only while it is preparing or accepting that very ballot. A
+ * proposer's ballot never decreases (a restart recovers the last ballot it persisted, idle), and
+ * it never re-enters phase 1 or 2 of a ballot it has left: a new attempt always takes a higher
+ * ballot. So once its ballot is above b, or is b while it is idle or acknowledged, every later
+ * rejection of b is stale. The checker verifies at each removal that the delivery is a no-op
+ * right then; spec/check/paxos.spec.ts compares what is reachable with and without removal.
+ */
+export function obsoleteRejection(m: Message<Value>, recipient: NodeState<Value>): boolean {
+  if (m.type !== 'rejected') return false;
+  const p = recipient.proposer;
+  if (p === null) return false;
+  const c = ballots.compare(p.ballot, m.ballot);
+  return c > 0 || (c === 0 && p.phase !== 'preparing' && p.phase !== 'accepting');
 }
 
 /** What the single-decree invariants read: acceptors' maxBal/maxVBal/maxVal and what learners learned. */

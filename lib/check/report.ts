@@ -5,6 +5,7 @@
  * trace events (lib/check/trace.ts).
  */
 import type { Message } from '../paxos/messages';
+import type { NodeState } from '../paxos/node';
 import type { Action, CheckOptions, CheckResult, TraceStep } from './model-checker';
 import { formatTrace, ModelChecker } from './model-checker';
 import type { SingleDecreeOptions, Value } from './paxos';
@@ -53,6 +54,9 @@ export interface ResolvedConfig {
   readonly timers: number;
   readonly learners: number;
   readonly assign: NonNullable<SingleDecreeOptions['assign']>;
+  readonly topology: NonNullable<SingleDecreeOptions['topology']>;
+  /** Symmetry reduction over the acceptors: states are counted one per class. */
+  readonly symmetry: boolean;
   readonly phase1: number;
   readonly phase2: number;
   readonly down: readonly number[];
@@ -72,7 +76,7 @@ export function checkSingleDecree(
 ): CheckRun {
   const built = singleDecreeModel(o);
   if (!built.ok) return built;
-  const result = new ModelChecker(built.model).run(options as CheckOptions<never, Message<Value>, Value>);
+  const result = new ModelChecker(built.model).run(options as CheckOptions<NodeState<Value>, Message<Value>, Value>);
   const config: ResolvedConfig = {
     acceptors: o.acceptors,
     proposers: o.proposers,
@@ -83,6 +87,8 @@ export function checkSingleDecree(
     timers: o.maxRound > 1 ? Math.min(o.timers ?? o.proposers, o.proposers) : 0,
     learners: o.learners ?? 0,
     assign: o.assign ?? 'own',
+    topology: o.topology ?? 'colocated',
+    symmetry: o.symmetry === true,
     phase1: built.config.quorums.phase1,
     phase2: built.config.quorums.phase2,
     down: o.down ?? [],
@@ -169,6 +175,8 @@ export function describeConfig(c: ResolvedConfig): string {
     `${c.learners} learners`,
     `quorums ${c.phase1}/${c.phase2}`,
   ];
+  if (c.topology === 'separate') parts.push('proposers on their own nodes');
+  if (c.symmetry) parts.push('symmetry over acceptors (states counted one per class)');
   if (c.down.length > 0) parts.push(`down ${c.down.join(',')}`);
   if (c.lose.length > 0) parts.push(`the network loses every ${c.lose.join(' and ')} message`);
   if (c.mutant !== null) parts.push(`mutant ${c.mutant}`);

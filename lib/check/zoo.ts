@@ -57,6 +57,8 @@ export function paxosZooEntry(m: PaxosMutant): ZooEntry {
         phase1: m.quorums?.phase1 ?? Math.floor(config.acceptors / 2) + 1,
         phase2: m.quorums?.phase2 ?? Math.floor(config.acceptors / 2) + 1,
         down: [],
+        topology: 'colocated',
+        symmetry: false,
         mutant: null,
         search: 'bfs',
         prefix: config.prefix?.length ?? 0,

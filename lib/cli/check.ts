@@ -2,7 +2,8 @@
  * `synod check`: exhaustive model checking of the real roles, and the bug zoo.
  *
  *   synod check --protocol single-decree --acceptors 3 --proposers 2 --values 2 --max-round 1
- *               [--network set|multiset] [--crashes 1] [--mutant NAME] [--dfs] [--json]
+ *               [--network set|multiset] [--crashes 1] [--timers 1] [--lose rejected,accepted]
+ *               [--topology colocated|separate [--symmetry]] [--mutant NAME] [--dfs] [--json]
  *   synod check --protocol multipaxos --nodes 3 --commands 2 --timers 2 --max-round 1
  *               [--crashes 1 [--crashable 1]] [--retry] [--target spread|first] [--mutant NAME]
  *   synod check --list-mutants
@@ -18,7 +19,8 @@ import { NETWORK_MODELS } from '../check/model-checker';
 import type { MultiPaxosCheckOptions } from '../check/multipaxos';
 import { checkMultiPaxos, MULTIPAXOS_PROTOCOL, multiPaxosReportLines, REQUEST_TARGETS } from '../check/multipaxos';
 import type { MultiPaxosResolvedConfig } from '../check/multipaxos';
-import { ASSIGNMENTS } from '../check/paxos';
+import { ASSIGNMENTS, TOPOLOGIES } from '../check/paxos';
+import { MESSAGE_TYPES } from '../paxos/messages';
 import type { SingleDecreeOptions } from '../check/paxos';
 import type { CheckReport } from '../check/report';
 import { checkSingleDecree, passed, reportLines } from '../check/report';
@@ -41,12 +43,15 @@ interface CheckFlags {
   crashes?: string;
   learners?: string;
   assign?: string;
+  topology?: string;
+  symmetry?: boolean;
   phase1?: string;
   phase2?: string;
   down?: string;
   nodes?: string;
   commands?: string;
   timers?: string;
+  lose?: string;
   retry?: boolean;
   target?: string;
   crashable?: string;
@@ -60,13 +65,13 @@ interface CheckFlags {
 
 /** The flags that describe a configuration; `--mutant` alone means "its smallest one". */
 const CONFIG_FLAGS: readonly (keyof CheckFlags)[] = [
-  'protocol', 'acceptors', 'proposers', 'values', 'maxRound', 'network', 'crashes', 'learners', 'assign', 'phase1', 'phase2', 'down',
+  'protocol', 'acceptors', 'proposers', 'values', 'maxRound', 'network', 'crashes', 'learners', 'assign', 'topology', 'symmetry', 'lose', 'phase1', 'phase2', 'down',
   'nodes', 'commands', 'timers', 'retry', 'target', 'crashable',
 ];
 
 /** Flags of one protocol only: given with the other, they are a usage error rather than ignored. */
-const SINGLE_DECREE_ONLY: readonly (keyof CheckFlags)[] = ['acceptors', 'proposers', 'values', 'learners', 'assign', 'phase1', 'phase2', 'down'];
-const MULTIPAXOS_ONLY: readonly (keyof CheckFlags)[] = ['nodes', 'commands', 'timers', 'retry', 'target', 'crashable'];
+const SINGLE_DECREE_ONLY: readonly (keyof CheckFlags)[] = ['acceptors', 'proposers', 'values', 'learners', 'assign', 'topology', 'symmetry', 'lose', 'phase1', 'phase2', 'down'];
+const MULTIPAXOS_ONLY: readonly (keyof CheckFlags)[] = ['nodes', 'commands', 'retry', 'target', 'crashable'];
 
 function flagName(f: keyof CheckFlags): string {
   return `--${f.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
@@ -132,6 +137,10 @@ export function parseCheckFlags(flags: CheckFlags): SingleDecreeOptions {
     crashes: integer('--crashes', flags.crashes ?? '0', 0, 100),
     learners: integer('--learners', flags.learners ?? '0', 0, 9),
     assign: oneOf('--assign', flags.assign ?? 'own', ASSIGNMENTS),
+    topology: oneOf('--topology', flags.topology ?? 'colocated', TOPOLOGIES),
+    ...(flags.timers === undefined ? {} : { timers: integer('--timers', flags.timers, 0, 9) }),
+    ...(flags.lose === undefined || flags.lose.trim() === '' ? {} : { lose: flags.lose.split(',').map((l) => oneOf('--lose', l.trim(), MESSAGE_TYPES)) }),
+    ...(flags.symmetry === true ? { symmetry: true } : {}),
     ...(flags.phase1 === undefined ? {} : { phase1: integer('--phase1', flags.phase1, 1, 9) }),
     ...(flags.phase2 === undefined ? {} : { phase2: integer('--phase2', flags.phase2, 1, 9) }),
     ...(down === undefined ? {} : { down }),
@@ -205,12 +214,15 @@ export function registerCheck(cli: Command, context: CliContext): void {
     .option('--crashes <n>', 'crash-and-restart actions per run (default 0)')
     .option('--learners <n>', 'nodes 1..n also learn (default 0)')
     .option('--assign <how>', 'own: proposer i is handed value i; any: any value (default own)')
+    .option('--topology <where>', 'colocated: proposers on acceptor nodes 1..p; separate: on nodes of their own after the acceptors (default colocated)')
+    .option('--symmetry', 'symmetry reduction over the acceptors (needs --topology separate): one state per class of states equal up to renaming acceptors')
     .option('--phase1 <n>', 'phase-1 quorum size (default majority)')
     .option('--phase2 <n>', 'phase-2 quorum size (default majority)')
     .option('--down <ids>', 'nodes that never run, comma-separated')
     .option('--nodes <n>', 'multipaxos: nodes 1..n, each acceptor, leader and replica (default 3)')
     .option('--commands <n>', 'multipaxos: client commands, 0-2, each handed once to a timer node (default 2)')
-    .option('--timers <n>', 'multipaxos: nodes 1..n have election timers (default 2)')
+    .option('--timers <n>', 'multipaxos: nodes 1..n have election timers (default 2); single-decree: the first n proposers may retry (default all)')
+    .option('--lose <types>', 'single-decree: message types the network always loses, comma-separated (e.g. rejected,accepted)')
     .option('--retry', 'multipaxos: each command is also handed once to the next node (a client retry)')
     .option('--target <how>', 'multipaxos: spread (command i to timer node i) or first (all to node 1); default spread')
     .option('--crashable <ids>', 'multipaxos: nodes that may crash, comma-separated (default all)')

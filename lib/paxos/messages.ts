@@ -63,3 +63,6 @@ export interface Rejected extends Envelope {
 export type Message<V> = Prepare | PromiseMessage<V> | Accept<V> | Accepted<V> | Rejected;
 
 export type MessageType = Message<unknown>['type'];
+
+/** Every message type, in the order of the protocol. */
+export const MESSAGE_TYPES: readonly MessageType[] = ['prepare', 'promise', 'accept', 'accepted', 'rejected'];

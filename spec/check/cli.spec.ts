@@ -14,9 +14,24 @@ describe('synod check', () => {
     expect(r.code).to.equal(0);
     const out = JSON.parse(r.out) as Record<string, unknown>;
     expect(Object.keys(out)).to.deep.equal(['protocol', 'config', 'states', 'transitions', 'depth', 'seconds', 'complete', 'violations', 'sometimes']);
-    expect(out).to.deep.include({ protocol: 'single-decree', states: 23_535, transitions: 341_473, depth: 24, complete: true, violations: [] });
+    expect(out).to.deep.include({ protocol: 'single-decree', states: 1_644, transitions: 17_172, depth: 19, complete: true, violations: [] });
     expect(out['sometimes']).to.deep.equal({ 'a value is chosen': { holds: true, depth: 4 } });
     expect(r.err).to.equal('');
+  });
+
+  it('--topology separate --symmetry counts one state per class; --timers and --lose pick who retries and what is lost', async () => {
+    const r = await run('check', '--topology', 'separate', '--symmetry', '--max-round', '3', '--timers', '1', '--lose', 'rejected,accepted', '--acceptors', '2', '--json');
+    expect(r.code).to.equal(0);
+    const out = JSON.parse(r.out) as { config: Record<string, unknown>; complete: boolean; states: number };
+    expect(out.config).to.deep.include({ topology: 'separate', symmetry: true, timers: 1, lose: ['rejected', 'accepted'] });
+    expect(out.complete).to.equal(true);
+    const plain = await run('check', '--topology', 'separate', '--max-round', '3', '--timers', '1', '--lose', 'rejected,accepted', '--acceptors', '2', '--json');
+    expect(out.states).to.be.below((JSON.parse(plain.out) as { states: number }).states);
+    const bad = await run('check', '--lose', 'nope');
+    expect([bad.code, bad.err.trim()]).to.deep.equal([2, "synod: --lose must be one of prepare, promise, accept, accepted, rejected, got 'nope'"]);
+    const colocated = await run('check', '--symmetry');
+    expect(colocated.code).to.equal(2);
+    expect(colocated.err).to.match(/needs topology 'separate'/);
   });
 
   it('prints readable lines without --json', async () => {
