@@ -90,7 +90,7 @@ function main(): void {
   const measured = configurations.map((c) => ({ name: c.name, options: c.options, ...measure(model(c.options), runs) }));
   const bare = model(core);
   const withoutProperties = measure({ ...bare, always: [], sometimes: [] }, runs);
-  const smallOptions: SingleDecreeOptions = { ...core, acceptors: 2 };
+  const smallOptions: SingleDecreeOptions = { ...core, acceptors: 2, pruneObsolete: false };
   const small = model(smallOptions);
   const memoized = measure(small, runs);
   const withoutMemo = measure(small, 1, { memoize: false });

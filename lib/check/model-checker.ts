@@ -21,11 +21,18 @@
  * Why it is fast. The roles are pure, so a local step is a function of (node state, durable
  * record, input). The checker interns every node state, durable record and message it meets as
  * a small integer (through a canonical key computed once per distinct object) and memoizes every
- * local step by those integers. A global state is then a short string of integers, which is both
- * its canonical fingerprint and its compact storage; expanding it rarely calls the protocol at
- * all, only a table. Property results are memoized the same way, keyed by the part of the state
- * a property says it reads. Memoization is exact (the key is the whole input of a pure
- * function), and `memoize: false` turns it off so a test can show the counts do not change.
+ * local step by those integers. A global state is then a short run of bytes (varints and a
+ * bitset of message ids), which is both its canonical fingerprint and its compact storage: the
+ * bytes go to an arena outside the JavaScript heap, found again through an open-addressing index
+ * (exact: equal bytes, not equal hashes); expanding a state rarely calls the protocol at all,
+ * only a table. Property results are memoized the same way, keyed by the part of the state a
+ * property says it reads. Memoization is exact (the key is the whole input of a pure function),
+ * and `memoize: false` turns it off so a test can show the counts do not change.
+ *
+ * Two optional reductions, declared by the model: `symmetry` (interchangeable nodes: one
+ * representative stored per class of states equal up to renaming them) and `obsolete`
+ * (messages nobody can act on any more are removed from the set network). Each is exact in
+ * what it claims; spec/check/reduction.spec.ts counts what each keeps.
  *
  * Breadth-first search finds the shortest counterexample; depth-first is available for memory.
  */
@@ -515,6 +522,11 @@ class StateStore {
 const EMPTY = new Uint8Array(0);
 const NONE: readonly number[] = [];
 
+/** `table[id]`, computed by `compute` when missing; permutation 0 is the identity. */
+function renamedId(table: (number | undefined)[], p: number, id: number, compute: () => number): number {
+  return (table[id] ??= p === 0 ? id : compute());
+}
+
 /** A 32-bit mix (murmur3's finalizer) of a non-negative number below 2^53. */
 function mix32(x: number): number {
   let h = (x | 0) ^ Math.floor(x / 0x100000000);
@@ -708,33 +720,24 @@ export class ModelChecker<S, M extends Addressed, E, D, C> {
 
   /** The id of node state `id` renamed by permutation `p`. */
   private permState(t: SymmetryTables<S, M, D>, p: number, id: number): number {
-    const table = t.states[p]!;
-    let r = table[id];
-    if (r === undefined) {
-      r = p === 0 ? id : this.stateTable.id(t.symmetry.state(this.stateTable.get(id), t.renames[p]!));
-      table[id] = r;
-    }
-    return r;
+    return renamedId(t.states[p]!, p, id, () => this.stateTable.id(t.symmetry.state(this.stateTable.get(id), t.renames[p]!)));
   }
 
   private permDurable(t: SymmetryTables<S, M, D>, p: number, id: number): number {
-    const table = t.durables[p]!;
-    let r = table[id];
-    if (r === undefined) {
-      r = p === 0 ? id : this.durableTable.id(t.symmetry.durable(this.durableTable.get(id), t.renames[p]!));
-      table[id] = r;
-    }
-    return r;
+    return renamedId(t.durables[p]!, p, id, () => this.durableTable.id(t.symmetry.durable(this.durableTable.get(id), t.renames[p]!)));
   }
 
   private permMessage(t: SymmetryTables<S, M, D>, p: number, id: number): number {
-    const table = t.messages[p]!;
-    let r = table[id];
-    if (r === undefined) {
-      r = p === 0 ? id : this.messageId(t.symmetry.message(this.messageTable.get(id), t.renames[p]!));
-      table[id] = r;
-    }
-    return r;
+    return renamedId(t.messages[p]!, p, id, () => this.messageId(t.symmetry.message(this.messageTable.get(id), t.renames[p]!)));
+  }
+
+  /** The smallest `f(p)` over the permutations `p` that move symmetric position `k` to the first. */
+  private smallestFrom(t: SymmetryTables<S, M, D>, k: number, f: (p: number) => number): number {
+    const first = t.positions[0]!;
+    const from = t.positions[k]!;
+    let min = Number.POSITIVE_INFINITY;
+    for (let p = 0; p < t.perms.length; p += 1) if (t.perms[p]![from] === first) min = Math.min(min, f(p));
+    return min;
   }
 
   /**
@@ -743,35 +746,15 @@ export class ModelChecker<S, M extends Addressed, E, D, C> {
    * States in one class have the same labels, position by position after the renaming.
    */
   private label(t: SymmetryTables<S, M, D>, k: number, state: number, durable: number): number {
-    const first = t.positions[0]!;
-    const from = t.positions[k]!;
-    let sl = t.stateLabels[k]![state];
-    if (sl === undefined) {
-      sl = Number.POSITIVE_INFINITY;
-      for (let p = 0; p < t.perms.length; p += 1) if (t.perms[p]![from] === first) sl = Math.min(sl, this.permState(t, p, state));
-      t.stateLabels[k]![state] = sl;
-    }
-    let dl = t.durableLabels[k]![durable];
-    if (dl === undefined) {
-      dl = Number.POSITIVE_INFINITY;
-      for (let p = 0; p < t.perms.length; p += 1) if (t.perms[p]![from] === first) dl = Math.min(dl, this.permDurable(t, p, durable));
-      t.durableLabels[k]![durable] = dl;
-    }
+    const sl = (t.stateLabels[k]![state] ??= this.smallestFrom(t, k, (p) => this.permState(t, p, state)));
+    const dl = (t.durableLabels[k]![durable] ??= this.smallestFrom(t, k, (p) => this.permDurable(t, p, durable)));
     if (dl >= 0x100000) throw new Error('synod: more than 2^20 durable records; the symmetry labels support fewer');
     return sl * 0x100000 + dl;
   }
 
   /** A message's label as seen from symmetric position k, as `label` does for states. */
   private messageLabel(t: SymmetryTables<S, M, D>, k: number, m: number): number {
-    let ml = t.messageLabels[k]![m];
-    if (ml === undefined) {
-      const first = t.positions[0]!;
-      const from = t.positions[k]!;
-      ml = Number.POSITIVE_INFINITY;
-      for (let p = 0; p < t.perms.length; p += 1) if (t.perms[p]![from] === first) ml = Math.min(ml, this.permMessage(t, p, m));
-      t.messageLabels[k]![m] = ml;
-    }
-    return ml;
+    return (t.messageLabels[k]![m] ??= this.smallestFrom(t, k, (p) => this.permMessage(t, p, m)));
   }
 
   /** Whether message `m` is obsolete for a recipient in state `stateId` (memoized, and checked). */
@@ -927,12 +910,7 @@ export class ModelChecker<S, M extends Addressed, E, D, C> {
       for (let j = 0; j < freshCount; j += 1) extra[j] = map[fresh[j]!] ?? this.permMessage(t, p, fresh[j]!);
       if (removed.length === 0) w.bitset(bits, extra);
       else w.bitset(bits, extra, removed.map((m) => map[m] ?? this.permMessage(t, p, m)));
-      if (bestPerm < 0) bestPerm = p;
-      else if (compareBytes(this.spare, best) < 0) {
-        best.reset();
-        best.bytes(this.spare);
-        bestPerm = p;
-      }
+      bestPerm = this.keepSmaller(p, bestPerm);
     }
     this.lastPerm = bestPerm;
   }
@@ -1020,14 +998,21 @@ export class ModelChecker<S, M extends Addressed, E, D, C> {
         w.patch(lengthAt, w.len - bitsAt);
         for (const j of order) w.varint(g.counts[j]!);
       }
-      if (bestPerm < 0) bestPerm = p;
-      else if (compareBytes(this.spare, best) < 0) {
-        best.reset();
-        best.bytes(this.spare);
-        bestPerm = p;
-      }
+      bestPerm = this.keepSmaller(p, bestPerm);
     }
     this.lastPerm = bestPerm;
+  }
+
+  /**
+   * After candidate `p` is written (into the writer when it is the first, else into `spare`):
+   * keeps the smaller fingerprint in the writer, and returns the permutation it came from.
+   */
+  private keepSmaller(p: number, bestPerm: number): number {
+    if (bestPerm < 0) return p;
+    if (compareBytes(this.spare, this.writer) >= 0) return bestPerm;
+    this.writer.reset();
+    this.writer.bytes(this.spare);
+    return p;
   }
 
   private indexOf(node: NodeId): number {
