@@ -162,6 +162,16 @@ export const PINNED: readonly ProofConfiguration[] = [
     inTests: false,
   },
   {
+    name: 'two rounds, both retrying, no rejections',
+    about: '3 acceptors, both proposers retry up to round 2 (ballots 1.4, 1.5, 2.4, 2.5); the network loses every rejection (the paper without its rejection optimization); symmetric over acceptors',
+    options: { ...core, maxRound: 2, topology: 'separate', symmetry: true, lose: ['rejected'] },
+    expect: 'pass',
+    states: 9_228_249,
+    transitions: 343_099_554,
+    depth: 40,
+    inTests: false,
+  },
+  {
     name: 'three rounds, one retrying, lossy',
     about: '3 acceptors, proposer 4 retries up to round 3 (ballots 1.4, 1.5, 2.4, 3.4); the network loses every rejection and acceptance; symmetric over acceptors',
     options: { ...core, maxRound: 3, timers: 1, topology: 'separate', symmetry: true, lose: ['rejected', 'accepted'] },
