@@ -163,7 +163,7 @@ export function singleDecreeModel(o: SingleDecreeOptions): BuildResult {
     always: [paxosInvariants(config)],
     sometimes: learners.length === 0 ? [valueChosen(config)] : [valueChosen(config), valueLearned()],
     ...(o.symmetry === true ? { symmetry: { nodes: acceptors, ...paxosSymmetry } } : {}),
-    ...(o.pruneObsolete !== false && mutant === undefined && o.network === 'set' ? { obsolete: obsoleteRejection } : {}),
+    ...(prunesObsolete(o) ? { obsolete: obsoleteRejection } : {}),
   };
   return { ok: true, model, config };
 }
@@ -178,6 +178,11 @@ function range(n: number): NodeId[] {
   return Array.from({ length: n }, (_, i) => i + 1);
 }
 
+/** Whether obsolete rejections are removed for these options: asked (the default), real roles, set network. */
+export function prunesObsolete(o: SingleDecreeOptions): boolean {
+  return o.pruneObsolete !== false && o.mutant === undefined && o.network === 'set';
+}
+
 /**
  * A rejection its proposer will ignore forever (lib/paxos/proposer.ts, `onRejected`): the
  * proposer acts on a rejection only while it is preparing or accepting that very ballot. A
@@ -185,7 +190,7 @@ function range(n: number): NodeId[] {
  * it never re-enters phase 1 or 2 of a ballot it has left: a new attempt always takes a higher
  * ballot. So once its ballot is above b, or is b while it is idle or acknowledged, every later
  * rejection of b is stale. The checker verifies at each removal that the delivery is a no-op
- * right then; spec/check/paxos.spec.ts compares what is reachable with and without removal.
+ * right then; spec/check/reduction.spec.ts compares what is reachable with and without removal.
  */
 export function obsoleteRejection(m: Message<Value>, recipient: NodeState<Value>): boolean {
   if (m.type !== 'rejected') return false;

@@ -59,6 +59,7 @@ export function paxosZooEntry(m: PaxosMutant): ZooEntry {
         down: [],
         topology: 'colocated',
         symmetry: false,
+        pruneObsolete: false,
         mutant: null,
         search: 'bfs',
         prefix: config.prefix?.length ?? 0,

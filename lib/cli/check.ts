@@ -3,7 +3,8 @@
  *
  *   synod check --protocol single-decree --acceptors 3 --proposers 2 --values 2 --max-round 1
  *               [--network set|multiset] [--crashes 1] [--timers 1] [--lose rejected,accepted]
- *               [--topology colocated|separate [--symmetry]] [--mutant NAME] [--dfs] [--json]
+ *               [--topology colocated|separate [--symmetry]] [--keep-obsolete] [--mutant NAME]
+ *               [--dfs] [--json]
  *   synod check --protocol multipaxos --nodes 3 --commands 2 --timers 2 --max-round 1
  *               [--crashes 1 [--crashable 1]] [--retry] [--target spread|first] [--mutant NAME]
  *   synod check --list-mutants
@@ -45,6 +46,7 @@ interface CheckFlags {
   assign?: string;
   topology?: string;
   symmetry?: boolean;
+  keepObsolete?: boolean;
   phase1?: string;
   phase2?: string;
   down?: string;
@@ -65,12 +67,12 @@ interface CheckFlags {
 
 /** The flags that describe a configuration; `--mutant` alone means "its smallest one". */
 const CONFIG_FLAGS: readonly (keyof CheckFlags)[] = [
-  'protocol', 'acceptors', 'proposers', 'values', 'maxRound', 'network', 'crashes', 'learners', 'assign', 'topology', 'symmetry', 'lose', 'phase1', 'phase2', 'down',
+  'protocol', 'acceptors', 'proposers', 'values', 'maxRound', 'network', 'crashes', 'learners', 'assign', 'topology', 'symmetry', 'keepObsolete', 'lose', 'phase1', 'phase2', 'down',
   'nodes', 'commands', 'timers', 'retry', 'target', 'crashable',
 ];
 
 /** Flags of one protocol only: given with the other, they are a usage error rather than ignored. */
-const SINGLE_DECREE_ONLY: readonly (keyof CheckFlags)[] = ['acceptors', 'proposers', 'values', 'learners', 'assign', 'topology', 'symmetry', 'lose', 'phase1', 'phase2', 'down'];
+const SINGLE_DECREE_ONLY: readonly (keyof CheckFlags)[] = ['acceptors', 'proposers', 'values', 'learners', 'assign', 'topology', 'symmetry', 'keepObsolete', 'lose', 'phase1', 'phase2', 'down'];
 const MULTIPAXOS_ONLY: readonly (keyof CheckFlags)[] = ['nodes', 'commands', 'retry', 'target', 'crashable'];
 
 function flagName(f: keyof CheckFlags): string {
@@ -108,8 +110,11 @@ export function parseMultiPaxosFlags(flags: CheckFlags): MultiPaxosCheckOptions 
   return { ...o, mutant: flags.mutant as NonNullable<MultiPaxosCheckOptions['mutant']> };
 }
 
-/** A state budget so that a configuration too large to finish stops, says so, and frees the machine. */
-export const DEFAULT_MAX_STATES = 5_000_000;
+/**
+ * A state budget so that a configuration too large to finish stops, says so, and frees the
+ * machine: large enough for every proof row (the largest has 9,628,808 states, about 1 GB).
+ */
+export const DEFAULT_MAX_STATES = 20_000_000;
 
 export function listMutantsReport(): Report {
   const entries = zooEntries();
@@ -141,6 +146,7 @@ export function parseCheckFlags(flags: CheckFlags): SingleDecreeOptions {
     ...(flags.timers === undefined ? {} : { timers: integer('--timers', flags.timers, 0, 9) }),
     ...(flags.lose === undefined || flags.lose.trim() === '' ? {} : { lose: flags.lose.split(',').map((l) => oneOf('--lose', l.trim(), MESSAGE_TYPES)) }),
     ...(flags.symmetry === true ? { symmetry: true } : {}),
+    ...(flags.keepObsolete === true ? { pruneObsolete: false } : {}),
     ...(flags.phase1 === undefined ? {} : { phase1: integer('--phase1', flags.phase1, 1, 9) }),
     ...(flags.phase2 === undefined ? {} : { phase2: integer('--phase2', flags.phase2, 1, 9) }),
     ...(down === undefined ? {} : { down }),
@@ -216,6 +222,7 @@ export function registerCheck(cli: Command, context: CliContext): void {
     .option('--assign <how>', 'own: proposer i is handed value i; any: any value (default own)')
     .option('--topology <where>', 'colocated: proposers on acceptor nodes 1..p; separate: on nodes of their own after the acceptors (default colocated)')
     .option('--symmetry', 'symmetry reduction over the acceptors (needs --topology separate): one state per class of states equal up to renaming acceptors')
+    .option('--keep-obsolete', 'keep rejections a proposer has moved past in the network (by default they are removed: nobody can act on them)')
     .option('--phase1 <n>', 'phase-1 quorum size (default majority)')
     .option('--phase2 <n>', 'phase-2 quorum size (default majority)')
     .option('--down <ids>', 'nodes that never run, comma-separated')

@@ -29,6 +29,8 @@ describe('synod check', () => {
     expect(out.states).to.be.below((JSON.parse(plain.out) as { states: number }).states);
     const bad = await run('check', '--lose', 'nope');
     expect([bad.code, bad.err.trim()]).to.deep.equal([2, "synod: --lose must be one of prepare, promise, accept, accepted, rejected, got 'nope'"]);
+    const kept = await run('check', '--acceptors', '1', '--max-round', '2', '--keep-obsolete', '--json');
+    expect(JSON.parse(kept.out)).to.deep.include({ states: 23_535, complete: true });
     const colocated = await run('check', '--symmetry');
     expect(colocated.code).to.equal(2);
     expect(colocated.err).to.match(/needs topology 'separate'/);
