@@ -172,6 +172,16 @@ export const PINNED: readonly ProofConfiguration[] = [
     inTests: false,
   },
   {
+    name: 'three rounds, one retrying, no rejections',
+    about: '3 acceptors, proposer 4 retries up to round 3 (ballots 1.4, 1.5, 2.4, 3.4); the network loses every rejection; symmetric over acceptors',
+    options: { ...core, maxRound: 3, timers: 1, topology: 'separate', symmetry: true, lose: ['rejected'] },
+    expect: 'pass',
+    states: 8_696_453,
+    transitions: 321_465_011,
+    depth: 40,
+    inTests: false,
+  },
+  {
     name: 'three rounds, one retrying, lossy',
     about: '3 acceptors, proposer 4 retries up to round 3 (ballots 1.4, 1.5, 2.4, 3.4); the network loses every rejection and acceptance; symmetric over acceptors',
     options: { ...core, maxRound: 3, timers: 1, topology: 'separate', symmetry: true, lose: ['rejected', 'accepted'] },

@@ -3,7 +3,7 @@
  * mutant of the bug zoo at its smallest configuration, prints the table, and exits 1 if a
  * pinned count moved, an invariant broke where none should, or a mutant was not caught.
  *
- *   npm run proofs                 everything (about 11 minutes on 2 cores; no row takes more than 3)
+ *   npm run proofs                 everything (about 14 minutes on 2 cores; no row takes more than 3)
  *   npm run proofs -- --json       one JSON object instead of the table
  */
 import { checkSingleDecreeOrThrow } from '../lib/check/report';
