@@ -522,6 +522,21 @@ class StateStore {
 const EMPTY = new Uint8Array(0);
 const NONE: readonly number[] = [];
 
+/**
+ * A property's result in state `g`: from `memo`, keyed by the part of the state the property
+ * reads (`project`), or computed when it declares nothing it reads.
+ */
+function memoized<G, R>(project: ((g: G) => string) | null, memo: Map<string, R>, g: G, compute: () => R): R {
+  if (project === null) return compute();
+  const key = project(g);
+  let r = memo.get(key);
+  if (r === undefined) {
+    r = compute();
+    memo.set(key, r);
+  }
+  return r;
+}
+
 /** `table[id]`, computed by `compute` when missing; permutation 0 is the identity. */
 function renamedId(table: (number | undefined)[], p: number, id: number, compute: () => number): number {
   return (table[id] ??= p === 0 ? id : compute());
@@ -556,8 +571,6 @@ interface SymmetryTables<S, M, D> {
   readonly perms: readonly (readonly number[])[];
   /** `inverse[p]`: the index of the inverse permutation. */
   readonly inverse: readonly number[];
-  /** `inverses[p][q]`: the node index that permutation p moves to q. */
-  readonly inverses: readonly (readonly number[])[];
   readonly renames: readonly ((n: NodeId) => NodeId)[];
   /** Per permutation: interned id to renamed interned id, filled as met. */
   readonly states: (number | undefined)[][];
@@ -566,7 +579,7 @@ interface SymmetryTables<S, M, D> {
   /** Per symmetric position: a state or durable id's label there. */
   readonly stateLabels: (number | undefined)[][];
   readonly durableLabels: (number | undefined)[][];
-  /** The successor being canonicalized (its `bits` unused). */
+  /** The successor being canonicalized. */
   readonly scratch: Global;
   /** Work arrays: labels by node index; the history renamed; its order. */
   readonly labels: number[];
@@ -676,11 +689,8 @@ export class ModelChecker<S, M extends Addressed, E, D, C> {
       rest.forEach((x, k) => permute([...prefix, x], [...rest.slice(0, k), ...rest.slice(k + 1)]));
     };
     permute([], positions);
-    const inverse = perms.map((to) => {
-      const back = to.map(() => 0);
-      to.forEach((t, i) => (back[t] = i));
-      return perms.findIndex((q) => q.every((x, i) => x === back[i]));
-    });
+    // The inverse of each permutation, as the index of the permutation that undoes it.
+    const inverse = perms.map((to) => perms.findIndex((back) => to.every((t, i) => back[t] === i)));
     const renames = perms.map((to) => {
       const map = new Map<NodeId, NodeId>();
       to.forEach((t, i) => map.set(this.nodes[i]!, this.nodes[t]!));
@@ -691,11 +701,6 @@ export class ModelChecker<S, M extends Addressed, E, D, C> {
       positions,
       perms,
       inverse,
-      inverses: perms.map((to) => {
-        const back = to.map(() => 0);
-        to.forEach((t, i) => (back[t] = i));
-        return back;
-      }),
       renames,
       states: perms.map(() => []),
       durables: perms.map(() => []),
@@ -811,49 +816,19 @@ export class ModelChecker<S, M extends Addressed, E, D, C> {
    */
   private writeSuccessorCanonical(t: SymmetryTables<S, M, D>, g: Global, node: number, state: number, durable: number, sends: readonly number[], removed: readonly number[], consumed: number, slot: number, choice: number, crashed: number): void {
     const sc = t.scratch;
-    sc.crashes = g.crashes + crashed;
-    const asked = sc.asked;
-    for (let r = 0; r < g.asked.length; r += 1) asked[r] = r === slot ? choice : g.asked[r]!;
-    const states = sc.states;
-    const durables = sc.durables;
-    for (let i = 0; i < g.states.length; i += 1) {
-      states[i] = i === node ? state : g.states[i]!;
-      durables[i] = i === node ? durable : g.durables[i]!;
-    }
-    if (this.model.network === 'set') {
-      this.writeSetSuccessorCanonical(t, g, sends, removed);
+    if (this.model.network !== 'set') {
+      // The multiset network: build the successor as data, then choose its representative.
+      this.materialize(sc, g, node, state, durable, sends, consumed, slot, choice, crashed);
+      this.writeCanonical(t, sc);
       return;
     }
-    // The network after the step: the history with `sends` merged in, and copies in flight.
-    const ids = sc.ids;
-    const counts = sc.counts;
-    ids.length = 0;
-    counts.length = 0;
-    const multiset = this.model.network === 'multiset';
-    let k = 0;
-    let fresh = sends;
-    if (sends.length > 1) fresh = [...sends].sort((x, y) => x - y);
-    for (let j = 0; j <= g.ids.length; j += 1) {
-      const id = j < g.ids.length ? g.ids[j]! : Number.POSITIVE_INFINITY;
-      while (k < fresh.length && fresh[k]! < id) {
-        const m = fresh[k]!;
-        if (ids[ids.length - 1] === m) counts[counts.length - 1]! += 1;
-        else {
-          ids.push(m);
-          counts.push(1);
-        }
-        k += 1;
-      }
-      if (j === g.ids.length) break;
-      let c = multiset ? g.counts[j]! - (j === consumed ? 1 : 0) : 0;
-      while (k < fresh.length && fresh[k] === id) {
-        c += 1;
-        k += 1;
-      }
-      ids.push(id);
-      counts.push(c);
+    sc.crashes = g.crashes + crashed;
+    for (let r = 0; r < g.asked.length; r += 1) sc.asked[r] = r === slot ? choice : g.asked[r]!;
+    for (let i = 0; i < g.states.length; i += 1) {
+      sc.states[i] = i === node ? state : g.states[i]!;
+      sc.durables[i] = i === node ? durable : g.durables[i]!;
     }
-    this.writeCanonical(t, sc);
+    this.writeSetSuccessorCanonical(t, g, sends, removed);
   }
 
   /**
@@ -933,7 +908,7 @@ export class ModelChecker<S, M extends Addressed, E, D, C> {
 
   /** True when permutation `p` puts the symmetric nodes in the order of their labels. */
   private ordered(t: SymmetryTables<S, M, D>, p: number): boolean {
-    const back = t.inverses[p]!;
+    const back = t.perms[t.inverse[p]!]!;
     const positions = t.positions;
     const labels = t.labels;
     const signatures = t.signatures;
@@ -947,7 +922,7 @@ export class ModelChecker<S, M extends Addressed, E, D, C> {
 
   /** Writes crashes, what was asked, and the node states renamed by `p`, into `w` (reset first). */
   private writeNodes(t: SymmetryTables<S, M, D>, p: number, g: Global, w: Writer): void {
-    const back = t.inverses[p]!;
+    const back = t.perms[t.inverse[p]!]!;
     w.reset();
     w.varint(g.crashes);
     for (const a of g.asked) w.varint(a);
@@ -1474,17 +1449,7 @@ export class ModelChecker<S, M extends Addressed, E, D, C> {
       let snap: Snapshot<S, M, C> | null = null;
       const view = (): Snapshot<S, M, C> => (snap ??= this.snapshot(g));
       for (let k = 0; k < always.length; k += 1) {
-        const project = alwaysKeys[k]!;
-        let findings: readonly Finding[] | undefined;
-        let memoKey = '';
-        if (project !== null) {
-          memoKey = project(g);
-          findings = alwaysMemo[k]!.get(memoKey);
-        }
-        if (findings === undefined) {
-          findings = always[k]!.check(view());
-          if (project !== null) alwaysMemo[k]!.set(memoKey, findings);
-        }
+        const findings = memoized(alwaysKeys[k]!, alwaysMemo[k]!, g, () => always[k]!.check(view()));
         if (findings.length > 0) {
           violations.push({ property: always[k]!.name, findings, trace: this.trace(id, store, parent, actionKind, actionArg) });
           return false;
@@ -1492,18 +1457,7 @@ export class ModelChecker<S, M extends Addressed, E, D, C> {
       }
       for (let k = 0; k < sometimes.length; k += 1) {
         if (witnessed[k] !== null) continue;
-        const project = sometimesKeys[k]!;
-        let holds: boolean | undefined;
-        let memoKey = '';
-        if (project !== null) {
-          memoKey = project(g);
-          holds = sometimesMemo[k]!.get(memoKey);
-        }
-        if (holds === undefined) {
-          holds = sometimes[k]!.holds(view());
-          if (project !== null) sometimesMemo[k]!.set(memoKey, holds);
-        }
-        if (holds) witnessed[k] = id;
+        if (memoized(sometimesKeys[k]!, sometimesMemo[k]!, g, () => sometimes[k]!.holds(view()))) witnessed[k] = id;
       }
       return true;
     };
