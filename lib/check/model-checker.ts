@@ -98,6 +98,18 @@ export interface AlwaysProperty<S, M, C> {
   readonly reads?: Reads<S, M>;
 }
 
+/**
+ * A property of one step of one node: its state before and after, and what it sent. It is
+ * checked on every local step the search takes (a delivery, a request, a timeout) and on every
+ * crash and restart (before: the state that crashed; after: the state recovered; nothing
+ * sent). Where an always-property says what a state may be, a step property says what a node
+ * may do; a broken one is reported with a trace that ends with that step.
+ */
+export interface StepProperty<S, M> {
+  readonly name: string;
+  check(before: S, after: S, sent: readonly M[]): readonly Finding[];
+}
+
 /** A reachability property: some reachable state must satisfy it, so no check passes vacuously. */
 export interface SometimesProperty<S, M, C> {
   readonly name: string;
@@ -142,6 +154,22 @@ export interface Model<S, M extends Addressed, E, D, C> {
    * test of the model compares what is reachable with and without it.
    */
   readonly obsolete?: (m: M, recipient: S) => boolean;
+  /**
+   * Messages a property reads that `obsolete` may remove all the same. The model's claim: a
+   * property's verdict on such a message, checked in every stored state that holds it, cannot
+   * change once the message is obsolete, as long as every step satisfies `steps`. The checker
+   * keeps such a message until its recipient's state makes it obsolete (never dropping it on
+   * arrival, so some stored state holds it), and checks `steps` on every step it takes.
+   */
+  readonly settled?: (m: M) => boolean;
+  /** Properties of single steps, checked on every step the search takes (see `StepProperty`). */
+  readonly steps?: readonly StepProperty<S, M>[];
+  /**
+   * Normal forms (see `Normalize`): the checker replaces every node state and message by its
+   * normal form before it names it, so states that differ only in data nobody reads again are
+   * one state.
+   */
+  readonly normalize?: Normalize<S, M>;
   readonly always: readonly AlwaysProperty<S, M, C>[];
   readonly sometimes: readonly SometimesProperty<S, M, C>[];
   /**
@@ -149,6 +177,21 @@ export interface Model<S, M extends Addressed, E, D, C> {
    * per class of states equal up to a renaming of them (see `Symmetry`).
    */
   readonly symmetry?: Symmetry<S, M, D>;
+}
+
+/**
+ * Exact abstraction by normal forms. `state(s)` must behave exactly as `s` does: every step from
+ * it, on every input, has the same result (up to normal form) and sends the same messages, and
+ * every property judges it alike; typically it resets fields the protocol never reads again in
+ * the state's phase. `message(m)` must be handled by its recipient exactly as `m` is, in every
+ * state, and be judged alike by every property; typically it blanks a field the recipient
+ * ignores. The roles then run on the normal forms. A counterexample still prints the messages
+ * of the real run (the trace is replayed with the real messages). A test of the model compares
+ * what is reachable with and without it.
+ */
+export interface Normalize<S, M> {
+  state?(s: S): S;
+  message?(m: M): M;
 }
 
 /**
@@ -178,7 +221,7 @@ export interface CheckOptions<S, M, C> {
   readonly memoize?: boolean;
   /** Called about once a second with the running totals (the CLI's progress line). */
   readonly progress?: (p: Progress) => void;
-  /** Extra always-properties for this run only. */
+  /** Extra always-properties for this run only (refused when the model removes or loses messages). */
   readonly always?: readonly AlwaysProperty<S, M, C>[];
   /**
    * A directed start: these actions are played first, from the initial state, and the search
@@ -262,9 +305,14 @@ export interface CheckResult<M, C> {
 class Table<T> {
   readonly values: T[] = [];
   private readonly index = new Map<string, number>();
-  constructor(private readonly key: (v: T) => string) {}
+  /** `normal` maps a value to its normal form (see `Normalize`): the form that is interned. */
+  constructor(
+    private readonly key: (v: T) => string,
+    private readonly normal?: (v: T) => T,
+  ) {}
 
-  id(value: T): number {
+  id(raw: T): number {
+    const value = this.normal === undefined ? raw : this.normal(raw);
     const k = this.key(value);
     const found = this.index.get(k);
     if (found !== undefined) return found;
@@ -290,6 +338,29 @@ interface LocalStep {
   readonly ignored: string | undefined;
   /** True when the step changed neither the state nor the durable record. */
   readonly unchanged: boolean;
+  /** The first step property this step breaks, with its findings, or null. */
+  readonly broken: Broken | null;
+}
+
+/** What `successors` reports to the search. */
+interface Visitor {
+  /** A successor by `action`, its fingerprint in the writer. */
+  visit(action: number, arg: number): void;
+  /** A step that changes nothing. */
+  loop(): void;
+  /** A step that breaks a step property. */
+  broke(action: number, arg: number, broken: Broken): void;
+  /**
+   * The successor by `action` as it was before a message a property reads was dropped on
+   * arrival (obsolete, and settled): a real state, to be checked though it is not stored.
+   */
+  unreduced(action: number, arg: number, successor: Global): void;
+}
+
+/** A property that broke, and what it found. */
+interface Broken {
+  readonly property: string;
+  readonly findings: readonly Finding[];
 }
 
 /**
@@ -315,7 +386,7 @@ interface StepMemo {
   readonly other: Map<number, LocalStep>;
 }
 
-const PRUNED: LocalStep = { pruned: true, state: -1, durable: -1, sends: [], ignored: undefined, unchanged: false };
+const PRUNED: LocalStep = { pruned: true, state: -1, durable: -1, sends: [], ignored: undefined, unchanged: false, broken: null };
 
 /**
  * Writes a fingerprint: unsigned varints (7 bits a byte) and raw bitset bytes. The bytes are
@@ -627,6 +698,12 @@ export class ModelChecker<S, M extends Addressed, E, D, C> {
   /** Local steps by node-state id, then durable id, then input. */
   private readonly stepMemo: ((StepMemo | undefined)[] | undefined)[] = [];
   private readonly recoverMemo = new Map<number, number>();
+  /** Step properties of crashes, by (state, recovered state). */
+  private readonly crashMemo = new Map<number, Broken | null>();
+  /** Whether some property reads each interned message. */
+  private readonly read: boolean[] = [];
+  /** Set when `liveSends` drops a message a property reads. */
+  private droppedRead = false;
   private readonly down: ReadonlySet<number>;
   private readonly crashable: readonly number[];
   private readonly timers: readonly number[];
@@ -648,9 +725,10 @@ export class ModelChecker<S, M extends Addressed, E, D, C> {
       message: (m: M) => canonicalKey(m),
       durable: (d: D | undefined) => (d === undefined ? '' : canonicalKey(d)),
     };
-    this.stateTable = new Table<S>(codec.state);
+    const normalize = model.normalize;
+    this.stateTable = new Table<S>(codec.state, normalize?.state?.bind(normalize));
     this.durableTable = new Table<D | undefined>(codec.durable);
-    this.messageTable = new Table<M>(codec.message);
+    this.messageTable = new Table<M>(codec.message, normalize?.message?.bind(normalize));
     this.down = new Set((model.down ?? []).map((n) => this.indexOf(n)));
     const t = model.timeouts;
     this.timers = (t === true ? p.nodes : t === false ? [] : t).map((n) => this.indexOf(n)).filter((i) => !this.down.has(i));
@@ -775,7 +853,9 @@ export class ModelChecker<S, M extends Addressed, E, D, C> {
       const state = this.stateTable.get(stateId);
       r = this.model.obsolete!(message, state) ? 2 : 1;
       if (r === 2) {
-        if (this.readByAProperty(message)) throw new Error(`synod: the model calls a message obsolete that a property reads: ${canonicalKey(message)}`);
+        if (this.read[m] === true && this.model.settled?.(message) !== true) {
+          throw new Error(`synod: the model calls a message obsolete that a property reads: ${canonicalKey(message)}`);
+        }
         const step = this.model.protocol.deliver(state, message);
         if (step.effects.some((e) => this.model.protocol.sent(e) !== null) || this.stateTable.id(step.state) !== stateId) {
           throw new Error(`synod: the model calls a message obsolete whose delivery is not a no-op: ${canonicalKey(message)}`);
@@ -786,13 +866,18 @@ export class ModelChecker<S, M extends Addressed, E, D, C> {
     return r === 2;
   }
 
-  /** `sends` without the messages obsolete on arrival (`node` is now in `state`). */
-  private liveSends(g: Global, node: number, state: number, sends: readonly number[]): readonly number[] {
+  /**
+   * `sends` without the messages obsolete on arrival (`node` is now in `state`); with `keepRead`,
+   * messages a property reads are kept. Dropping one of those sets `droppedRead`: the search
+   * then checks the successor with it (see `Visitor.unreduced`).
+   */
+  private liveSends(g: Global, node: number, state: number, sends: readonly number[], keepRead = false): readonly number[] {
     let live: number[] | null = null;
     for (let k = 0; k < sends.length; k += 1) {
       const m = sends[k]!;
       const r = this.messageEnds[2 * m + 1]!;
-      const dead = r >= 0 && this.isObsolete(m, r === node ? state : g.states[r]!);
+      const dead = r >= 0 && !(keepRead && this.read[m]!) && this.isObsolete(m, r === node ? state : g.states[r]!);
+      if (dead && this.read[m]!) this.droppedRead = true;
       if (dead && live === null) live = sends.slice(0, k);
       else if (!dead && live !== null) live.push(m);
     }
@@ -1003,7 +1088,9 @@ export class ModelChecker<S, M extends Addressed, E, D, C> {
       const lost = this.model.lost?.(m) === true;
       this.messageTo.push(to === undefined || this.down.has(to) || lost ? -1 : to);
       this.messageEnds.push(this.nodeIndex.get(m.from) ?? -1, to ?? -1);
-      this.unrecorded.push(lost && !this.readByAProperty(m));
+      const read = this.readByAProperty(m);
+      this.read.push(read);
+      this.unrecorded.push(lost && !read);
     }
     return id;
   }
@@ -1039,11 +1126,11 @@ export class ModelChecker<S, M extends Addressed, E, D, C> {
    * Fills `out` with the successor of `g` that `successorKey` describes (the same arguments),
    * as data: for symmetry reduction, which renames it before writing it.
    */
-  private materialize(out: Global, g: Global, node: number, state: number, durable: number, stepSends: readonly number[], consumed: number, slot: number, choice: number, crashed: number): void {
+  private materialize(out: Global, g: Global, node: number, state: number, durable: number, stepSends: readonly number[], consumed: number, slot: number, choice: number, crashed: number, keepRead = false): void {
     let sends = stepSends;
     let removed = NONE;
     if (this.model.obsolete !== undefined && this.model.network === 'set') {
-      sends = this.liveSends(g, node, state, stepSends);
+      sends = this.liveSends(g, node, state, stepSends, keepRead);
       removed = this.obsoleted(g, node, state);
     }
     out.crashes = g.crashes + crashed;
@@ -1135,13 +1222,42 @@ export class ModelChecker<S, M extends Addressed, E, D, C> {
       }
       const state = this.stateTable.id(step.state);
       const durableAfter = this.durableTable.id(durable);
-      result = { pruned: false, state, durable: durableAfter, sends, ignored: step.ignored, unchanged: state === stateId && durableAfter === durableId };
+      const broken = this.brokenStep(before, step.state, step.effects);
+      result = { pruned: false, state, durable: durableAfter, sends, ignored: step.ignored, unchanged: state === stateId && durableAfter === durableId, broken };
     }
     if (memo !== undefined) {
       if (kind === KIND_DELIVER) memo.deliver[arg] = result;
       else memo.other.set(kind === KIND_TIMEOUT ? -1 : arg, result);
     }
     return result;
+  }
+
+  /** The first step property broken by a step from `before` to `after` with these effects, or null. */
+  private brokenStep(before: S, after: S, effects: readonly E[]): Broken | null {
+    const steps = this.model.steps;
+    if (steps === undefined || steps.length === 0) return null;
+    const sent: M[] = [];
+    for (const e of effects) {
+      const m = this.model.protocol.sent(e);
+      if (m !== null) sent.push(m);
+    }
+    for (const p of steps) {
+      const findings = p.check(before, after, sent);
+      if (findings.length > 0) return { property: p.name, findings };
+    }
+    return null;
+  }
+
+  /** The step property a crash of a node in state `stateId` that recovers as `recoveredId` breaks, or null (memoized). */
+  private brokenCrash(stateId: number, recoveredId: number): Broken | null {
+    if (this.model.steps === undefined) return null;
+    const key = stateId * 0x4000000 + recoveredId;
+    let hit = this.crashMemo.get(key);
+    if (hit === undefined) {
+      hit = this.brokenStep(this.stateTable.get(stateId), this.stateTable.get(recoveredId), []);
+      this.crashMemo.set(key, hit);
+    }
+    return hit;
   }
 
   private recovered(node: number, durableId: number): number {
@@ -1220,9 +1336,10 @@ export class ModelChecker<S, M extends Addressed, E, D, C> {
     const obsolete = this.model.obsolete !== undefined;
     for (const m of sends) {
       if (((bits[m >> 3] ?? 0) & (1 << (m & 7))) !== 0) continue;
-      // A message obsolete on arrival is never added: as good as present.
+      // A message obsolete on arrival is never added: as good as present. One a property reads
+      // is not: the state with it must still be checked.
       const r = this.messageEnds[2 * m + 1]!;
-      if (obsolete && r >= 0 && this.isObsolete(m, g.states[r]!)) continue;
+      if (obsolete && r >= 0 && !this.read[m]! && this.isObsolete(m, g.states[r]!)) continue;
       return false;
     }
     return true;
@@ -1234,8 +1351,19 @@ export class ModelChecker<S, M extends Addressed, E, D, C> {
    * `visit` is called with the action that leads to it. A step that changes nothing at all (a
    * repeated delivery in the set model) is reported to `loop` only.
    */
-  private successors(g: Global, visit: (action: number, arg: number) => void, loop: () => void): void {
+  private successors(g: Global, v: Visitor): void {
     const multiset = this.model.network === 'multiset';
+    /** Writes the successor's fingerprint and visits it (then the successor before an arrival was dropped, if one was). */
+    const emit = (action: number, arg: number, node: number, step: { state: number; durable: number; sends: readonly number[] }, consumed: number, slot: number, choice: number, crashed: number): void => {
+      this.droppedRead = false;
+      this.successorKey(g, node, step.state, step.durable, step.sends, consumed, slot, choice, crashed);
+      const dropped = this.droppedRead;
+      v.visit(action, arg);
+      if (!dropped) return;
+      const full: Global = { crashes: 0, asked: [], states: [], durables: [], bits: EMPTY, ids: [], counts: [] };
+      this.materialize(full, g, node, step.state, step.durable, step.sends, consumed, slot, choice, crashed, true);
+      v.unreduced(action, arg, full);
+    };
     for (let j = 0; j < g.ids.length; j += 1) {
       if (multiset && g.counts[j] === 0) continue;
       const m = g.ids[j]!;
@@ -1243,12 +1371,12 @@ export class ModelChecker<S, M extends Addressed, E, D, C> {
       if (to < 0) continue;
       const step = this.local(KIND_DELIVER, to, g, m);
       if (step.pruned) continue;
+      if (step.broken !== null) v.broke(ACTION_DELIVER, m, step.broken);
       if (!multiset && step.unchanged && this.allPresent(g, step.sends)) {
-        loop();
+        v.loop();
         continue;
       }
-      this.successorKey(g, to, step.state, step.durable, step.sends, j, -1, 0, 0);
-      visit(ACTION_DELIVER, m);
+      emit(ACTION_DELIVER, m, to, step, j, -1, 0, 0);
     }
     const requests = this.model.requests;
     for (let r = 0; r < requests.length; r += 1) {
@@ -1259,19 +1387,19 @@ export class ModelChecker<S, M extends Addressed, E, D, C> {
       for (let c = 0; c < slot.choices.length; c += 1) {
         const step = this.local(KIND_REQUEST, node, g, r * 0x10000 + c);
         if (step.pruned) continue;
-        this.successorKey(g, node, step.state, step.durable, step.sends, -1, r, c + 1, 0);
-        visit(ACTION_REQUEST, r * 0x10000 + c);
+        if (step.broken !== null) v.broke(ACTION_REQUEST, r * 0x10000 + c, step.broken);
+        emit(ACTION_REQUEST, r * 0x10000 + c, node, step, -1, r, c + 1, 0);
       }
     }
     for (const i of this.timers) {
       const step = this.local(KIND_TIMEOUT, i, g, 0);
       if (step.pruned) continue;
+      if (step.broken !== null) v.broke(ACTION_TIMEOUT, i, step.broken);
       if (step.unchanged && (multiset ? step.sends.length === 0 : this.allPresent(g, step.sends))) {
-        loop();
+        v.loop();
         continue;
       }
-      this.successorKey(g, i, step.state, step.durable, step.sends, -1, -1, 0, 0);
-      visit(ACTION_TIMEOUT, i);
+      emit(ACTION_TIMEOUT, i, i, step, -1, -1, 0, 0);
     }
     if (g.crashes < this.model.crashes) {
       for (const i of this.crashable) {
@@ -1279,8 +1407,9 @@ export class ModelChecker<S, M extends Addressed, E, D, C> {
         // A crash that loses nothing leads to a state that only has fewer crashes left: every
         // run from it is a run from `g`, so it is skipped.
         if (recovered === g.states[i]) continue;
-        this.successorKey(g, i, recovered, g.durables[i]!, [], -1, -1, 0, 1);
-        visit(ACTION_CRASH, i);
+        const broken = this.brokenCrash(g.states[i]!, recovered);
+        if (broken !== null) v.broke(ACTION_CRASH, i, broken);
+        emit(ACTION_CRASH, i, i, { state: recovered, durable: g.durables[i]!, sends: NONE }, -1, -1, 0, 1);
       }
     }
   }
@@ -1397,6 +1526,10 @@ export class ModelChecker<S, M extends Addressed, E, D, C> {
     this.memoize = options.memoize ?? true;
     const started = process.hrtime.bigint();
     const elapsed = (): number => Number(process.hrtime.bigint() - started) / 1e9;
+    if ((options.always ?? []).length > 0 && (this.model.obsolete !== undefined || this.model.lost !== undefined)) {
+      // What the model removes or loses was decided against the model's own properties.
+      throw new Error('synod: this model removes or loses messages; put extra properties in the model, not in the run options');
+    }
     const always = [...this.model.always, ...(options.always ?? [])];
     const alwaysKeys = always.map((a) => this.projector(a.reads));
     const alwaysMemo = always.map(() => new Map<string, readonly Finding[]>());
@@ -1433,6 +1566,15 @@ export class ModelChecker<S, M extends Addressed, E, D, C> {
       return id;
     };
 
+    /** The first always-property broken in `g`, with its findings, or null. */
+    const brokenAlways = (g: Global, view: () => Snapshot<S, M, C>): Broken | null => {
+      for (let k = 0; k < always.length; k += 1) {
+        const findings = memoized(alwaysKeys[k]!, alwaysMemo[k]!, g, () => always[k]!.check(view()));
+        if (findings.length > 0) return { property: always[k]!.name, findings };
+      }
+      return null;
+    };
+
     /** Checks every property in state `id`; returns false when an always-property broke. */
     const onState = options.onState;
     const inspect = (id: number, g: Global): boolean => {
@@ -1448,12 +1590,10 @@ export class ModelChecker<S, M extends Addressed, E, D, C> {
       }
       let snap: Snapshot<S, M, C> | null = null;
       const view = (): Snapshot<S, M, C> => (snap ??= this.snapshot(g));
-      for (let k = 0; k < always.length; k += 1) {
-        const findings = memoized(alwaysKeys[k]!, alwaysMemo[k]!, g, () => always[k]!.check(view()));
-        if (findings.length > 0) {
-          violations.push({ property: always[k]!.name, findings, trace: this.trace(id, store, parent, actionKind, actionArg) });
-          return false;
-        }
+      const broken = brokenAlways(g, view);
+      if (broken !== null) {
+        violations.push({ ...broken, trace: this.trace(id, store, parent, actionKind, actionArg) });
+        return false;
       }
       for (let k = 0; k < sometimes.length; k += 1) {
         if (witnessed[k] !== null) continue;
@@ -1463,6 +1603,7 @@ export class ModelChecker<S, M extends Addressed, E, D, C> {
     };
 
     if (this.sym !== null && (options.prefix ?? []).length > 0) throw new Error('synod: a directed start is not supported with symmetry reduction');
+    if (this.model.steps !== undefined && (options.prefix ?? []).length > 0) throw new Error('synod: a directed start is not supported with step properties');
     const init = this.initial();
     this.encode(init);
     const initHash = w.hash();
@@ -1496,7 +1637,13 @@ export class ModelChecker<S, M extends Addressed, E, D, C> {
     for (let id = takeNext(); id !== undefined && !stopped; id = takeNext()) {
       const g = this.decode(store, id);
       const depth = depthOf[id]! + 1;
-      this.successors(g, (kind, arg) => {
+      /** A violation found while expanding `g`: the trace ends with the step from `g`. */
+      const stepViolation = (kind: number, arg: number, broken: Broken): void => {
+        if (stopped) return;
+        violations.push({ ...broken, trace: this.trace(id, store, parent, actionKind, actionArg, { kind, arg }) });
+        stopped = true;
+      };
+      this.successors(g, { visit: (kind, arg) => {
         if (stopped) return;
         transitions += 1;
         const hash = w.hash();
@@ -1509,7 +1656,11 @@ export class ModelChecker<S, M extends Addressed, E, D, C> {
         const child = add(hash, id, kind, arg, depth);
         if (!inspect(child, this.decode(store, child))) stopped = true;
         else if (dfs) stack.push(child);
-      }, loop);
+      }, loop, broke: stepViolation, unreduced: (kind, arg, successor) => {
+        if (stopped) return;
+        const broken = brokenAlways(successor, () => this.snapshot(successor));
+        if (broken !== null) stepViolation(kind, arg, broken);
+      } });
       expanded += 1;
       if (options.progress !== undefined && (expanded & 0x3fff) === 0 && elapsed() - lastReport >= 1) {
         lastReport = elapsed();
@@ -1541,24 +1692,44 @@ export class ModelChecker<S, M extends Addressed, E, D, C> {
    * to its representative, and renames every action back before taking it: the trace is a run of
    * the model as it is, which the simulator can replay.
    */
-  private trace(id: number, store: StateStore, parent: Int32Array, kinds: Uint8Array, args: Int32Array): TraceStep<M, C>[] {
-    const path: number[] = [];
-    for (let at = id; at > 0; at = parent[at]!) path.push(at);
+  private trace(id: number, store: StateStore, parent: Int32Array, kinds: Uint8Array, args: Int32Array, last?: { kind: number; arg: number }): TraceStep<M, C>[] {
+    const path: { at: number; kind: number; arg: number }[] = [];
+    for (let at = id; at > 0; at = parent[at]!) path.push({ at, kind: kinds[at]!, arg: args[at]! });
     path.reverse();
+    // A broken step property: one more action, from state `id`, to a state that need not be stored.
+    if (last !== undefined) path.push({ at: -1, ...last });
     const t = this.sym;
     const steps: TraceStep<M, C>[] = [];
     let real = this.initial();
     this.encode(real);
     let sigma = t === null ? 0 : this.lastPerm;
-    for (const at of path) {
-      const kind = kinds[at]!;
-      const arg = args[at]!;
+    /** The first message really sent in this run under each interned id. */
+    const sentAs = new Map<number, M>();
+    for (const { at, kind, arg } of path) {
       // From the representative's names back to the real ones.
       const back = t === null ? 0 : t.inverse[sigma]!;
       const node = (i: number): number => (t === null ? i : t.perms[back]![i]!);
       const next: Global = { crashes: 0, asked: [], states: [], durables: [], bits: EMPTY, ids: [], counts: [] };
-      const took = (action: Action<M, C>, step: LocalStep | null): void => {
-        const base = { action, sent: step === null ? [] : step.sends.map((m) => this.messageTable.get(m)) };
+      // The step again on the real objects, for the messages it really sent (under a message
+      // normal form the interned copy may differ from them).
+      const took = (action: Action<M, C>, step: LocalStep | null, i: number): void => {
+        const sent: M[] = [];
+        if (step !== null) {
+          const before = this.stateTable.get(real.states[i]!);
+          const p = this.model.protocol;
+          const raw =
+            action.type === 'deliver' ? p.deliver(before, action.message) : action.type === 'request' ? p.request(before, action.command) : p.timeout(before);
+          for (const e of raw.effects) {
+            const m = p.sent(e);
+            if (m === null) continue;
+            const id = this.messageId(m);
+            if (this.unrecorded[id]) continue;
+            sent.push(m);
+            if (!sentAs.has(id)) sentAs.set(id, m);
+          }
+          if (sent.length !== step.sends.length) throw new Error('synod: replaying the trace does not send what the search did');
+        }
+        const base = { action, sent };
         steps.push(step?.ignored === undefined ? base : { ...base, ignored: step.ignored });
       };
       switch (kind) {
@@ -1566,7 +1737,7 @@ export class ModelChecker<S, M extends Addressed, E, D, C> {
           const m = t === null ? arg : this.permMessage(t, back, arg);
           const to = this.messageTo[m]!;
           const step = this.local(KIND_DELIVER, to, real, m);
-          took({ type: 'deliver', message: this.messageTable.get(m) }, step);
+          took({ type: 'deliver', message: sentAs.get(m) ?? this.messageTable.get(m) }, step, to);
           this.materialize(next, real, to, step.state, step.durable, step.sends, lowerBound(real.ids, m), -1, 0, 0);
           break;
         }
@@ -1575,20 +1746,20 @@ export class ModelChecker<S, M extends Addressed, E, D, C> {
           const slot = this.model.requests[r]!;
           const i = this.indexOf(slot.node);
           const step = this.local(KIND_REQUEST, i, real, arg);
-          took({ type: 'request', node: slot.node, command: slot.choices[arg & 0xffff]! }, step);
+          took({ type: 'request', node: slot.node, command: slot.choices[arg & 0xffff]! }, step, i);
           this.materialize(next, real, i, step.state, step.durable, step.sends, -1, r, (arg & 0xffff) + 1, 0);
           break;
         }
         case ACTION_TIMEOUT: {
           const i = node(arg);
           const step = this.local(KIND_TIMEOUT, i, real, 0);
-          took({ type: 'timeout', node: this.nodes[i]! }, step);
+          took({ type: 'timeout', node: this.nodes[i]! }, step, i);
           this.materialize(next, real, i, step.state, step.durable, step.sends, -1, -1, 0, 0);
           break;
         }
         case ACTION_CRASH: {
           const i = node(arg);
-          took({ type: 'crash', node: this.nodes[i]! }, null);
+          took({ type: 'crash', node: this.nodes[i]! }, null, i);
           this.materialize(next, real, i, this.recovered(i, real.durables[i]!), real.durables[i]!, [], -1, -1, 0, 1);
           break;
         }
@@ -1597,7 +1768,7 @@ export class ModelChecker<S, M extends Addressed, E, D, C> {
       }
       real = next;
       this.encode(real);
-      if (!store.matches(at, this.writer)) throw new Error(`synod: replaying the trace does not reach state ${at}; the model is not deterministic or its symmetry is not one`);
+      if (at >= 0 && !store.matches(at, this.writer)) throw new Error(`synod: replaying the trace does not reach state ${at}; the model is not deterministic or its symmetry is not one`);
       sigma = t === null ? 0 : this.lastPerm;
     }
     return steps;

@@ -12,6 +12,7 @@
 import type { Ballot } from '../paxos/ballot';
 import type { Message, Vote } from '../paxos/messages';
 import type { NodeRecord, NodeState } from '../paxos/node';
+import type { ProposerPhase } from '../paxos/proposer';
 import type { NodeId } from '../paxos/types';
 import { assertNever } from '../paxos/types';
 import type { Codec } from './model-checker';
@@ -36,6 +37,9 @@ function sortedIds(xs: readonly number[]): readonly number[] {
   return xs.length < 2 ? xs : [...xs].sort((x, y) => x - y);
 }
 
+/** One letter a phase ('accepting' and 'acknowledged' share their first). */
+const PHASE_LETTER: Readonly<Record<ProposerPhase, string>> = { idle: 'i', preparing: 'p', accepting: 'a', acknowledged: 'k' };
+
 export function encodeNodeState(s: NodeState<unknown>): string {
   let out = `${s.id}`;
   const a = s.acceptor;
@@ -43,7 +47,7 @@ export function encodeNodeState(s: NodeState<unknown>): string {
   const p = s.proposer;
   if (p === null) out += '|';
   else {
-    out += `|${p.phase[0]}${p.value === null ? '~' : v(p.value)}@${b(p.ballot)}^${b(p.highest)}`;
+    out += `|${PHASE_LETTER[p.phase]}${p.value === null ? '~' : v(p.value)}@${b(p.ballot)}^${b(p.highest)}`;
     out += `[${sorted(p.promises.map((x) => `${x.from}:${vote(x.accepted)}`)).join(',')}]`;
     out += `${p.proposal === null ? '~' : v(p.proposal)}[${sortedIds(p.acks).join(',')}]`;
   }

@@ -16,6 +16,7 @@
 import type { Effect } from '../paxos/effects';
 import type { Message, MessageType } from '../paxos/messages';
 import type { NodeRecord, NodeState, PaxosConfig } from '../paxos/node';
+import type { PromiseReceived } from '../paxos/proposer';
 import { paxosProtocol } from '../paxos/node';
 import { quorumSystem } from '../paxos/quorum';
 import type { NodeId } from '../paxos/types';
@@ -25,7 +26,7 @@ import { checkPaxos, slotView } from '../invariants/paxos';
 import { chosenByVotes } from '../invariants/voting';
 import type { PaxosMutantName } from '../zoo/paxos';
 import { paxosMutant } from '../zoo/paxos';
-import type { AlwaysProperty, Model, NetworkModel, Reads, RequestSlot, SometimesProperty } from './model-checker';
+import type { AlwaysProperty, Finding, Model, NetworkModel, Normalize, Reads, RequestSlot, SometimesProperty, StepProperty } from './model-checker';
 import { paxosCodec, paxosSymmetry } from './paxos-codec';
 
 export type Value = string;
@@ -85,12 +86,19 @@ export interface SingleDecreeOptions {
    */
   readonly symmetry?: boolean;
   /**
-   * Remove obsolete rejections from the network (default true; set network, real roles only):
-   * a rejection of ballot b sent to a proposer that has moved past b (a higher ballot, or b
-   * abandoned or done) is ignored by it forever, and no invariant reads rejections, so states
-   * that differ only in such messages have the same futures. See `obsoleteRejection`.
+   * Remove obsolete replies from the network (default true; set network, real roles only): a
+   * rejection or promise of ballot b sent to a proposer that has moved past it is ignored by it
+   * forever, so states that differ only in such messages have the same futures. No invariant
+   * reads rejections; PromiseKept reads promises, and its verdict on a removed promise is
+   * settled by the step properties checked with it (`acceptorSteps`). See `obsoleteReply`.
    */
   readonly pruneObsolete?: boolean;
+  /**
+   * Check the real roles on normal forms (default true; real roles only): a proposer's
+   * bookkeeping it never reads again in its phase is reset, and a rejection's sender, which
+   * no handler reads, is blanked. See `paxosNormalForm`.
+   */
+  readonly normalize?: boolean;
 }
 
 export type Topology = 'colocated' | 'separate';
@@ -163,7 +171,8 @@ export function singleDecreeModel(o: SingleDecreeOptions): BuildResult {
     always: [paxosInvariants(config)],
     sometimes: learners.length === 0 ? [valueChosen(config)] : [valueChosen(config), valueLearned()],
     ...(o.symmetry === true ? { symmetry: { nodes: acceptors, ...paxosSymmetry } } : {}),
-    ...(prunesObsolete(o) ? { obsolete: obsoleteRejection } : {}),
+    ...(prunesObsolete(o) ? { obsolete: obsoleteReply, settled: (m: Message<Value>) => m.type === 'promise', steps: [acceptorSteps] } : {}),
+    ...(normalizes(o) ? { normalize: paxosNormalForm } : {}),
   };
   return { ok: true, model, config };
 }
@@ -178,27 +187,104 @@ function range(n: number): NodeId[] {
   return Array.from({ length: n }, (_, i) => i + 1);
 }
 
-/** Whether obsolete rejections are removed for these options: asked (the default), real roles, set network. */
+/** Whether obsolete replies are removed for these options: asked (the default), real roles, set network. */
 export function prunesObsolete(o: SingleDecreeOptions): boolean {
   return o.pruneObsolete !== false && o.mutant === undefined && o.network === 'set';
 }
 
-/**
- * A rejection its proposer will ignore forever (lib/paxos/proposer.ts, `onRejected`): the
- * proposer acts on a rejection only while it is preparing or accepting that very ballot. A
- * proposer's ballot never decreases (a restart recovers the last ballot it persisted, idle), and
- * it never re-enters phase 1 or 2 of a ballot it has left: a new attempt always takes a higher
- * ballot. So once its ballot is above b, or is b while it is idle or acknowledged, every later
- * rejection of b is stale. The checker verifies at each removal that the delivery is a no-op
- * right then; spec/check/reduction.spec.ts compares what is reachable with and without removal.
- */
-export function obsoleteRejection(m: Message<Value>, recipient: NodeState<Value>): boolean {
-  if (m.type !== 'rejected') return false;
-  const p = recipient.proposer;
-  if (p === null) return false;
-  const c = ballots.compare(p.ballot, m.ballot);
-  return c > 0 || (c === 0 && p.phase !== 'preparing' && p.phase !== 'accepting');
+/** Whether the roles run on normal forms for these options: asked (the default), real roles. */
+export function normalizes(o: SingleDecreeOptions): boolean {
+  return o.normalize !== false && o.mutant === undefined;
 }
+
+/**
+ * The normal forms the real roles are checked on (an exact abstraction; lib/paxos/proposer.ts
+ * is the argument):
+ * - A proposer reads `promises` only while preparing (`onPromise`; a new ballot starts them
+ *   empty), `acks` only while accepting (`onAccepted`), and `proposal` only while accepting
+ *   (when the last ack arrives). In any other phase each is reset to its initial value. Every
+ *   phase change that leads back to where a field is read goes through `startBallot`, which
+ *   resets them all.
+ * - A learner reads its `tallies` only until it has learned a value (lib/paxos/learner.ts,
+ *   `onLearnerAccepted`); after that they are emptied.
+ * - A rejection's sender: `onRejected` reads its ballot and the promise it carries, never who
+ *   sent it, and no invariant reads rejections. Normalized, it comes from node 0 (no node), so
+ *   rejections of one ballot carrying one promise are one message, whoever sent them.
+ * spec/check/reduction.spec.ts shows that the reachable states with normal forms are exactly the
+ * normal forms of the reachable states without them.
+ */
+export const paxosNormalForm: Normalize<NodeState<Value>, Message<Value>> = {
+  state(s) {
+    let out = s;
+    const p = s.proposer;
+    if (p !== null) {
+      const promises = p.phase === 'preparing' ? p.promises : NO_PROMISES;
+      const acks = p.phase === 'accepting' ? p.acks : NO_ACKS;
+      const proposal = p.phase === 'accepting' ? p.proposal : null;
+      if (promises !== p.promises || acks !== p.acks || proposal !== p.proposal) out = { ...out, proposer: { ...p, promises, acks, proposal } };
+    }
+    const l = s.learner;
+    if (l !== null && l.chosen !== null && l.tallies.length > 0) out = { ...out, learner: { ...l, tallies: [] } };
+    return out;
+  },
+  message(m) {
+    return m.type === 'rejected' && m.from !== 0 ? { ...m, from: 0 } : m;
+  },
+};
+
+const NO_PROMISES: readonly PromiseReceived<Value>[] = [];
+const NO_ACKS: readonly NodeId[] = [];
+
+/**
+ * A reply its proposer will ignore forever (lib/paxos/proposer.ts): the proposer acts on a
+ * rejection only while it is preparing or accepting that very ballot (`onRejected`), and on a
+ * promise only while it is preparing that ballot and has none from that acceptor yet
+ * (`onPromise`). A proposer's ballot never decreases (a restart recovers the last ballot it
+ * persisted, idle), it never re-enters a phase of a ballot it has left (a new attempt always
+ * takes a higher ballot), and while it prepares a ballot its promises only grow. So once it has
+ * moved past the reply in this sense, every later delivery of the reply is ignored. The checker
+ * verifies at each removal that the delivery is a no-op right then; spec/check/reduction.spec.ts
+ * compares what is reachable with and without removal.
+ *
+ * A promise is read by PromiseKept, so removing one needs the argument that its verdict, checked
+ * in every stored state that held it, cannot change afterwards: PromiseKept asks that the
+ * acceptor's promise stays at least the promised ballot b, and that the acceptor never votes
+ * between the vote it reported and b. `acceptorSteps` checks on every step that an acceptor's
+ * promise never decreases (a crash included) and that it votes only at or above its promise;
+ * with b at most the promise when last checked, both then hold forever.
+ */
+export function obsoleteReply(m: Message<Value>, recipient: NodeState<Value>): boolean {
+  const p = recipient.proposer;
+  if (p === null || (m.type !== 'rejected' && m.type !== 'promise')) return false;
+  const c = ballots.compare(p.ballot, m.ballot);
+  if (c !== 0) return c > 0;
+  if (m.type === 'rejected') return p.phase !== 'preparing' && p.phase !== 'accepting';
+  return p.phase !== 'preparing' || p.promises.some((x) => x.from === m.from);
+}
+
+/**
+ * P1a as a step property: an acceptor's promise never decreases (a restart included: it
+ * persists every promise before replying), and it accepts only ballots at or above its promise.
+ * With removal of obsolete promises these settle PromiseKept for a promise once removed.
+ */
+export const acceptorSteps: StepProperty<NodeState<Value>, Message<Value>> = {
+  name: 'acceptor steps (P1a)',
+  check(before, after, sent) {
+    const a = before.acceptor;
+    const b = after.acceptor;
+    if (a === null || b === null) return [];
+    const out: Finding[] = [];
+    if (ballots.less(b.promised, a.promised)) {
+      out.push({ invariant: 'PromiseKept', description: `acceptor ${a.id} lowered its promise from ${ballots.format(a.promised)} to ${ballots.format(b.promised)}` });
+    }
+    for (const m of sent) {
+      if (m.type === 'accepted' && m.from === a.id && ballots.less(m.ballot, a.promised)) {
+        out.push({ invariant: 'PromiseKept', description: `acceptor ${a.id} accepted ballot ${ballots.format(m.ballot)} below its promise ${ballots.format(a.promised)}` });
+      }
+    }
+    return out;
+  },
+};
 
 /** What the single-decree invariants read: acceptors' maxBal/maxVBal/maxVal and what learners learned. */
 const invariantReads: Reads<NodeState<Value>, Message<Value>> = {

@@ -9,7 +9,7 @@ import type { NodeState } from '../paxos/node';
 import type { Action, CheckOptions, CheckResult, TraceStep } from './model-checker';
 import { formatTrace, ModelChecker } from './model-checker';
 import type { SingleDecreeOptions, Value } from './paxos';
-import { prunesObsolete, showMessage, singleDecreeModel } from './paxos';
+import { normalizes, prunesObsolete, showMessage, singleDecreeModel } from './paxos';
 import type { TraceEvent } from './trace';
 import { traceEvents } from './trace';
 
@@ -57,8 +57,10 @@ export interface ResolvedConfig {
   readonly topology: NonNullable<SingleDecreeOptions['topology']>;
   /** Symmetry reduction over the acceptors: states are counted one per class. */
   readonly symmetry: boolean;
-  /** Rejections a proposer has moved past are removed from the network (real roles, set network). */
+  /** Replies a proposer has moved past are removed from the network (real roles, set network). */
   readonly pruneObsolete: boolean;
+  /** The real roles run on normal forms (`paxosNormalForm`): dead bookkeeping reset. */
+  readonly normalize: boolean;
   readonly phase1: number;
   readonly phase2: number;
   readonly down: readonly number[];
@@ -92,6 +94,7 @@ export function checkSingleDecree(
     topology: o.topology ?? 'colocated',
     symmetry: o.symmetry === true,
     pruneObsolete: prunesObsolete(o),
+    normalize: normalizes(o),
     phase1: built.config.quorums.phase1,
     phase2: built.config.quorums.phase2,
     down: o.down ?? [],
@@ -180,7 +183,8 @@ export function describeConfig(c: ResolvedConfig): string {
   ];
   if (c.topology === 'separate') parts.push('proposers on their own nodes');
   if (c.symmetry) parts.push('symmetry over acceptors (states counted one per class)');
-  if (c.pruneObsolete) parts.push('obsolete rejections removed');
+  if (c.pruneObsolete) parts.push('obsolete replies removed');
+  if (c.normalize) parts.push('normal forms');
   if (c.down.length > 0) parts.push(`down ${c.down.join(',')}`);
   if (c.lose.length > 0) parts.push(`the network loses every ${c.lose.join(' and ')} message`);
   if (c.mutant !== null) parts.push(`mutant ${c.mutant}`);

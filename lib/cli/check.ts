@@ -3,7 +3,7 @@
  *
  *   synod check --protocol single-decree --acceptors 3 --proposers 2 --values 2 --max-round 1
  *               [--network set|multiset] [--crashes 1] [--timers 1] [--lose rejected,accepted]
- *               [--topology colocated|separate [--symmetry]] [--keep-obsolete] [--mutant NAME]
+ *               [--topology colocated|separate [--symmetry]] [--keep-obsolete] [--raw-states] [--mutant NAME]
  *               [--dfs] [--json]
  *   synod check --protocol multipaxos --nodes 3 --commands 2 --timers 2 --max-round 1
  *               [--crashes 1 [--crashable 1]] [--retry] [--target spread|first] [--mutant NAME]
@@ -47,6 +47,7 @@ interface CheckFlags {
   topology?: string;
   symmetry?: boolean;
   keepObsolete?: boolean;
+  rawStates?: boolean;
   phase1?: string;
   phase2?: string;
   down?: string;
@@ -67,12 +68,12 @@ interface CheckFlags {
 
 /** The flags that describe a configuration; `--mutant` alone means "its smallest one". */
 const CONFIG_FLAGS: readonly (keyof CheckFlags)[] = [
-  'protocol', 'acceptors', 'proposers', 'values', 'maxRound', 'network', 'crashes', 'learners', 'assign', 'topology', 'symmetry', 'keepObsolete', 'lose', 'phase1', 'phase2', 'down',
+  'protocol', 'acceptors', 'proposers', 'values', 'maxRound', 'network', 'crashes', 'learners', 'assign', 'topology', 'symmetry', 'keepObsolete', 'rawStates', 'lose', 'phase1', 'phase2', 'down',
   'nodes', 'commands', 'timers', 'retry', 'target', 'crashable',
 ];
 
 /** Flags of one protocol only: given with the other, they are a usage error rather than ignored. */
-const SINGLE_DECREE_ONLY: readonly (keyof CheckFlags)[] = ['acceptors', 'proposers', 'values', 'learners', 'assign', 'topology', 'symmetry', 'keepObsolete', 'lose', 'phase1', 'phase2', 'down'];
+const SINGLE_DECREE_ONLY: readonly (keyof CheckFlags)[] = ['acceptors', 'proposers', 'values', 'learners', 'assign', 'topology', 'symmetry', 'keepObsolete', 'rawStates', 'lose', 'phase1', 'phase2', 'down'];
 const MULTIPAXOS_ONLY: readonly (keyof CheckFlags)[] = ['nodes', 'commands', 'retry', 'target', 'crashable'];
 
 function flagName(f: keyof CheckFlags): string {
@@ -147,6 +148,7 @@ export function parseCheckFlags(flags: CheckFlags): SingleDecreeOptions {
     ...(flags.lose === undefined || flags.lose.trim() === '' ? {} : { lose: flags.lose.split(',').map((l) => oneOf('--lose', l.trim(), MESSAGE_TYPES)) }),
     ...(flags.symmetry === true ? { symmetry: true } : {}),
     ...(flags.keepObsolete === true ? { pruneObsolete: false } : {}),
+    ...(flags.rawStates === true ? { normalize: false } : {}),
     ...(flags.phase1 === undefined ? {} : { phase1: integer('--phase1', flags.phase1, 1, 9) }),
     ...(flags.phase2 === undefined ? {} : { phase2: integer('--phase2', flags.phase2, 1, 9) }),
     ...(down === undefined ? {} : { down }),
@@ -222,7 +224,8 @@ export function registerCheck(cli: Command, context: CliContext): void {
     .option('--assign <how>', 'own: proposer i is handed value i; any: any value (default own)')
     .option('--topology <where>', 'colocated: proposers on acceptor nodes 1..p; separate: on nodes of their own after the acceptors (default colocated)')
     .option('--symmetry', 'symmetry reduction over the acceptors (needs --topology separate): one state per class of states equal up to renaming acceptors')
-    .option('--keep-obsolete', 'keep rejections a proposer has moved past in the network (by default they are removed: nobody can act on them)')
+    .option('--keep-obsolete', 'keep rejections and promises a proposer has moved past in the network (by default they are removed: nobody can act on them)')
+    .option('--raw-states', "check the roles' states as they are (by default they are put in normal form: bookkeeping a proposer never reads again, and a rejection's sender, are reset)")
     .option('--phase1 <n>', 'phase-1 quorum size (default majority)')
     .option('--phase2 <n>', 'phase-2 quorum size (default majority)')
     .option('--down <ids>', 'nodes that never run, comma-separated')
