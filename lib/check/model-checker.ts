@@ -29,10 +29,13 @@
  * property says it reads. Memoization is exact (the key is the whole input of a pure function),
  * and `memoize: false` turns it off so a test can show the counts do not change.
  *
- * Two optional reductions, declared by the model: `symmetry` (interchangeable nodes: one
- * representative stored per class of states equal up to renaming them) and `obsolete`
- * (messages nobody can act on any more are removed from the set network). Each is exact in
- * what it claims; spec/check/reduction.spec.ts counts what each keeps.
+ * Optional reductions, declared by the model: `symmetry` (interchangeable nodes: one
+ * representative stored per class of states equal up to renaming them), `normalize` (states
+ * and messages named by a normal form that forgets what nobody reads again) and `obsolete`
+ * (messages nobody can act on any more are removed from the set network; one a property reads
+ * only when the model says why its verdict is `settled`, an argument resting on `steps`,
+ * properties of single steps the checker checks on every step). Each is exact in what it
+ * claims; spec/check/reduction.spec.ts counts what each keeps and shows each catching its bug.
  *
  * Breadth-first search finds the shortest counterexample; depth-first is available for memory.
  */
@@ -1251,6 +1254,7 @@ export class ModelChecker<S, M extends Addressed, E, D, C> {
   /** The step property a crash of a node in state `stateId` that recovers as `recoveredId` breaks, or null (memoized). */
   private brokenCrash(stateId: number, recoveredId: number): Broken | null {
     if (this.model.steps === undefined) return null;
+    if (recoveredId >= 0x4000000) throw new Error('synod: more than 2^26 node states; the crash memo supports fewer');
     const key = stateId * 0x4000000 + recoveredId;
     let hit = this.crashMemo.get(key);
     if (hit === undefined) {
