@@ -1,12 +1,17 @@
 /**
- * The model checker's two reductions, each shown to lose nothing and each shown to catch its
+ * The model checker's three reductions, each shown to lose nothing and each shown to catch its
  * own bug:
  * - symmetry over acceptors stores exactly one state per class of states equal up to renaming
  *   acceptors (counted here by brute force over every renaming), keeps the length of the
  *   shortest counterexample, and prints counterexamples that replay as real runs; a broken
  *   renaming changes the count;
- * - removing obsolete rejections reaches exactly the states reachable without it, once
- *   rejections are set aside; a model that calls a live message obsolete is refused.
+ * - normal forms reach exactly the normal forms of the states reached without them; a normal
+ *   form that forgets what the roles still read reaches other states; counterexamples print
+ *   the messages really sent;
+ * - removing obsolete replies reaches exactly the states reachable without it, once obsolete
+ *   replies are set aside; a model that calls a live message obsolete, or one a property reads
+ *   and nothing settles, is refused; removing promises needs the step properties that settle
+ *   PromiseKept, which catch the forgotten promise the removal would hide.
  */
 import { expect } from 'chai';
 import { check } from '../../lib/check/model-checker';
