@@ -705,8 +705,6 @@ export class ModelChecker<S, M extends Addressed, E, D, C> {
   private readonly crashMemo = new Map<number, Broken | null>();
   /** Whether some property reads each interned message. */
   private readonly read: boolean[] = [];
-  /** Set when `liveSends` drops a message a property reads. */
-  private droppedRead = false;
   private readonly down: ReadonlySet<number>;
   private readonly crashable: readonly number[];
   private readonly timers: readonly number[];
@@ -871,8 +869,7 @@ export class ModelChecker<S, M extends Addressed, E, D, C> {
 
   /**
    * `sends` without the messages obsolete on arrival (`node` is now in `state`); with `keepRead`,
-   * messages a property reads are kept. Dropping one of those sets `droppedRead`: the search
-   * then checks the successor with it (see `Visitor.unreduced`).
+   * messages a property reads are kept (to build the successor `Visitor.unreduced` checks).
    */
   private liveSends(g: Global, node: number, state: number, sends: readonly number[], keepRead = false): readonly number[] {
     let live: number[] | null = null;
@@ -880,7 +877,6 @@ export class ModelChecker<S, M extends Addressed, E, D, C> {
       const m = sends[k]!;
       const r = this.messageEnds[2 * m + 1]!;
       const dead = r >= 0 && !(keepRead && this.read[m]!) && this.isObsolete(m, r === node ? state : g.states[r]!);
-      if (dead && this.read[m]!) this.droppedRead = true;
       if (dead && live === null) live = sends.slice(0, k);
       else if (!dead && live !== null) live.push(m);
     }
@@ -1283,18 +1279,22 @@ export class ModelChecker<S, M extends Addressed, E, D, C> {
    * Layout: crashes, asked[], (state, durable)[] as varints; then the network. Set model: the
    * bitset of messages ever sent, to the end. Multiset model: the bitset's length, the bitset,
    * then the number of copies in flight of each message in the history, in id order.
+   *
+   * Returns whether a message a property reads was dropped on arrival (obsolete, and settled):
+   * the search then checks the successor with it too (see `Visitor.unreduced`).
    */
-  private successorKey(g: Global, node: number, state: number, durable: number, stepSends: readonly number[], consumed: number, slot: number, choice: number, crashed: number): void {
+  private successorKey(g: Global, node: number, state: number, durable: number, stepSends: readonly number[], consumed: number, slot: number, choice: number, crashed: number): boolean {
     let sends = stepSends;
     let removed = NONE;
     if (this.model.obsolete !== undefined && this.model.network === 'set' && node >= 0) {
       sends = this.liveSends(g, node, state, stepSends);
       removed = this.obsoleted(g, node, state);
     }
+    const droppedRead = sends !== stepSends && stepSends.some((m) => this.read[m]! && !sends.includes(m));
     const sym = this.sym;
     if (sym !== null) {
       this.writeSuccessorCanonical(sym, g, node, state, durable, sends, removed, consumed, slot, choice, crashed);
-      return;
+      return droppedRead;
     }
     const w = this.writer;
     w.reset();
@@ -1306,7 +1306,7 @@ export class ModelChecker<S, M extends Addressed, E, D, C> {
     }
     if (this.model.network === 'set') {
       w.bitset(g.bits, sends, removed);
-      return;
+      return droppedRead;
     }
     const lengthAt = w.len;
     w.byte(0);
@@ -1332,6 +1332,7 @@ export class ModelChecker<S, M extends Addressed, E, D, C> {
       w.varint(g.counts[j]! + copies(id) - (j === consumed ? 1 : 0));
     }
     while (k < fresh.length) w.varint(copies(fresh[k]!));
+    return droppedRead;
   }
 
   /** True when, in the set model, `sends` are all already in the network. */
@@ -1359,9 +1360,7 @@ export class ModelChecker<S, M extends Addressed, E, D, C> {
     const multiset = this.model.network === 'multiset';
     /** Writes the successor's fingerprint and visits it (then the successor before an arrival was dropped, if one was). */
     const emit = (action: number, arg: number, node: number, step: { state: number; durable: number; sends: readonly number[] }, consumed: number, slot: number, choice: number, crashed: number): void => {
-      this.droppedRead = false;
-      this.successorKey(g, node, step.state, step.durable, step.sends, consumed, slot, choice, crashed);
-      const dropped = this.droppedRead;
+      const dropped = this.successorKey(g, node, step.state, step.durable, step.sends, consumed, slot, choice, crashed);
       v.visit(action, arg);
       if (!dropped) return;
       const full: Global = { crashes: 0, asked: [], states: [], durables: [], bits: EMPTY, ids: [], counts: [] };
