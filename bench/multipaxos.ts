@@ -21,13 +21,15 @@
  *
  *   npm run bench:multipaxos [-- --runs 5 --commands 200000]
  */
-import type { KvOp, KvResult, KvState } from '../lib/multipaxos/machine';
-import { applyBatch, initReplica, kvStore } from '../lib/multipaxos/machine';
-import type { Command, MultiMessage } from '../lib/multipaxos/messages';
+import type { KvOp, KvResult, KvState } from '../lib/machine/kv';
+import { applyBatch, initReplica } from '../lib/machine/replica';
+import { kvStore } from '../lib/machine/kv';
+import type { Command } from '../lib/machine/command';
+import type { MultiMessage } from '../lib/multipaxos/messages';
 import type { MultiEffect, MultiNodeState, MultiPaxosConfig } from '../lib/multipaxos/node';
 import { multiPaxosProtocol } from '../lib/multipaxos/node';
 import { majorities } from '../lib/paxos/quorum';
-import type { Step } from '../lib/paxos/types';
+import type { Step } from '../lib/core/types';
 
 type State = MultiNodeState<KvState, KvOp, KvResult>;
 type Effect = MultiEffect<KvOp, KvResult>;

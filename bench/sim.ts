@@ -29,7 +29,7 @@ import { allFaults } from '../lib/sim/profiles';
 import { singleDecree } from '../lib/sim/registry';
 import { simulate } from '../lib/sim/simulator';
 import type { AnySubject } from '../lib/sim/subject';
-import type { Addressed } from '../lib/protocol';
+import type { Addressed } from '../lib/core/protocol';
 
 interface Measurement {
   readonly nodes: number;

@@ -1,5 +1,5 @@
 /**
- * An explicit-state model checker over any `Protocol` (lib/protocol.ts).
+ * An explicit-state model checker over any `Protocol` (lib/core/protocol.ts).
  *
  * It visits every global state a small configuration can reach: every node's role state, every
  * node's durable record, and the network. From each state it tries every enabled action —
@@ -39,9 +39,9 @@
  *
  * Breadth-first search finds the shortest counterexample; depth-first is available for memory.
  */
-import type { Addressed, Protocol } from '../protocol';
-import type { NodeId } from '../paxos/types';
-import { assertNever } from '../paxos/types';
+import type { Addressed, Protocol } from '../core/protocol';
+import type { NodeId } from '../core/types';
+import { assertNever } from '../core/types';
 import { canonicalKey } from './canonical';
 
 export type NetworkModel = 'set' | 'multiset';

@@ -13,8 +13,8 @@ import type { Ballot } from '../paxos/ballot';
 import type { Message, Vote } from '../paxos/messages';
 import type { NodeRecord, NodeState } from '../paxos/node';
 import type { ProposerPhase } from '../paxos/proposer';
-import type { NodeId } from '../paxos/types';
-import { assertNever } from '../paxos/types';
+import type { NodeId } from '../core/types';
+import { assertNever } from '../core/types';
 import type { Codec } from './model-checker';
 
 function b(x: Ballot): string {

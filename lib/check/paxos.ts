@@ -19,7 +19,7 @@ import type { NodeRecord, NodeState, PaxosConfig } from '../paxos/node';
 import type { PromiseReceived } from '../paxos/proposer';
 import { paxosProtocol } from '../paxos/node';
 import { quorumSystem } from '../paxos/quorum';
-import type { NodeId } from '../paxos/types';
+import type { NodeId } from '../core/types';
 import { formatMessage } from '../paxos/format';
 import * as ballots from '../paxos/ballot';
 import { checkPaxos, slotView } from '../invariants/paxos';

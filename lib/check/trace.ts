@@ -16,10 +16,10 @@
  * protocol's own messages), without its step and tick; the simulator itself replays a run
  * from its seed rather than from an event list, so `replay` here is the event-list replayer.
  */
-import type { Addressed, Protocol } from '../protocol';
+import type { Addressed, Protocol } from '../core/protocol';
 import { Cluster } from '../harness/cluster';
-import type { NodeId } from '../paxos/types';
-import { assertNever } from '../paxos/types';
+import type { NodeId } from '../core/types';
+import { assertNever } from '../core/types';
 import { canonicalKey } from './canonical';
 import type { TraceStep } from './model-checker';
 

@@ -1,7 +1,7 @@
 /** `synod demo`: the Harbor Point story (slot 812, bookings #8841 and #8849). */
 import type { Command } from 'commander';
-import { harborPointLog } from '../../examples/harbor-point/multipaxos';
-import { harborPoint } from '../../examples/harbor-point/single-decree';
+import { harborPointLog } from '../demo/multipaxos';
+import { harborPoint } from '../demo/single-decree';
 import { integer } from './args';
 import type { CliContext } from './main';
 import type { Report } from './output';

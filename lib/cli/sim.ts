@@ -27,7 +27,7 @@ import { shrink } from '../sim/shrink';
 import type { SimResult } from '../sim/simulator';
 import { simulate } from '../sim/simulator';
 import type { AnySubject } from '../sim/subject';
-import type { Addressed } from '../protocol';
+import type { Addressed } from '../core/protocol';
 import { Summary } from '../sim/summary';
 import type { TraceEvent } from '../sim/trace';
 import { formatEvent, TraceRecorder } from '../sim/trace';

@@ -4,9 +4,9 @@
  * node crashes and when it comes back. It keeps the driver's one rule: a step's persists are
  * durable before its sends leave the node, and a crash keeps only what was persisted.
  */
-import type { Addressed, Protocol } from '../protocol';
-import { durableThenSends } from '../protocol';
-import type { NodeId, Step } from '../paxos/types';
+import type { Addressed, Protocol } from '../core/protocol';
+import { durableThenSends } from '../core/protocol';
+import type { NodeId, Step } from '../core/types';
 
 export type ClusterEvent<M, E> =
   | { readonly type: 'send'; readonly message: M }

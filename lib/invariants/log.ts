@@ -20,11 +20,13 @@ import * as ballots from '../paxos/ballot';
 import type { Ballot } from '../paxos/ballot';
 import type { Vote } from '../paxos/messages';
 import type { QuorumSystem } from '../paxos/quorum';
-import type { NodeId } from '../paxos/types';
-import type { Command, Entry, MultiMessage, MultiPromise } from '../multipaxos/messages';
-import { NOOP, commandKey } from '../multipaxos/messages';
-import type { Vector } from '../multipaxos/vector';
-import * as vec from '../multipaxos/vector';
+import type { NodeId } from '../core/types';
+import type { Command } from '../machine/command';
+import type { Entry, MultiMessage, MultiPromise } from '../multipaxos/messages';
+import { NOOP } from '../multipaxos/messages';
+import { commandKey } from '../machine/command';
+import type { Vector } from '../core/vector';
+import * as vec from '../core/vector';
 import type { SlotView, Violation } from './voting';
 import { checkSlot } from './voting';
 

@@ -17,7 +17,7 @@ import * as ballots from '../paxos/ballot';
 import type { Ballot } from '../paxos/ballot';
 import type { Vote } from '../paxos/messages';
 import type { QuorumSystem } from '../paxos/quorum';
-import type { NodeId } from '../paxos/types';
+import type { NodeId } from '../core/types';
 
 export type InvariantName =
   | 'Agreement'

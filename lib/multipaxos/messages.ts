@@ -17,14 +17,9 @@
  * The promise type is `MultiPromise`, never `Promise`, which is a JavaScript global.
  */
 import type { Ballot } from '../paxos/ballot';
-import type { NodeId } from '../paxos/types';
+import type { NodeId } from '../core/types';
+import type { Command } from '../machine/command';
 
-/** A client command: a session (client id, sequence number) and an operation. */
-export interface Command<Op> {
-  readonly client: string;
-  readonly seq: number;
-  readonly op: Op;
-}
 
 /**
  * The value of one log slot: a batch of client commands, or the no-op a new leader puts in a
@@ -133,7 +128,3 @@ export const MESSAGE_TYPES: readonly MultiMessageType[] = [
   'learn',
 ];
 
-/** `(client, seq)` as one string: the session key of a command. */
-export function commandKey(c: { readonly client: string; readonly seq: number }): string {
-  return `${c.client}#${c.seq}`;
-}

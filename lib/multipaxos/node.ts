@@ -22,7 +22,7 @@
  * its next accept or heartbeat; a follower that voted for a slot in the leader's ballot learns
  * that slot from the commit point, and asks the leader (`catchup`) for any slot below it that
  * it cannot learn that way. Chosen slots are persisted, then applied in log order to the
- * replicated state machine, behind client sessions (lib/multipaxos/machine.ts).
+ * replicated state machine, behind client sessions (lib/machine/replica.ts).
  *
  * Time. Logical: `timeout` is one tick. The leader sends heartbeats every `heartbeat` ticks
  * (retransmitting the accepts a follower has not acknowledged); a follower that hears nothing
@@ -31,36 +31,24 @@
  * down at once; a deposed leader never acknowledges its in-flight commands, it tells those
  * clients to retry, and the client sessions make the retry safe.
  */
-import type { Protocol } from '../protocol';
+import type { Protocol } from '../core/protocol';
 import * as ballots from '../paxos/ballot';
 import type { Ballot } from '../paxos/ballot';
 import type { Vote } from '../paxos/messages';
 import type { QuorumSystem } from '../paxos/quorum';
-import type { NodeId, Step } from '../paxos/types';
-import { assertNever, ignore, invariant } from '../paxos/types';
-import type { Replica, StateMachine } from './machine';
-import { applyBatch, cachedResult, initReplica } from './machine';
-import type {
-  Catchup,
-  Command,
-  Entry,
-  Heartbeat,
-  Learn,
-  MultiAccept,
-  MultiAccepted,
-  MultiMessage,
-  MultiMessageType,
-  MultiPrepare,
-  MultiPromise,
-  MultiRejected,
-  SlotVote,
-} from './messages';
+import type { NodeId, Step } from '../core/types';
+import { assertNever, ignore, invariant } from '../core/types';
+import type { Reply } from '../machine/command';
+import type { Replica, StateMachine } from '../machine/replica';
+import { applyBatch, cachedResult, initReplica } from '../machine/replica';
+import type { Catchup, Entry, Heartbeat, Learn, MultiAccept, MultiAccepted, MultiMessage, MultiMessageType, MultiPrepare, MultiPromise, MultiRejected, SlotVote } from './messages';
+import type { Command } from '../machine/command';
 import { NOOP } from './messages';
-import { drawBetween, seedFor } from './random';
+import { drawBetween, seedFor } from '../core/random';
 import type { LeaderPolicy, LogPosition } from '../raft/policy';
 import { EMPTY_POSITION, PAXOS, atLeastAsUpToDate, commitsByCount, logMatches, restrictsVotes, stampTerm, termOf, usesTerms } from '../raft/policy';
-import type { Vector } from './vector';
-import * as vec from './vector';
+import type { Vector } from '../core/vector';
+import * as vec from '../core/vector';
 
 export interface MultiPaxosConfig<S, Op, R> {
   /** Every node is an acceptor, a potential leader and a learner. */
@@ -154,13 +142,6 @@ export interface MultiRecord<Op> {
   readonly log: Vector<Entry<Op>>;
 }
 
-/** What a client hears back about one command. */
-export type Reply<R> =
-  | { readonly status: 'ok'; readonly result: R }
-  /** Not the leader (or not any more, before proposing it): try `leader` (0: unknown). */
-  | { readonly status: 'redirect'; readonly leader: NodeId }
-  /** Proposed by a leader that was deposed before it was chosen: it may or may not be chosen. */
-  | { readonly status: 'deposed'; readonly leader: NodeId };
 
 export type MultiEffect<Op, R> =
   | { readonly type: 'send'; readonly message: MultiMessage<Op> }
@@ -389,7 +370,7 @@ class Builder<S, Op, R> {
     for (const p of this.s.inflight) {
       if (p.value.kind !== 'batch') continue;
       for (const c of p.value.commands) {
-        this.emit({ type: 'reply', node: this.s.id, client: c.client, seq: c.seq, reply: { status: 'deposed', leader: hint } });
+        this.emit({ type: 'reply', node: this.s.id, client: c.client, seq: c.seq, reply: { status: 'indeterminate', leader: hint } });
       }
     }
     for (const c of vec.range(this.s.queue, this.s.queueHead)) {

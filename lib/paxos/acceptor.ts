@@ -14,8 +14,8 @@ import type { Ballot } from './ballot';
 import type { AcceptorRecord, Effect } from './effects';
 import { send } from './effects';
 import type { Accept, Message, Prepare, Vote } from './messages';
-import type { NodeId, Step } from './types';
-import { assertNever, ignore } from './types';
+import type { NodeId, Step } from '../core/types';
+import { assertNever, ignore } from '../core/types';
 
 export interface AcceptorState<V> {
   readonly id: NodeId;

@@ -6,7 +6,7 @@
  * round and then by node, so two proposers can never issue the same ballot. Paxos.tla calls
  * it `b` (a member of `Ballot`); Raft calls the round a term.
  */
-import type { NodeId } from './types';
+import type { NodeId } from '../core/types';
 
 export interface Ballot {
   readonly round: number;

@@ -4,8 +4,8 @@
  */
 import * as ballots from './ballot';
 import type { Message, Vote } from './messages';
-import type { NodeId } from './types';
-import { assertNever } from './types';
+import type { NodeId } from '../core/types';
+import { assertNever } from '../core/types';
 
 export type NameOf = (node: NodeId) => string;
 

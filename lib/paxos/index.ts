@@ -1,6 +1,6 @@
 export * as ballot from './ballot';
 export type { Ballot } from './ballot';
-export * from './types';
+export type { NodeId, Step } from '../core/types';
 export * from './messages';
 export * from './effects';
 export * from './quorum';

@@ -12,8 +12,8 @@ import type { Effect } from './effects';
 import type { Accepted, Message } from './messages';
 import type { QuorumSystem } from './quorum';
 import { isAcceptor } from './quorum';
-import type { NodeId, Step } from './types';
-import { assertNever, ignore } from './types';
+import type { NodeId, Step } from '../core/types';
+import { assertNever, ignore } from '../core/types';
 
 /** The acceptors known to have accepted `value` in `ballot`. */
 export interface Tally<V> {

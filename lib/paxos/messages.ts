@@ -13,7 +13,7 @@
  * The promise type is `PromiseMessage`, never `Promise`, which is a JavaScript global.
  */
 import type { Ballot } from './ballot';
-import type { NodeId } from './types';
+import type { NodeId } from '../core/types';
 
 /** What an acceptor has accepted: Paxos.tla's `maxVBal` and `maxVal`. */
 export interface Vote<V> {

@@ -7,7 +7,7 @@
  * learner. It holds no protocol logic of its own. The roles it calls can be swapped (the bug
  * zoo does), so broken variants run through the same routing as the real code.
  */
-import type { Protocol } from '../protocol';
+import type { Protocol } from '../core/protocol';
 import * as acceptor from './acceptor';
 import type { AcceptorState, AcceptorStep } from './acceptor';
 import type { Ballot } from './ballot';
@@ -18,8 +18,8 @@ import type { Message } from './messages';
 import * as proposer from './proposer';
 import type { ProposerState, ProposerStep } from './proposer';
 import type { QuorumSystem } from './quorum';
-import type { NodeId, Step } from './types';
-import { assertNever } from './types';
+import type { NodeId, Step } from '../core/types';
+import { assertNever } from '../core/types';
 
 export interface PaxosConfig {
   /** The slot this instance decides (812 in the Harbor Point example). */

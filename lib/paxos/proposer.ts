@@ -20,8 +20,8 @@ import { send } from './effects';
 import type { Accepted, Message, PromiseMessage, Rejected, Vote } from './messages';
 import type { QuorumSystem } from './quorum';
 import { isAcceptor } from './quorum';
-import type { NodeId, Step } from './types';
-import { assertNever, ignore } from './types';
+import type { NodeId, Step } from '../core/types';
+import { assertNever, ignore } from '../core/types';
 
 /**
  * idle: no ballot in progress (no value yet, or the last ballot was abandoned; a timeout

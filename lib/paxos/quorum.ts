@@ -7,7 +7,7 @@
  * Malkhi and Spiegelman, 2016) only needs the phase-1 and phase-2 quorums to meet, so with
  * threshold quorums the rule is `phase1 + phase2 > n`.
  */
-import type { NodeId } from './types';
+import type { NodeId } from '../core/types';
 
 export interface QuorumSystem {
   readonly acceptors: readonly NodeId[];

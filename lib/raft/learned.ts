@@ -23,12 +23,12 @@
  * - `PromiseKept`: every vote's ballot is at most its acceptor's promise (maxVBal <= maxBal).
  */
 import * as ballots from '../paxos/ballot';
-import type { NodeId } from '../paxos/types';
+import type { NodeId } from '../core/types';
 import type { Violation } from '../invariants/voting';
 import type { Entry, MultiMessage } from '../multipaxos/messages';
-import { commandKey } from '../multipaxos/messages';
+import { commandKey } from '../machine/command';
 import type { MultiEffect, MultiNodeState } from '../multipaxos/node';
-import * as vec from '../multipaxos/vector';
+import * as vec from '../core/vector';
 import { entryContent, entryLabel } from './safety';
 
 type AnyState<Op> = MultiNodeState<unknown, Op, unknown>;

@@ -205,7 +205,7 @@ export const MAPPING: readonly MappingRecord[] = [
     neutral: 'Only after a command is decided, and in log order; a client hears "done" after that.',
     paxos: 'A replica applies slot i once slots 0..i are learned as chosen; the leader replies after applying.',
     raft: 'A server applies entries up to commitIndex in index order (lastApplied); the leader replies after applying.',
-    enforcedBy: [code('lib/multipaxos/machine', 'applyCommand')],
+    enforcedBy: [code('lib/machine/replica', 'applyCommand')],
     checkedBy: [check(MULTI, 'counts the stages: proposed, quorum-acknowledged, committed, applied'), check(SIM, 'a value is chosen once faults stop')],
   },
   {

@@ -27,7 +27,7 @@
  */
 import * as ballots from '../paxos/ballot';
 import type { Ballot } from '../paxos/ballot';
-import { assertNever } from '../paxos/types';
+import { assertNever } from '../core/types';
 
 export interface LeaderPolicy {
   readonly name: PolicyName;

@@ -18,12 +18,12 @@
  * - `PromiseKept`: a node never accepts in a ballot below the one it promised.
  */
 import * as ballots from '../paxos/ballot';
-import type { NodeId } from '../paxos/types';
-import { assertNever } from '../paxos/types';
+import type { NodeId } from '../core/types';
+import { assertNever } from '../core/types';
 import type { Entry, MultiMessage } from '../multipaxos/messages';
-import { commandKey } from '../multipaxos/messages';
+import { commandKey } from '../machine/command';
 import type { MultiEffect, MultiNodeState } from '../multipaxos/node';
-import * as vec from '../multipaxos/vector';
+import * as vec from '../core/vector';
 
 export type SafetyInvariant = 'Agreement' | 'LogPrefixAgreement' | 'ChosenIsStable' | 'AckImpliesChosen' | 'PromiseKept';
 

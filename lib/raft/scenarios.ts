@@ -22,16 +22,17 @@
  */
 import * as ballots from '../paxos/ballot';
 import { majorities } from '../paxos/quorum';
-import type { NodeId } from '../paxos/types';
-import { assertNever } from '../paxos/types';
+import type { NodeId } from '../core/types';
+import { assertNever } from '../core/types';
 import { Cluster } from '../harness/cluster';
-import type { BookingOp, BookingResult, BookingState } from '../multipaxos/machine';
-import { bookingAuthority } from '../multipaxos/machine';
-import type { Command, MultiMessage } from '../multipaxos/messages';
-import { commandKey } from '../multipaxos/messages';
+import type { BookingOp, BookingResult, BookingState } from '../machine/booking';
+import { bookingAuthority } from '../machine/booking';
+import type { Command } from '../machine/command';
+import type { MultiMessage } from '../multipaxos/messages';
+import { commandKey } from '../machine/command';
 import type { MultiEffect, MultiNodeState, MultiPaxosProtocol, MultiRecord } from '../multipaxos/node';
 import { multiPaxosProtocol } from '../multipaxos/node';
-import * as vec from '../multipaxos/vector';
+import * as vec from '../core/vector';
 import type { LeaderPolicy } from './policy';
 import type { SafetyViolation } from './safety';
 import { SafetyMonitor, entryLabel } from './safety';

@@ -30,7 +30,7 @@ import type { Ballot } from '../paxos/ballot';
 import type { Effect } from '../paxos/effects';
 import type { Message } from '../paxos/messages';
 import type { NodeState, PaxosConfig } from '../paxos/node';
-import { assertNever } from '../paxos/types';
+import { assertNever } from '../core/types';
 import type { Monitor } from './subject';
 
 /** Ballots as numbers that order like `ballots.compare` (node ids stay below 2^16). */

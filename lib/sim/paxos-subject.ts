@@ -20,7 +20,7 @@ import type { Message } from '../paxos/messages';
 import type { NodeRecord, NodeState, PaxosConfig, Roles } from '../paxos/node';
 import { paxosProtocol, realRoles } from '../paxos/node';
 import { quorumSystem } from '../paxos/quorum';
-import { assertNever } from '../paxos/types';
+import { assertNever } from '../core/types';
 import { countChosen, PaxosMonitor } from './paxos-monitor';
 import type { Snapshot, StageEvent, Subject } from './subject';
 

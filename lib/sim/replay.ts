@@ -4,7 +4,7 @@
  * again with a recorder, and the replay must end exactly as the original did, or the
  * simulator is not deterministic and says so.
  */
-import type { Addressed } from '../protocol';
+import type { Addressed } from '../core/protocol';
 import type { SimOptions } from './options';
 import type { SimResult } from './simulator';
 import { simulate } from './simulator';

@@ -13,7 +13,7 @@
  * The result is a different, shorter schedule with fewer moving parts, and its own seed:
  * "this bug needs no crash and shows in 40 steps" is what a reader wants to know first.
  */
-import type { Addressed } from '../protocol';
+import type { Addressed } from '../core/protocol';
 import type { SimOptions } from './options';
 import type { SimResult } from './simulator';
 import { simulate } from './simulator';

@@ -27,11 +27,11 @@
  * persist is durable and before any of that step's sends leave (the reason a promise must be
  * on disk before it is sent). Messages to a down node are lost; its timers stop.
  */
-import { Random } from '../harness/random';
+import { Random } from '../core/random';
 import type { Violation } from '../invariants/voting';
-import type { NodeId } from '../paxos/types';
-import { assertNever } from '../paxos/types';
-import type { Addressed } from '../protocol';
+import type { NodeId } from '../core/types';
+import { assertNever } from '../core/types';
+import type { Addressed } from '../core/protocol';
 import type { ScheduledPartition, SimOptions } from './options';
 import { EventQueue } from './queue';
 import type { Journal, Monitor, Snapshot, StageName, Subject, SubjectReport } from './subject';

@@ -1,5 +1,5 @@
 /**
- * What the simulator needs to know about a protocol: a "subject" is a `Protocol` (lib/protocol.ts)
+ * What the simulator needs to know about a protocol: a "subject" is a `Protocol` (lib/core/protocol.ts)
  * plus the few things a hostile schedule and a safety check need. The simulator knows nothing
  * of Paxos; it drives any subject through this interface. Single-decree Paxos implements it in
  * ./paxos-subject.ts; the Multi-Paxos layer implements it the same way and registers itself
@@ -44,8 +44,8 @@
  * - `describe(message)`: one readable line for traces.
  */
 import type { Violation } from '../invariants/voting';
-import type { NodeId } from '../paxos/types';
-import type { Addressed, Protocol } from '../protocol';
+import type { NodeId } from '../core/types';
+import type { Addressed, Protocol } from '../core/protocol';
 
 /** The global view after a step: what `check` reads. Arrays are indexed like `protocol.nodes`. */
 export interface Snapshot<S, M, E, C> {

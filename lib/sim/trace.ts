@@ -7,8 +7,8 @@
  * fixed order, so the same run always serializes to the same bytes: a trace can be diffed
  * against its replay. Messages, records and values are the protocol's own plain data.
  */
-import type { NodeId } from '../paxos/types';
-import { assertNever } from '../paxos/types';
+import type { NodeId } from '../core/types';
+import { assertNever } from '../core/types';
 import type { StageName } from './subject';
 
 export type DropReason = 'loss' | 'partition' | 'down';

@@ -8,7 +8,7 @@
  */
 import type { Handlers, MultiEffect, MultiPaxosConfig, MultiStep } from '../multipaxos/node';
 import { learnAsChosen, realHandlers } from '../multipaxos/node';
-import { applyCommand } from '../multipaxos/machine';
+import { applyCommand } from '../machine/replica';
 
 export type MultiPaxosMutantName = 'leader-acks-before-quorum' | 'new-leader-skips-merge' | 'follower-applies-unchosen-entry';
 

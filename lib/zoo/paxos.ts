@@ -9,7 +9,7 @@
 import * as ballots from '../paxos/ballot';
 import type { Effect } from '../paxos/effects';
 import type { Message, MessageType } from '../paxos/messages';
-import type { NodeId } from '../paxos/types';
+import type { NodeId } from '../core/types';
 import type { Roles } from '../paxos/node';
 import { realRoles } from '../paxos/node';
 import type { ProposerState, ProposerStep } from '../paxos/proposer';

@@ -4,7 +4,7 @@
  * bound of 2 and persists nothing. Each expected number below is derived in its comment.
  */
 import { expect } from 'chai';
-import type { Protocol } from '../../lib/protocol';
+import type { Protocol } from '../../lib/core/protocol';
 import type { Model, NetworkModel } from '../../lib/check/model-checker';
 import { check, formatTrace } from '../../lib/check/model-checker';
 import { canonicalKey } from '../../lib/check/canonical';

@@ -27,7 +27,7 @@ import type { Message } from '../../lib/paxos/messages';
 import type { NodeRecord, NodeState } from '../../lib/paxos/node';
 import { paxosProtocol } from '../../lib/paxos/node';
 import { quorumSystemOrThrow } from '../../lib/paxos/quorum';
-import type { NodeId } from '../../lib/paxos/types';
+import type { NodeId } from '../../lib/core/types';
 import { paxosMutant } from '../../lib/zoo/paxos';
 
 type View = StateView<NodeState<string>, Message<string>, unknown>;

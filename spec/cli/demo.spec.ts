@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { BOOKING_A, BOOKING_B, crashAfterQuorum, crashBeforeQuorum, harborPoint, race } from '../../examples/harbor-point/single-decree';
+import { BOOKING_A, BOOKING_B, crashAfterQuorum, crashBeforeQuorum, harborPoint, race } from '../../lib/demo/single-decree';
 import { run } from '../helpers/cli';
 
 describe('synod demo (the Harbor Point story)', () => {

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { Random } from '../../lib/harness/random';
+import { Random } from '../../lib/core/random';
 import { cluster, msg, A } from '../helpers/paxos';
 
 describe('lib/harness/cluster', () => {

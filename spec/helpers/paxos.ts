@@ -12,7 +12,7 @@ import type { Message, MessageType } from '../../lib/paxos/messages';
 import type { NodeRecord, NodeState, PaxosConfig, Roles } from '../../lib/paxos/node';
 import { paxosProtocol } from '../../lib/paxos/node';
 import { quorumSystemOrThrow } from '../../lib/paxos/quorum';
-import type { NodeId } from '../../lib/paxos/types';
+import type { NodeId } from '../../lib/core/types';
 
 export type PaxosCluster = Cluster<NodeState<string>, Message<string>, Effect<string>, NodeRecord<string>, string>;
 

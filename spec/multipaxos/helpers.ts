@@ -7,13 +7,15 @@ import { expect } from 'chai';
 import { Cluster } from '../../lib/harness/cluster';
 import { LogMonitor } from '../../lib/invariants/log';
 import type { Violation } from '../../lib/invariants/voting';
-import type { StateMachine } from '../../lib/multipaxos/machine';
-import type { Command, Entry, MultiMessage } from '../../lib/multipaxos/messages';
-import type { Handlers, MultiEffect, MultiNodeState, MultiPaxosConfig, MultiRecord, Reply } from '../../lib/multipaxos/node';
+import type { StateMachine } from '../../lib/machine/replica';
+import type { Command } from '../../lib/machine/command';
+import type { Entry, MultiMessage } from '../../lib/multipaxos/messages';
+import type { Handlers, MultiEffect, MultiNodeState, MultiPaxosConfig, MultiRecord } from '../../lib/multipaxos/node';
+import type { Reply } from '../../lib/machine/command';
 import { multiPaxosProtocol, observedMessage } from '../../lib/multipaxos/node';
-import * as vec from '../../lib/multipaxos/vector';
+import * as vec from '../../lib/core/vector';
 import { majorities } from '../../lib/paxos/quorum';
-import type { NodeId } from '../../lib/paxos/types';
+import type { NodeId } from '../../lib/core/types';
 
 export type TestCluster<S, Op, R> = Cluster<MultiNodeState<S, Op, R>, MultiMessage<Op>, MultiEffect<Op, R>, MultiRecord<Op>, Command<Op>>;
 

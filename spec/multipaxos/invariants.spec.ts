@@ -2,10 +2,11 @@
 import { expect } from 'chai';
 import type { LogSnapshot, ReplicaView } from '../../lib/invariants/log';
 import { ackImpliesChosen, checkLog, chosenIsStable, LogMonitor, logPrefixAgreement } from '../../lib/invariants/log';
-import type { KvOp } from '../../lib/multipaxos/machine';
-import type { Command, Entry, MultiMessage } from '../../lib/multipaxos/messages';
+import type { KvOp } from '../../lib/machine/kv';
+import type { Command } from '../../lib/machine/command';
+import type { Entry, MultiMessage } from '../../lib/multipaxos/messages';
 import { NOOP } from '../../lib/multipaxos/messages';
-import * as vec from '../../lib/multipaxos/vector';
+import * as vec from '../../lib/core/vector';
 import * as ballots from '../../lib/paxos/ballot';
 import { majorities } from '../../lib/paxos/quorum';
 

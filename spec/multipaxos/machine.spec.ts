@@ -1,14 +1,19 @@
 /** The replicated state machines and the pieces under them: sessions, persistent vectors and maps, the seeded generator. */
 import { expect } from 'chai';
 import * as fc from 'fast-check';
-import { assoc, dissoc, emptyMap, lookup, MapEditor, toObject } from '../../lib/multipaxos/hashmap';
-import type { BookingOp, KvOp } from '../../lib/multipaxos/machine';
-import { applyBatch, applyCommand, bookingAuthority, cachedResult, initReplica, kvStore } from '../../lib/multipaxos/machine';
-import type { Command } from '../../lib/multipaxos/messages';
-import { drawBetween, seedFor, splitmix32 } from '../../lib/multipaxos/random';
-import * as vec from '../../lib/multipaxos/vector';
-import { Random } from '../../lib/harness/random';
+import { assoc, dissoc, emptyMap, lookup, MapEditor, toObject } from '../../lib/core/hashmap';
+import type { BookingOp } from '../../lib/machine/booking';
+import type { KvOp } from '../../lib/machine/kv';
+import { applyBatch, applyCommand, cachedResult, initReplica } from '../../lib/machine/replica';
+import { bookingAuthority } from '../../lib/machine/booking';
+import { kvStore } from '../../lib/machine/kv';
+import type { Command } from '../../lib/machine/command';
+import { drawBetween, seedFor, splitmix32 } from '../../lib/core/random';
+import * as vec from '../../lib/core/vector';
+import { Random } from '../../lib/core/random';
 import * as multipaxos from '../../lib/multipaxos';
+import * as machine from '../../lib/machine';
+import * as core from '../../lib/core';
 
 describe('Multi-Paxos state machines', () => {
   it('key-value store: get, put, delete and compare-and-set, each result the value before it', () => {
@@ -130,11 +135,11 @@ describe('Multi-Paxos state machines', () => {
     expect(seedFor(7, 1)).to.not.equal(seedFor(7, 2));
   });
 
-  it('exports the layer from one index: the protocol, the machines, the vector and the map', () => {
+  it('exports each layer from one index: the protocol, the machines, the kernel vector and map', () => {
     expect(multipaxos.multiPaxosProtocol).to.be.a('function');
-    expect(multipaxos.kvStore.name).to.equal('kv');
-    expect(multipaxos.bookingAuthority.name).to.equal('booking');
-    expect(multipaxos.vector.emptyVector().size).to.equal(0);
-    expect(multipaxos.hashmap.toObject(multipaxos.hashmap.emptyMap())).to.deep.equal({});
+    expect(machine.kvStore.name).to.equal('kv');
+    expect(machine.bookingAuthority.name).to.equal('booking');
+    expect(core.vector.emptyVector().size).to.equal(0);
+    expect(core.hashmap.toObject(core.hashmap.emptyMap())).to.deep.equal({});
   });
 });

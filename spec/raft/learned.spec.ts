@@ -7,12 +7,12 @@
 import { expect } from 'chai';
 import * as ballots from '../../lib/paxos/ballot';
 import { majorities } from '../../lib/paxos/quorum';
-import type { KvOp, KvResult, KvState } from '../../lib/multipaxos/machine';
-import { kvStore } from '../../lib/multipaxos/machine';
+import type { KvOp, KvResult, KvState } from '../../lib/machine/kv';
+import { kvStore } from '../../lib/machine/kv';
 import type { Entry } from '../../lib/multipaxos/messages';
 import type { MultiEffect, MultiNodeState } from '../../lib/multipaxos/node';
 import { initMultiNode } from '../../lib/multipaxos/node';
-import * as vec from '../../lib/multipaxos/vector';
+import * as vec from '../../lib/core/vector';
 import { LearnedMonitor, checkLearned } from '../../lib/raft/learned';
 import { RAFT } from '../../lib/raft/policy';
 import { multiPaxosSubject } from '../../lib/sim/multipaxos-subject';

@@ -7,12 +7,12 @@ import { expect } from 'chai';
 import { Cluster } from '../../lib/harness/cluster';
 import * as ballots from '../../lib/paxos/ballot';
 import { majorities } from '../../lib/paxos/quorum';
-import { kvStore } from '../../lib/multipaxos/machine';
+import { kvStore } from '../../lib/machine/kv';
 import type { MultiMessage } from '../../lib/multipaxos/messages';
 import type { MultiPaxosConfig } from '../../lib/multipaxos/node';
 import { multiPaxosProtocol } from '../../lib/multipaxos/node';
-import * as vec from '../../lib/multipaxos/vector';
-import type { KvOp, KvResult, KvState } from '../../lib/multipaxos/machine';
+import * as vec from '../../lib/core/vector';
+import type { KvOp, KvResult, KvState } from '../../lib/machine/kv';
 import type { LeaderPolicy } from '../../lib/raft/policy';
 import { PAXOS, RAFT, RAFT_WITHOUT_CURRENT_TERM_RULE, atLeastAsUpToDate, commitsByCount, logMatches, stampTerm } from '../../lib/raft/policy';
 

@@ -6,8 +6,8 @@
  */
 import { expect } from 'chai';
 import type { Violation } from '../../lib/invariants/voting';
-import type { Step } from '../../lib/paxos/types';
-import type { Protocol } from '../../lib/protocol';
+import type { Step } from '../../lib/core/types';
+import type { Protocol } from '../../lib/core/protocol';
 import { simOptions } from '../../lib/sim/options';
 import { replay } from '../../lib/sim/replay';
 import { simulate } from '../../lib/sim/simulator';

@@ -12,19 +12,19 @@
  *   3. harbor-2 crashes before a quorum accepted #8841: the later proposer may choose either.
  * The seed varies the interleaving; the same seed prints the same story.
  */
-import { Cluster } from '../../lib/harness/cluster';
-import type { ClusterEvent } from '../../lib/harness/cluster';
-import { Random } from '../../lib/harness/random';
-import { checkPaxos } from '../../lib/invariants/paxos';
-import type { Violation } from '../../lib/invariants/voting';
-import * as ballots from '../../lib/paxos/ballot';
-import type { Effect } from '../../lib/paxos/effects';
-import { formatMessage, showValue } from '../../lib/paxos/format';
-import type { Message } from '../../lib/paxos/messages';
-import type { NodeRecord, NodeState, PaxosConfig } from '../../lib/paxos/node';
-import { paxosProtocol } from '../../lib/paxos/node';
-import { quorumSystemOrThrow } from '../../lib/paxos/quorum';
-import type { NodeId } from '../../lib/paxos/types';
+import { Cluster } from '../harness/cluster';
+import type { ClusterEvent } from '../harness/cluster';
+import { Random } from '../core/random';
+import { checkPaxos } from '../invariants/paxos';
+import type { Violation } from '../invariants/voting';
+import * as ballots from '../paxos/ballot';
+import type { Effect } from '../paxos/effects';
+import { formatMessage, showValue } from '../paxos/format';
+import type { Message } from '../paxos/messages';
+import type { NodeRecord, NodeState, PaxosConfig } from '../paxos/node';
+import { paxosProtocol } from '../paxos/node';
+import { quorumSystemOrThrow } from '../paxos/quorum';
+import type { NodeId } from '../core/types';
 
 export const SLOT = 812;
 export const BOOKING_A = '#8841';

@@ -14,19 +14,20 @@
  * Every invariant is checked after every event; the stages (proposed, quorum-acknowledged,
  * committed, applied) are counted per node, separately.
  */
-import { Cluster } from '../../lib/harness/cluster';
-import type { ClusterEvent } from '../../lib/harness/cluster';
-import { LogMonitor } from '../../lib/invariants/log';
-import type { Violation } from '../../lib/invariants/voting';
-import type { BookingOp, BookingResult, BookingState } from '../../lib/multipaxos/machine';
-import { bookingAuthority } from '../../lib/multipaxos/machine';
-import type { Command, Entry, MultiMessage } from '../../lib/multipaxos/messages';
-import type { Counters, MultiEffect, MultiNodeState, MultiPaxosConfig, MultiRecord } from '../../lib/multipaxos/node';
-import { multiPaxosProtocol, observedMessage } from '../../lib/multipaxos/node';
-import * as vec from '../../lib/multipaxos/vector';
-import * as ballots from '../../lib/paxos/ballot';
-import { majorities } from '../../lib/paxos/quorum';
-import type { NodeId } from '../../lib/paxos/types';
+import { Cluster } from '../harness/cluster';
+import type { ClusterEvent } from '../harness/cluster';
+import { LogMonitor } from '../invariants/log';
+import type { Violation } from '../invariants/voting';
+import type { BookingOp, BookingResult, BookingState } from '../machine/booking';
+import { bookingAuthority } from '../machine/booking';
+import type { Command } from '../machine/command';
+import type { Entry, MultiMessage } from '../multipaxos/messages';
+import type { Counters, MultiEffect, MultiNodeState, MultiPaxosConfig, MultiRecord } from '../multipaxos/node';
+import { multiPaxosProtocol, observedMessage } from '../multipaxos/node';
+import * as vec from '../core/vector';
+import * as ballots from '../paxos/ballot';
+import { majorities } from '../paxos/quorum';
+import type { NodeId } from '../core/types';
 
 type Op = BookingOp;
 type HarborCluster = Cluster<MultiNodeState<BookingState, Op, BookingResult>, MultiMessage<Op>, MultiEffect<Op, BookingResult>, MultiRecord<Op>, Command<Op>>;

@@ -3,7 +3,7 @@
  * model checker and the runtime drive a protocol only through it, so none of them has its own
  * copy of the protocol. A protocol is a set of nodes, each a pure state machine.
  */
-import type { NodeId, Step } from './paxos/types';
+import type { NodeId, Step } from './types';
 
 /** A message knows its sender and its destination. */
 export interface Addressed {

@@ -15,9 +15,9 @@
  * that one is a retry: it is not applied again, and its first result is returned. A lower
  * number is a command the client has given up on: it is never applied.
  */
-import type { Command } from './messages';
-import type { HashMap } from './hashmap';
-import { assoc, dissoc, emptyMap, lookup, MapEditor } from './hashmap';
+import type { Command } from './command';
+import type { HashMap } from '../core/hashmap';
+import { emptyMap, lookup, MapEditor } from '../core/hashmap';
 
 export interface StateMachine<S, Op, R> {
   readonly name: string;
@@ -132,124 +132,7 @@ export function cachedResult<R>(replica: Replica<unknown, R>, command: Command<u
   return command.seq === session.seq ? { outcome: 'duplicate', result: session.result } : { outcome: 'stale' };
 }
 
-// ---------------------------------------------------------------------------------------------
-// The key-value store: get, put, delete, compare-and-set.
-
-export type KvValue = string | number;
-
-export type KvOp =
-  | { readonly type: 'get'; readonly key: string }
-  | { readonly type: 'put'; readonly key: string; readonly value: KvValue }
-  | { readonly type: 'delete'; readonly key: string }
-  | { readonly type: 'cas'; readonly key: string; readonly expect: KvValue | null; readonly value: KvValue };
-
-/** `value` is the key's value before the command (null when absent); `ok` is false only for a failed cas. */
-export interface KvResult {
-  readonly ok: boolean;
-  readonly value: KvValue | null;
-}
-
-/** Key -> value, as a persistent hash map; `toObject` (./hashmap.ts) gives a plain object. */
-export type KvState = HashMap<KvValue>;
-
-export const kvStore: StateMachine<KvState, KvOp, KvResult> = {
-  name: 'kv',
-  init: () => emptyMap(),
-  apply(state, op) {
-    const before = lookup(state, op.key) ?? null;
-    switch (op.type) {
-      case 'get':
-        return { state, result: { ok: true, value: before } };
-      case 'put':
-        return { state: assoc(state, op.key, op.value), result: { ok: true, value: before } };
-      case 'delete':
-        return { state: dissoc(state, op.key), result: { ok: true, value: before } };
-      case 'cas':
-        if (before !== op.expect) return { state, result: { ok: false, value: before } };
-        return { state: assoc(state, op.key, op.value), result: { ok: true, value: before } };
-      default:
-        return unknownOp(op);
-    }
-  },
-  applyAll(state, ops) {
-    const map = new MapEditor(state);
-    const results = ops.map((op): KvResult => {
-      const before = map.get(op.key) ?? null;
-      switch (op.type) {
-        case 'get':
-          return { ok: true, value: before };
-        case 'put':
-          map.set(op.key, op.value);
-          return { ok: true, value: before };
-        case 'delete':
-          map.delete(op.key);
-          return { ok: true, value: before };
-        case 'cas':
-          if (before !== op.expect) return { ok: false, value: before };
-          map.set(op.key, op.value);
-          return { ok: true, value: before };
-        default:
-          return unknownOp(op);
-      }
-    });
-    return { state: map.done(), results };
-  },
-};
-
-// ---------------------------------------------------------------------------------------------
-// The Harbor Point booking authority: a suite is held by at most one booking at a time.
-
-export type BookingOp =
-  | { readonly type: 'reserve'; readonly suite: string; readonly booking: string }
-  | { readonly type: 'confirm'; readonly suite: string; readonly booking: string }
-  | { readonly type: 'release'; readonly suite: string; readonly booking: string };
-
-export interface Hold {
-  readonly booking: string;
-  readonly status: 'reserved' | 'confirmed';
-}
-
-export type BookingState = Readonly<Record<string, Hold>>;
-
-export type BookingResult =
-  | { readonly ok: true; readonly suite: string; readonly booking: string; readonly status: 'reserved' | 'confirmed' | 'released' }
-  | { readonly ok: false; readonly suite: string; readonly reason: string };
-
-export const bookingAuthority: StateMachine<BookingState, BookingOp, BookingResult> = {
-  name: 'booking',
-  init: () => ({}),
-  apply(state, op) {
-    const hold = state[op.suite];
-    const refuse = (reason: string) => ({ state, result: { ok: false as const, suite: op.suite, reason } });
-    switch (op.type) {
-      case 'reserve':
-        if (hold !== undefined) return refuse(`suite ${op.suite} is already ${hold.status} for booking ${hold.booking}`);
-        return {
-          state: { ...state, [op.suite]: { booking: op.booking, status: 'reserved' } },
-          result: { ok: true, suite: op.suite, booking: op.booking, status: 'reserved' },
-        };
-      case 'confirm':
-        if (hold === undefined || hold.booking !== op.booking) {
-          return refuse(`suite ${op.suite} is not reserved for booking ${op.booking}`);
-        }
-        return {
-          state: { ...state, [op.suite]: { booking: op.booking, status: 'confirmed' } },
-          result: { ok: true, suite: op.suite, booking: op.booking, status: 'confirmed' },
-        };
-      case 'release': {
-        if (hold === undefined || hold.booking !== op.booking) {
-          return refuse(`suite ${op.suite} is not held by booking ${op.booking}`);
-        }
-        const next: Record<string, Hold> = { ...state };
-        delete next[op.suite];
-        return { state: next, result: { ok: true, suite: op.suite, booking: op.booking, status: 'released' } };
-      }
-      default:
-        return unknownOp(op);
-    }
-  },
-};
-
-function unknownOp(op: never): never {
+/** The default of a machine's exhaustive switch over its operations: an operation it does not know. */
+export function unknownOp(op: never): never {
   throw new Error(`synod: unknown state machine operation ${JSON.stringify(op)}`);
 }

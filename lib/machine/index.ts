@@ -1,0 +1,4 @@
+export * from './command';
+export * from './replica';
+export * from './kv';
+export * from './booking';
