@@ -3,13 +3,10 @@
  * one JSON object with --json; exits 0 when every check held, 1 when one did not, and 2 with a
  * one-line error for bad arguments.
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { UsageError } from './args';
-import { registerCheck } from './check';
-import { registerCompare } from './compare';
-import { registerDemo } from './demo';
-import { registerMap } from './map';
-import { registerSim } from './sim';
 import type { Output } from './output';
 import { processOutput } from './output';
 
@@ -19,9 +16,44 @@ export interface CliContext {
   exitCode: number;
 }
 
-export function program(context: CliContext): Command {
+/** Adds one subcommand (its options, help and action) to the program. */
+export type Register = (cli: Command, context: CliContext) => void;
+
+/**
+ * Every subcommand, one line each. A subcommand's module (and with it the simulator, the
+ * checker or the demo) is loaded only when that subcommand runs, so `synod map` does not pay
+ * for the model checker. Help and unknown names load them all.
+ */
+const SUBCOMMANDS: readonly { readonly name: string; readonly load: () => Promise<Register> }[] = [
+  { name: 'demo', load: async () => (await import('./demo')).registerDemo },
+  { name: 'map', load: async () => (await import('./map')).registerMap },
+  { name: 'check', load: async () => (await import('./check')).registerCheck },
+  { name: 'sim', load: async () => (await import('./sim')).registerSim },
+  { name: 'compare', load: async () => (await import('./compare')).registerCompare },
+];
+
+/** The subcommands an argument list needs: the one it names, or all of them. */
+export async function loadSubcommands(argv: readonly string[]): Promise<Register[]> {
+  const named = SUBCOMMANDS.find((s) => s.name === argv[0]);
+  return Promise.all((named === undefined ? SUBCOMMANDS : [named]).map((s) => s.load()));
+}
+
+/** The version in the package's own package.json, read when the command runs. */
+export function packageVersion(from: string = __dirname): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    const file = path.join(dir, 'package.json');
+    if (fs.existsSync(file)) {
+      const json = JSON.parse(fs.readFileSync(file, 'utf8')) as { name?: unknown; version?: unknown };
+      if (json.name === 'synod' && typeof json.version === 'string') return json.version;
+    }
+    if (path.dirname(dir) === dir) throw new Error(`synod: no package.json of synod above ${from}`);
+  }
+}
+
+export function program(context: CliContext, subcommands: readonly Register[]): Command {
   const cli = new Command('synod')
     .description('Paxos by the book: single-decree Paxos, Multi-Paxos, and Raft side by side')
+    .version(packageVersion(), '-V, --version', 'print the version of synod')
     .showHelpAfterError(false)
     .exitOverride()
     .configureOutput({
@@ -29,18 +61,14 @@ export function program(context: CliContext): Command {
       writeErr: (s) => context.io.err(s),
       outputError: (s, write) => write(s.split('\n')[0] + '\n'),
     });
-  registerDemo(cli, context);
-  registerMap(cli, context);
-  registerCheck(cli, context);
-  registerSim(cli, context);
-  registerCompare(cli, context);
+  for (const register of subcommands) register(cli, context);
   return cli;
 }
 
 /** Runs the command line; resolves to the exit status. */
 export async function main(argv: readonly string[], io: Output = processOutput): Promise<number> {
   const context: CliContext = { io, exitCode: 0 };
-  const cli = program(context);
+  const cli = program(context, await loadSubcommands(argv));
   if (argv.length === 0) {
     io.out(cli.helpInformation());
     return 0;

@@ -91,6 +91,18 @@ class SlotRecords<Op> {
   }
 }
 
+/** Each promise's entries by slot, built once per promise (a promise can carry a whole log). */
+const promisedEntries = new WeakMap<MultiPromise<unknown>, ReadonlyMap<number, MultiPromise<unknown>['entries'][number]>>();
+
+function entryAt<Op>(p: MultiPromise<Op>, slot: number): MultiPromise<Op>['entries'][number] | undefined {
+  let bySlot = promisedEntries.get(p);
+  if (bySlot === undefined) {
+    bySlot = new Map(p.entries.map((e) => [e.slot, e]));
+    promisedEntries.set(p, bySlot);
+  }
+  return bySlot.get(slot) as MultiPromise<Op>['entries'][number] | undefined;
+}
+
 function view<Op>(
   slot: number,
   quorums: QuorumSystem,
@@ -109,7 +121,7 @@ function view<Op>(
     promises: promises
       .filter((p) => p.slot <= slot)
       .map((p) => {
-        const e = p.entries.find((x) => x.slot === slot);
+        const e = entryAt(p, slot);
         return { acceptor: p.from, ballot: p.ballot, accepted: e === undefined ? null : { ballot: e.ballot, value: e.value } };
       }),
     // Validity in a log: a slot may hold a no-op or a batch of commands that clients sent. So
