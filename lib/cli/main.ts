@@ -32,8 +32,9 @@ const SUBCOMMANDS: readonly { readonly name: string; readonly load: () => Promis
   { name: 'compare', load: async () => (await import('./compare')).registerCompare },
 ];
 
-/** The subcommands an argument list needs: the one it names, or all of them. */
+/** The subcommands an argument list needs: none for the version, the one it names, or all of them. */
 export async function loadSubcommands(argv: readonly string[]): Promise<Register[]> {
+  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) return [];
   const named = SUBCOMMANDS.find((s) => s.name === argv[0]);
   return Promise.all((named === undefined ? SUBCOMMANDS : [named]).map((s) => s.load()));
 }
