@@ -27,7 +27,10 @@ describe('explore 8: shrink a failing seed', () => {
     expect(s.removed).to.include.members(['loss', 'duplication', 'random partitions', 'crashes']);
     // The shrunk run ends at its violation, and is shorter than the one we started from.
     expect(s.options.steps).to.equal(s.result.violations[0]!.step);
-    expect(s.result.violations[0]!.step).to.be.at.most(failing.violations[0]!.step);
+    // Pinned, as docs/exploring.md tells them: seed 1 fails VotesSafe at step 64; shrunk, one
+    // client with 2 commands fails it at step 24 of seed 19.
+    expect([failing.seed, invariant, failing.violations[0]!.step]).to.deep.equal([1, 'VotesSafe', 64]);
+    expect([s.options.seed, s.options.clients, s.options.commands, s.result.violations[0]!.step]).to.deep.equal([19, 1, 2, 24]);
   });
 
   it('the shrunk options are a reproduction: replayed, the same violation at the same step, byte for byte', () => {
@@ -37,7 +40,6 @@ describe('explore 8: shrink a failing seed', () => {
     expect(again.violations).to.deep.equal(s.result.violations);
     // replay throws if anything differs; its trace is the run, event by event, ending at the violation.
     const replayed = replay(subject, s.options, s.result);
-    expect(replayed.trace.length).to.be.greaterThan(0);
-    expect(replayed.trace.length).to.be.lessThan(200);
+    expect(replayed.trace.length).to.equal(70);
   });
 });
