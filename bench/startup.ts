@@ -23,11 +23,14 @@
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 
 const root = path.join(__dirname, '..');
 const bin = path.join(root, 'bin', 'synod.js');
 const BUDGET_MS = 300;
+/** Where a child's stderr goes, to quote it if the child fails. */
+const childErr = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'synod-startup-')), 'child.err');
 
 interface Row {
   readonly name: string;
@@ -59,11 +62,11 @@ function quote(arg: string): string {
 
 /** One run of `node ARGV` under bash's `time`: the child's user and system CPU, in ms. */
 function cpu(argv: readonly string[]): { user: number; sys: number } {
-  const command = `TIMEFORMAT='%3U %3S'; time ${[process.execPath, ...argv].map(quote).join(' ')} >/dev/null 2>/tmp/synod-startup-child.err`;
+  const command = `TIMEFORMAT='%3U %3S'; time ${[process.execPath, ...argv].map(quote).join(' ')} >/dev/null 2>${quote(childErr)}`;
   const r = spawnSync('bash', ['-c', command], { cwd: root, encoding: 'utf8' });
   if (r.error !== undefined) throw new Error(`synod bench: cannot run bash (${r.error.message})`);
   if (r.status !== 0) {
-    const err = fs.existsSync('/tmp/synod-startup-child.err') ? fs.readFileSync('/tmp/synod-startup-child.err', 'utf8') : '';
+    const err = fs.existsSync(childErr) ? fs.readFileSync(childErr, 'utf8') : '';
     throw new Error(`synod bench: \`node ${argv.join(' ')}\` exited ${r.status}: ${err.split('\n')[0] ?? ''}`);
   }
   const found = /(\d+\.\d+) (\d+\.\d+)\s*$/.exec(r.stderr);
@@ -117,4 +120,8 @@ function main(args: readonly string[]): void {
   );
 }
 
-main(process.argv.slice(2));
+try {
+  main(process.argv.slice(2));
+} finally {
+  fs.rmSync(path.dirname(childErr), { recursive: true, force: true });
+}
