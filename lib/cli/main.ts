@@ -6,7 +6,6 @@
 import { Command, CommanderError } from 'commander';
 import { UsageError } from './args';
 import { registerCheck } from './check';
-import { registerCompare } from './compare';
 import { registerDemo } from './demo';
 import { registerMap } from './map';
 import { registerSim } from './sim';
@@ -33,7 +32,6 @@ export function program(context: CliContext): Command {
   registerMap(cli, context);
   registerCheck(cli, context);
   registerSim(cli, context);
-  registerCompare(cli, context);
   return cli;
 }
 
