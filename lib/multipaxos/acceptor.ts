@@ -1,10 +1,11 @@
 /**
  * The acceptor of Multi-Paxos ("Paxos Made Simple", section 3; Paxos.tla's Phase1b and Phase2b).
  *
- *   "... the leader ... executes phase 1 for infinitely many instances ... by sending a single
- *   reasonably short message to the other servers. ... the leader can do this without knowing
- *   how many instances that is, because each acceptor responds with only a reasonably short
- *   message ..." (section 3)
+ *   "A newly chosen leader executes phase 1 for infinitely many instances of the consensus
+ *   algorithm ... Using the same proposal number for all instances, it can do this by sending
+ *   a single reasonably short message to the other servers. In phase 1, an acceptor responds
+ *   with more than a simple OK only if it has already received a phase 2 message from some
+ *   proposer." (section 3)
  *
  * One promise covers every slot: the acceptor's state is exactly Paxos.tla's `maxBal`, once,
  * and `maxVBal` and `maxVal` per slot. A prepare names the first slot it covers; the promise

@@ -3,10 +3,8 @@
  *
  *   "The new leader, being a learner in all instances of the consensus algorithm, should know
  *   most of the commands that have already been chosen. ... It then executes phase 1 of
- *   instances 135–137 and of all instances greater than 139. ... The leader then executes
- *   phase 2 for instances 135 and 140, thereby choosing commands 135 and 140. ... it fills the
- *   gaps immediately by proposing, as commands 136 and 137, a special 'no-op' command that
- *   leaves the state unchanged." (section 3)
+ *   instances 135–137 and of all instances greater than 139." It fills the gaps with "a
+ *   special 'no-op' command that leaves the state unchanged". (section 3)
  *
  *   "Since failure of the leader and election of a new one should be rare events, the
  *   effective cost of executing a state machine command—that is, of achieving consensus on

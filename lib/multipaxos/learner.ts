@@ -1,9 +1,9 @@
 /**
  * The learner of Multi-Paxos ("Paxos Made Simple", section 3), with the replica it feeds.
  *
- *   "A single server is chosen as the leader ... the leader is the distinguished learner."
- *   "... the server has learned the first 134 commands and can therefore execute them ...
- *   it cannot execute commands 138–140 until it has learned commands 135 and 137." (section 3)
+ *   "The leader, as well as any other server that learns all the commands the leader knows,
+ *   can now execute commands 1–135. However, it can't execute commands 138–140, which it also
+ *   knows, because commands 136 and 137 have yet to be chosen." (section 3)
  *
  * A slot is chosen when a phase-2 quorum accepted it in one ballot; the leader counts those
  * acceptances (leader.ts) and learns first. Its commit point (every slot below it is chosen)
@@ -42,8 +42,9 @@ export function learn<S, Op, R>(b: StepBuilder<S, Op, R>, slot: number, value: E
 }
 
 /**
- * Applies chosen slots in log order from the commit point ("it cannot execute commands 138–140
- * until it has learned commands 135 and 137"); the leader replies to the clients.
+ * Applies chosen slots in log order from the commit point, never past a hole ("it can't execute
+ * commands 138–140 ... because commands 136 and 137 have yet to be chosen"); the leader replies
+ * to the clients whose commands it applied.
  */
 export function advanceCommit<S, Op, R>(b: StepBuilder<S, Op, R>): void {
   let { commit, replica } = b.s.learner;

@@ -25,9 +25,10 @@ import type { NodeId } from '../core/types';
 import { assertNever, ignore } from '../core/types';
 import type { Command } from '../machine/command';
 import { drawBetween, seedFor } from '../core/random';
-import * as vec from '../core/vector';
-import type { MultiMessage, MultiMessageType } from './messages';
-import type { Counters, DurableChange, MultiEffect, MultiNodeState, MultiPaxosConfig, MultiRecord, MultiStep } from './state';
+import type { MultiMessage } from './messages';
+import type { MultiEffect, MultiNodeState, MultiPaxosConfig, MultiRecord, MultiStep } from './state';
+import { configProblem, ZERO_COUNTERS } from './state';
+import { persistedRecord } from './durable';
 import type { Outcome, Roles } from './step';
 import { StepBuilder } from './step';
 import * as acceptor from './acceptor';
@@ -51,6 +52,8 @@ export type {
   TimerState,
 } from './state';
 export type { Roles } from './step';
+export { configProblem } from './state';
+export { EMPTY_RECORD, foldChange, persistedRecord, record } from './durable';
 
 /** The roles as the paper describes them. */
 export const REAL_ROLES: Roles = {
@@ -70,31 +73,6 @@ export const REAL_ROLES: Roles = {
   },
   learner: { learn: learner.learn, learnFromCommit: learner.learnFromCommit, onLearn: learner.onLearn },
 };
-
-const ZERO_SENT: Readonly<Record<MultiMessageType, number>> = { prepare: 0, promise: 0, accept: 0, accepted: 0, rejected: 0, heartbeat: 0, catchup: 0, learn: 0 };
-
-const ZERO_COUNTERS: Counters = {
-  proposed: 0,
-  quorumAcknowledged: 0,
-  committed: 0,
-  applied: 0,
-  electionsStarted: 0,
-  electionsWon: 0,
-  ballotChanges: 0,
-  sent: ZERO_SENT,
-};
-
-/** Checks a configuration; returns the reason it is unusable, or null. */
-export function configProblem(config: MultiPaxosConfig<unknown, unknown, unknown>): string | null {
-  if (!Number.isInteger(config.window) || config.window < 1) return `window must be a whole number >= 1, got ${config.window}`;
-  if (!Number.isInteger(config.batch) || config.batch < 1) return `batch must be a whole number >= 1, got ${config.batch}`;
-  if (!Number.isInteger(config.heartbeat) || config.heartbeat < 1) return `heartbeat must be >= 1 tick, got ${config.heartbeat}`;
-  if (!Number.isInteger(config.electionTimeout) || config.electionTimeout <= config.heartbeat) {
-    return `the election timeout (${config.electionTimeout}) must be a whole number of ticks above the heartbeat (${config.heartbeat})`;
-  }
-  if (config.quorums.acceptors.some((id) => !Number.isInteger(id) || id < 1)) return 'node ids are whole numbers >= 1';
-  return null;
-}
 
 export function initMultiNode<S, Op, R>(config: MultiPaxosConfig<S, Op, R>, id: NodeId): MultiNodeState<S, Op, R> {
   const draw = drawBetween(seedFor(config.seed, id), config.electionTimeout, 2 * config.electionTimeout - 1);
@@ -121,33 +99,6 @@ export function recoverMultiNode<S, Op, R>(config: MultiPaxosConfig<S, Op, R>, i
   });
   learner.advanceCommit(b);
   return { ...b.s, counters: ZERO_COUNTERS };
-}
-
-/** The durable part of a node's state: what its persist effects have folded into, so far. */
-export function record<S, Op, R>(s: MultiNodeState<S, Op, R>): MultiRecord<Op> {
-  return { promised: s.acceptor.maxBal, votes: s.acceptor.votes, log: s.learner.log };
-}
-
-export const EMPTY_RECORD: MultiRecord<never> = { promised: ballots.ZERO, votes: vec.emptyVector(), log: vec.emptyVector() };
-
-/** Folds one durable change into the record: what a write-ahead log's replay does, record by record. */
-export function foldChange<Op>(durable: MultiRecord<Op> | undefined, change: DurableChange<Op>): MultiRecord<Op> {
-  const d: MultiRecord<Op> = durable ?? EMPTY_RECORD;
-  switch (change.kind) {
-    case 'promise':
-      return { ...d, promised: change.ballot };
-    case 'vote':
-      return { ...d, votes: vec.set(d.votes, change.slot, { ballot: change.ballot, value: change.value }) };
-    case 'learned':
-      return { ...d, log: vec.set(d.log, change.slot, change.value) };
-    default:
-      return assertNever(change, 'durable change');
-  }
-}
-
-/** The node's durable record after one effect: a persist folds its change in; others leave it. */
-export function persistedRecord<Op, R>(durable: MultiRecord<Op> | undefined, effect: MultiEffect<Op, R>): MultiRecord<Op> | undefined {
-  return effect.type === 'persist' ? foldChange(durable, effect.change) : durable;
 }
 
 /** A message arrives: the role that handles its type runs. */

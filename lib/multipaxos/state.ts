@@ -32,6 +32,18 @@ export interface MultiPaxosConfig<S, Op, R> {
   readonly catchupLimit?: number;
 }
 
+/** Checks a configuration; returns the reason it is unusable, or null. */
+export function configProblem(config: MultiPaxosConfig<unknown, unknown, unknown>): string | null {
+  if (!Number.isInteger(config.window) || config.window < 1) return `window must be a whole number >= 1, got ${config.window}`;
+  if (!Number.isInteger(config.batch) || config.batch < 1) return `batch must be a whole number >= 1, got ${config.batch}`;
+  if (!Number.isInteger(config.heartbeat) || config.heartbeat < 1) return `heartbeat must be >= 1 tick, got ${config.heartbeat}`;
+  if (!Number.isInteger(config.electionTimeout) || config.electionTimeout <= config.heartbeat) {
+    return `the election timeout (${config.electionTimeout}) must be a whole number of ticks above the heartbeat (${config.heartbeat})`;
+  }
+  if (config.quorums.acceptors.some((id) => !Number.isInteger(id) || id < 1)) return 'node ids are whole numbers >= 1';
+  return null;
+}
+
 /** The acceptor: exactly Paxos.tla's acceptor state, with one promise for every slot. */
 export interface AcceptorState<Op> {
   /** maxBal, for every slot at once. Never decreases. */
@@ -107,6 +119,19 @@ export interface Counters {
   readonly ballotChanges: number;
   readonly sent: Readonly<Record<MultiMessageType, number>>;
 }
+
+const ZERO_SENT: Readonly<Record<MultiMessageType, number>> = { prepare: 0, promise: 0, accept: 0, accepted: 0, rejected: 0, heartbeat: 0, catchup: 0, learn: 0 };
+
+export const ZERO_COUNTERS: Counters = {
+  proposed: 0,
+  quorumAcknowledged: 0,
+  committed: 0,
+  applied: 0,
+  electionsStarted: 0,
+  electionsWon: 0,
+  ballotChanges: 0,
+  sent: ZERO_SENT,
+};
 
 /** A node plays every role; each role's state is its own record. */
 export interface MultiNodeState<S, Op, R> {
