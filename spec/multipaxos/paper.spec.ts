@@ -40,7 +40,7 @@ function fill(t: Booking, leader: number, count: number): void {
 }
 
 describe('Multi-Paxos, "Paxos Made Simple" section 3, on scripted schedules', () => {
-  it('runs phase 1 once per leadership: in steady state a command costs one accept and one accepted per follower, and no prepare', () => {
+  it('"the effective cost of executing a state machine command ... is the cost of executing only phase 2": runs phase 1 once per leadership: in steady state a command costs one accept and one accepted per follower, and no prepare', () => {
     const t = scripted(harborConfig(kvStore, { window: 2 }));
     elect(t, 1);
     const prepares = t.cluster.sent.filter((m) => m.type === 'prepare').length;
@@ -63,7 +63,7 @@ describe('Multi-Paxos, "Paxos Made Simple" section 3, on scripted schedules', ()
     expectNoViolations(t);
   });
 
-  it('carries the commit point on the next accept or heartbeat; every replica applies the same log in the same order', () => {
+  it('"To guarantee that all servers execute the same sequence of state machine commands, we implement a sequence of separate instances of the Paxos consensus algorithm": carries the commit point on the next accept or heartbeat; every replica applies the same log in the same order', () => {
     const t = scripted(harborConfig(kvStore));
     elect(t, 1);
     request(t, 1, { client: 'c', seq: 1, op: { type: 'put', key: 'k', value: 1 } });
@@ -83,7 +83,7 @@ describe('Multi-Paxos, "Paxos Made Simple" section 3, on scripted schedules', ()
     expectNoViolations(t);
   });
 
-  it('slot 812: a new leader keeps #8841, accepted by a quorum in ballot 41.2 before harbor-2 crashed, and #8849 is refused', () => {
+  it('"It then executes phase 1 of instances 135–137 and of all instances greater than 139": slot 812: a new leader keeps #8841, accepted by a quorum in ballot 41.2 before harbor-2 crashed, and #8849 is refused', () => {
     const t: Booking = scripted(harborConfig(bookingAuthority));
     elect(t, 2);
     fill(t, 2, 812);
@@ -114,7 +114,7 @@ describe('Multi-Paxos, "Paxos Made Simple" section 3, on scripted schedules', ()
     expectNoViolations(t);
   });
 
-  it('slot 812: accepted by harbor-2 alone before it crashed, #8841 was not chosen, so a later leader may choose either', () => {
+  it('"... but leaves the proposed value unconstrained in all other instances": slot 812: accepted by harbor-2 alone before it crashed, #8841 was not chosen, so a later leader may choose either', () => {
     const outcome = (harbor2BackForElection: boolean): string[] => {
       const t: Booking = scripted(harborConfig(bookingAuthority));
       elect(t, 2);
@@ -144,7 +144,7 @@ describe('Multi-Paxos, "Paxos Made Simple" section 3, on scripted schedules', ()
     expect(outcome(false)).to.deep.equal(['reserve S12 #8849', 'S12 held by #8849']);
   });
 
-  it('fills holes with no-ops: a slot no promise reported gets a no-op, the slots around it keep their values', () => {
+  it('"a special \'no-op\' command that leaves the state unchanged": fills holes with no-ops: a slot no promise reported gets a no-op, the slots around it keep their values', () => {
     const t = scripted(harborConfig(kvStore));
     elect(t, 1);
     const put = (seq: number): Command<KvOp> => ({ client: 'c', seq, op: { type: 'put', key: `k${seq}`, value: seq } });
@@ -165,7 +165,7 @@ describe('Multi-Paxos, "Paxos Made Simple" section 3, on scripted schedules', ()
     expectNoViolations(t);
   });
 
-  it('fences a stale leader: its uncommitted proposal is never acknowledged, the client is told to retry, and the retry commits once', () => {
+  it('"safety is preserved—two different servers will never disagree on the value chosen as the ith state machine command": fences a stale leader: its uncommitted proposal is never acknowledged, the client is told to retry, and the retry commits once', () => {
     const t = scripted(harborConfig(kvStore));
     elect(t, 1);
     request(t, 1, { client: 'a', seq: 1, op: { type: 'put', key: 'k', value: 1 } });
@@ -194,7 +194,7 @@ describe('Multi-Paxos, "Paxos Made Simple" section 3, on scripted schedules', ()
     expectNoViolations(t);
   });
 
-  it('books suite S12 once when terminal A retries after its reply was lost, even though the command lands in two slots', () => {
+  it('"Clients send commands to the leader, who decides where in the sequence each command should appear": books suite S12 once when terminal A retries after its reply was lost, even though the command lands in two slots', () => {
     const t: Booking = scripted(harborConfig(bookingAuthority));
     elect(t, 2);
     const first = reserve('terminal-a', 1, 'S12', '#8841');
@@ -220,7 +220,7 @@ describe('Multi-Paxos, "Paxos Made Simple" section 3, on scripted schedules', ()
     expectNoViolations(t);
   });
 
-  it('batches queued commands into one slot and keeps at most `window` slots in flight', () => {
+  it('"it can propose commands i + 1 through i + α after commands 1 through i are chosen": batches queued commands into one slot and keeps at most `window` slots in flight', () => {
     const t = scripted(harborConfig(kvStore, { window: 2, batch: 3 }));
     elect(t, 1);
     for (let seq = 1; seq <= 8; seq += 1) request(t, 1, { client: `c${seq}`, seq: 1, op: { type: 'put', key: 'k', value: seq } });
@@ -233,7 +233,7 @@ describe('Multi-Paxos, "Paxos Made Simple" section 3, on scripted schedules', ()
     expectNoViolations(t);
   });
 
-  it('lets a follower that missed accepts catch up from the leader', () => {
+  it('"any other server that learns all the commands the leader knows": lets a follower that missed accepts catch up from the leader', () => {
     const t = scripted(harborConfig(kvStore));
     elect(t, 1);
     for (let seq = 1; seq <= 6; seq += 1) {
@@ -250,7 +250,7 @@ describe('Multi-Paxos, "Paxos Made Simple" section 3, on scripted schedules', ()
     expectNoViolations(t);
   });
 
-  it('elects by randomized timeouts over logical ticks; heartbeats hold followers back; a higher ballot deposes the leader', () => {
+  it('"In normal operation, a single server is elected to be the leader": elects by randomized timeouts over logical ticks; heartbeats hold followers back; a higher ballot deposes the leader', () => {
     const t = scripted(harborConfig(kvStore));
     const timeouts = [1, 2, 3].map((id) => t.cluster.state(id).timer.timeoutAt);
     for (const d of timeouts) expect(d).to.be.within(5, 9);
@@ -274,7 +274,7 @@ describe('Multi-Paxos, "Paxos Made Simple" section 3, on scripted schedules', ()
     expectNoViolations(t);
   });
 
-  it('counts the stages: proposed, quorum-acknowledged, committed, applied; elections; ballot changes; messages by type', () => {
+  it('"If the leader decides that a certain client command should be the 135th command, it tries to have that command chosen as the value of the 135th instance": counts the stages: proposed, quorum-acknowledged, committed, applied; elections; ballot changes; messages by type', () => {
     const t = scripted(harborConfig(kvStore, { window: 1, batch: 4 }));
     elect(t, 1);
     for (let seq = 1; seq <= 5; seq += 1) request(t, 1, { client: 'c', seq, op: { type: 'get', key: 'k' } });
@@ -296,7 +296,7 @@ describe('Multi-Paxos, "Paxos Made Simple" section 3, on scripted schedules', ()
     expectNoViolations(t);
   });
 
-  it('restarts a node from its durable record alone: promise, votes and chosen log, replayed into the state machine', () => {
+  it('(section 2.3) "An acceptor must remember this information even if it fails and then restarts": restarts a node from its durable record alone: promise, votes and chosen log, replayed into the state machine', () => {
     const t = scripted(harborConfig(kvStore));
     elect(t, 1);
     for (let seq = 1; seq <= 3; seq += 1) request(t, 1, { client: 'c', seq, op: { type: 'put', key: 'k', value: seq } });
@@ -312,7 +312,7 @@ describe('Multi-Paxos, "Paxos Made Simple" section 3, on scripted schedules', ()
     expectNoViolations(t);
   });
 
-  it('answers reads through the log: a get sees every write ordered before it', () => {
+  it('"the value chosen by the ith instance being the ith state machine command in the sequence": answers reads through the log: a get sees every write ordered before it', () => {
     const t: Scripted<KvState, KvOp, KvResult> = scripted(harborConfig(kvStore));
     elect(t, 1);
     request(t, 1, { client: 'w', seq: 1, op: { type: 'put', key: 'k', value: 'v1' } });
@@ -325,7 +325,7 @@ describe('Multi-Paxos, "Paxos Made Simple" section 3, on scripted schedules', ()
   });
 });
 
-describe('the Harbor Point example at log level (examples/harbor-point/multipaxos.ts)', () => {
+describe('the Harbor Point example at log level (lib/demo/multipaxos.ts)', () => {
   it('keeps #8841 in slot 812 across the crash, books S12 once, and says so step by step', () => {
     const story = harborPointLog();
     expect(story.violations).to.deep.equal([]);
