@@ -32,7 +32,7 @@ export function promise<S, Op, R>(b: StepBuilder<S, Op, R>, ballot: Ballot): voi
   if (!ballots.less(b.s.acceptor.maxBal, ballot)) return;
   b.setAcceptor({ maxBal: ballot });
   b.setLeader({ highest: ballots.max(b.s.leader.highest, ballot) });
-  b.count({ ballotChanges: 1 });
+  b.count('ballotChanges', 1);
   b.persist({ kind: 'promise', ballot });
 }
 

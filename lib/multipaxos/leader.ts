@@ -80,7 +80,7 @@ export function stepDown<S, Op, R>(b: StepBuilder<S, Op, R>, leader: NodeId): vo
 /** Hears from the leader of the current ballot: it is alive, so the election timer starts over. */
 export function follow<S, Op, R>(b: StepBuilder<S, Op, R>, leader: NodeId): void {
   if (b.s.leader.role !== 'follower') return;
-  b.setLeader({ current: leader });
+  if (b.s.leader.current !== leader) b.setLeader({ current: leader });
   b.setTimer({ elapsed: 0 });
 }
 
@@ -99,7 +99,7 @@ export function campaign<S, Op, R>(b: StepBuilder<S, Op, R>): void {
   b.emit({ type: 'local', message: { type: 'promise', from: id, to: id, ballot, slot, entries } });
   b.setLeader({ role: 'candidate', ballot, current: 0, prepareSlot: slot, promises: [{ from: id, entries }] });
   b.setTimer({ elapsed: 0, timeoutAt: draw.value, rng: draw.state });
-  b.count({ electionsStarted: 1 });
+  b.count('electionsStarted', 1);
   b.broadcast((to) => ({ type: 'prepare', from: id, to, ballot, slot }));
   if (b.s.leader.promises.length >= b.config.quorums.phase1) lead(b);
 }
@@ -132,7 +132,7 @@ function lead<S, Op, R>(b: StepBuilder<S, Op, R>): void {
   const merged = b.roles.leader.merge(b.s.leader.promises, first);
   b.setLeader({ role: 'leader', current: b.s.id, promises: [], inflight: [], next: Math.max(b.s.learner.commit, first + merged.length) });
   b.setTimer({ elapsed: 0 });
-  b.count({ electionsWon: 1 });
+  b.count('electionsWon', 1);
   merged.forEach((value, i) => {
     if (first + i >= b.s.learner.commit) b.roles.leader.propose(b, first + i, value);
   });
@@ -150,7 +150,7 @@ export function propose<S, Op, R>(b: StepBuilder<S, Op, R>, slot: number, value:
   vote(b, slot, ballot, value);
   b.emit({ type: 'local', message: { type: 'accepted', from: id, to: id, ballot, slot, value } });
   b.setLeader({ inflight: [...b.s.leader.inflight, { slot, value, acks: [id] }] });
-  b.count({ proposed: value.kind === 'batch' ? value.commands.length : 0 });
+  b.count('proposed', value.kind === 'batch' ? value.commands.length : 0);
   b.setTimer({ elapsed: 0 });
   const commit = b.s.learner.commit;
   b.broadcast((to) => ({ type: 'accept', from: id, to, ballot, slot, value, commit }));
@@ -172,7 +172,7 @@ export function countAck<S, Op, R>(b: StepBuilder<S, Op, R>, slot: number, from:
     return acks === p.acks ? `duplicate accepted from ${from} for slot ${slot}` : null;
   }
   b.setLeader({ inflight: inflight.filter((x) => x.slot !== slot) });
-  b.count({ quorumAcknowledged: p.value.kind === 'batch' ? p.value.commands.length : 0 });
+  b.count('quorumAcknowledged', p.value.kind === 'batch' ? p.value.commands.length : 0);
   b.emit({ type: 'stage', stage: 'quorum-acknowledged', slot, ballot: b.s.leader.ballot, value: p.value });
   b.roles.learner.learn(b, slot, p.value);
   return null;

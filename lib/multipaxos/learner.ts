@@ -35,7 +35,7 @@ export function initLearner<S, Op, R>(machine: StateMachine<S, Op, R>): LearnerS
 export function learn<S, Op, R>(b: StepBuilder<S, Op, R>, slot: number, value: Entry<Op>): void {
   if (slot < b.s.learner.commit || vec.get(b.s.learner.log, slot) !== undefined) return;
   b.setLearner({ log: vec.set(b.s.learner.log, slot, value) });
-  b.count({ committed: value.kind === 'batch' ? value.commands.length : 0 });
+  b.count('committed', value.kind === 'batch' ? value.commands.length : 0);
   b.persist({ kind: 'learned', slot, value });
   b.emit({ type: 'chosen', slot, value });
   advanceCommit(b);
@@ -69,7 +69,7 @@ export function advanceCommit<S, Op, R>(b: StepBuilder<S, Op, R>): void {
   }
   if (commit === b.s.learner.commit) return;
   b.setLearner({ commit, replica });
-  b.count({ applied });
+  b.count('applied', applied);
 }
 
 /**

@@ -115,11 +115,10 @@ export class StepBuilder<S, Op, R> {
     this.ownsTimer = true;
   }
 
-  /** Adds to the named counters. */
-  count(add: Partial<Record<Exclude<keyof Counters, 'sent'>, number>>): void {
-    const counters: Mutable<Counters> = { ...this.s.counters };
-    for (const [k, v] of Object.entries(add) as [Exclude<keyof Counters, 'sent'>, number][]) counters[k] += v;
-    this.node().counters = counters;
+  /** Adds `n` to one counter. */
+  count(key: Exclude<keyof Counters, 'sent'>, n: number): void {
+    const c = this.s.counters;
+    this.node().counters = { ...c, [key]: c[key] + n };
   }
 
   send(message: MultiMessage<Op>): void {
