@@ -96,7 +96,7 @@ export function runOnce(b: BenchConfig): BenchRun {
   };
 
   // Election: node 1's timer runs out; every prepare and promise is delivered.
-  while (states[1]!.role !== 'leader') {
+  while (states[1]!.leader.role !== 'leader') {
     apply(1, protocol.timeout(states[1]!));
     drain();
   }
@@ -125,14 +125,14 @@ export function runOnce(b: BenchConfig): BenchRun {
     drain();
   };
   run(Math.min(20_000, b.commands)); // warm-up: the JIT, and the pipeline filling up
-  const start = { acked, messages, slots: states[1]!.commit };
+  const start = { acked, messages, slots: states[1]!.learner.commit };
   const t0 = process.hrtime.bigint();
   const cpu0 = process.cpuUsage();
   run(b.commands);
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   const cpu = process.cpuUsage(cpu0);
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
-  return { committed: acked - start.acked, slots: states[1]!.commit - start.slots, messages: messages - start.messages, seconds, cpuSeconds };
+  return { committed: acked - start.acked, slots: states[1]!.learner.commit - start.slots, messages: messages - start.messages, seconds, cpuSeconds };
 }
 
 /** The same commands (same shape as `submit` makes them) applied to one replica, `batch` at a time. */

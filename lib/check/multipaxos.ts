@@ -46,7 +46,7 @@ import type { MultiEffect, MultiNodeState, MultiPaxosConfig, MultiRecord } from 
 import { multiPaxosProtocol } from '../multipaxos/node';
 import type { Vector } from '../core/vector';
 import * as vec from '../core/vector';
-import { describeMessage } from '../sim/multipaxos-subject';
+import { describeMessage } from '../multipaxos/format';
 import type { MultiPaxosMutantName } from '../zoo/multipaxos';
 import { MULTIPAXOS_MUTANTS, multiPaxosMutant } from '../zoo/multipaxos';
 import type { Action, AlwaysProperty, CheckResult, Codec, Model, NetworkModel, Progress, RequestSlot, SometimesProperty, TraceStep } from './model-checker';
@@ -161,7 +161,7 @@ export function multiPaxosModel(o: MultiPaxosCheckOptions): MultiPaxosBuild {
     if (!Number.isInteger(c) || c < 1 || c > nodes) return { ok: false, error: `crashable node ${c} is not in the cluster (nodes 1..${nodes})` };
   }
   const config = modelConfig(nodes);
-  const inner = multiPaxosProtocol(config, mutant?.handlers<KvState, KvOp, KvResult>());
+  const inner = multiPaxosProtocol(config, mutant?.roles);
   // The real protocol, with two changes a driver may make and the protocol cannot see: a
   // `chosen` effect names its node, and notes are never delivered (`lost` below).
   const named = (step: Step<MpState, MultiEffect<KvOp, KvResult>>): Step<MpState, MpEffect> => {
@@ -181,7 +181,7 @@ export function multiPaxosModel(o: MultiPaxosCheckOptions): MultiPaxosBuild {
     timeout: (s) => named(inner.timeout(s)),
     request: (s, c) => named(inner.request(s, c)),
     sent: recorded,
-    persisted: (d, e) => (e.type === 'persist' ? e.record : d),
+    persisted: (d, e) => (e.type === 'learned-by' ? d : inner.persisted(d, e)),
   };
   const requests: RequestSlot<MpCommand>[] = [];
   for (let i = 0; i < o.commands; i += 1) {
@@ -197,7 +197,7 @@ export function multiPaxosModel(o: MultiPaxosCheckOptions): MultiPaxosBuild {
     timeouts: range(o.timers),
     crashes: o.crashes,
     ...(o.crashable === undefined ? {} : { crashable: o.crashable }),
-    within: (s) => s.promised.round <= maxRound && s.ballot.round <= maxRound,
+    within: (s) => s.acceptor.maxBal.round <= maxRound && s.leader.ballot.round <= maxRound,
     codec: multiPaxosCodec,
     lost: (m) => m.type === 'ack' || m.type === 'learned' || m.from === m.to,
     always: [logInvariants(config.quorums)],
@@ -240,9 +240,7 @@ function b(x: Ballot): string {
 
 /** Commands are identified by (client, seq): the model hands out one operation per pair. */
 function entry(e: Entry<KvOp>): string {
-  const content = e.kind === 'noop' ? '~' : e.commands.map(commandKey).join('+');
-  // Under Paxos's rules entries carry no term; a Raft policy stamps one (lib/raft/policy.ts).
-  return e.term === undefined ? content : `${content}@${b(e.term)}`;
+  return e.kind === 'noop' ? '~' : e.commands.map(commandKey).join('+');
 }
 
 function votes(v: Vector<Vote<Entry<KvOp>>>): string {
@@ -274,10 +272,10 @@ function sortedIds(xs: readonly number[]): string {
  * - `replica`: a function of `log` below `commit` (applied in order from the initial machine,
  *   exactly as `recoverMultiNode` rebuilds it), so two states with equal logs and commit points
  *   have equal replicas.
- * - `leader`: who the node believes leads; it is read only to fill the hint of a `redirect`
+ * - `leader.current`: who the node believes leads; it is read only to fill the hint of a `redirect`
  *   reply, which changes no state and which the checker does not record (only "ok" replies
  *   are acknowledgements).
- * - the queue's representation (`queue` vector and `queueHead`): only the pending commands from
+ * - the queue's representation (`leader.queue` vector and `leader.queueHead`): only the pending commands from
  *   the head on are ever read (proposed in order, or handed back on a step-down), so the key is
  *   that list.
  * Sets are keyed as sets: `promises` by sender (each sender once; `mergePromises` takes the
@@ -286,11 +284,12 @@ function sortedIds(xs: readonly number[]): string {
  * (only membership and size are read).
  */
 export function encodeMultiNodeState(s: MpState): string {
-  let out = `${s.id}${s.role[0]}|${b(s.promised)}|${votes(s.votes)}|${log(s.log)}|${s.commit}|${b(s.ballot)}^${b(s.highest)}`;
-  out += `|${s.prepareSlot}:${[...s.promises].sort((x, y) => x.from - y.from).map((p) => `${p.from}[${p.entries.map((e) => `${e.slot}@${b(e.ballot)}=${entry(e.value)}`).join(';')}]`).join(' ')}`;
-  out += `|${s.inflight.map((p) => `${p.slot}=${entry(p.value)}[${sortedIds(p.acks)}]`).join(' ')}|${s.next}`;
-  out += `|${vec.range(s.queue, s.queueHead).map((c) => (c === undefined ? '' : commandKey(c))).join(',')}`;
-  out += `|${s.elapsed}/${s.timeoutAt}/${s.rng}/${s.asked}`;
+  const { acceptor: a, leader: l, learner: n, timer: t } = s;
+  let out = `${s.id}${l.role[0]}|${b(a.maxBal)}|${votes(a.votes)}|${log(n.log)}|${n.commit}|${b(l.ballot)}^${b(l.highest)}`;
+  out += `|${l.prepareSlot}:${[...l.promises].sort((x, y) => x.from - y.from).map((p) => `${p.from}[${p.entries.map((e) => `${e.slot}@${b(e.ballot)}=${entry(e.value)}`).join(';')}]`).join(' ')}`;
+  out += `|${l.inflight.map((p) => `${p.slot}=${entry(p.value)}[${sortedIds(p.acks)}]`).join(' ')}|${l.next}`;
+  out += `|${vec.range(l.queue, l.queueHead).map((c) => (c === undefined ? '' : commandKey(c))).join(',')}`;
+  out += `|${t.elapsed}/${t.timeoutAt}/${t.rng}/${n.asked}`;
   return out;
 }
 
@@ -298,11 +297,11 @@ export function encodeMultiMessage(m: MpMessage): string {
   const head = `${m.from}>${m.to}`;
   switch (m.type) {
     case 'prepare':
-      return `P${head}@${b(m.ballot)}#${m.slot}${m.last === undefined ? '' : `<${m.last.slot}@${b(m.last.term)}`}`;
+      return `P${head}@${b(m.ballot)}#${m.slot}`;
     case 'promise':
       return `R${head}@${b(m.ballot)}#${m.slot}[${m.entries.map((e) => `${e.slot}@${b(e.ballot)}=${entry(e.value)}`).join(';')}]`;
     case 'accept':
-      return `A${head}@${b(m.ballot)}#${m.slot}=${entry(m.value)}^${m.commit}${m.prev === undefined ? '' : `<${m.prev === null ? '-' : b(m.prev.term)}`}`;
+      return `A${head}@${b(m.ballot)}#${m.slot}=${entry(m.value)}^${m.commit}`;
     case 'accepted':
       return `V${head}@${b(m.ballot)}#${m.slot}=${entry(m.value)}`;
     case 'rejected':
@@ -336,7 +335,7 @@ export const multiPaxosCodec: Codec<MpState, MpMessage, MpRecord> = {
 // Properties.
 
 function replicaView(s: MpState): ReplicaView<KvOp> {
-  return { id: s.id, promised: s.promised, votes: s.votes, log: s.log, commit: s.commit };
+  return { id: s.id, promised: s.acceptor.maxBal, votes: s.acceptor.votes, log: s.learner.log, commit: s.learner.commit };
 }
 
 /** The protocol's messages (on the wire or local), without the notes. */
@@ -361,7 +360,7 @@ export function logInvariants(quorums: MultiPaxosConfig<KvState, KvOp, KvResult>
       return all.map((v) => ({ invariant: v.invariant, description: v.description }));
     },
     reads: {
-      node: (s) => `${s.id}|${b(s.promised)}|${votes(s.votes)}|${log(s.log)}|${s.commit}`,
+      node: (s) => `${s.id}|${b(s.acceptor.maxBal)}|${votes(s.acceptor.votes)}|${log(s.learner.log)}|${s.learner.commit}`,
       message: (m) => m.type === 'promise' || m.type === 'accept' || m.type === 'accepted' || m.type === 'ack' || m.type === 'learned',
       requests: true,
     },
@@ -372,7 +371,7 @@ function chosenStable(states: readonly MpState[], messages: readonly MpMessage[]
   for (const m of messages) {
     if (m.type !== 'learned') continue;
     const learner = states.find((s) => s.id === m.from);
-    const now = learner === undefined ? undefined : vec.get(learner.log, m.slot);
+    const now = learner === undefined ? undefined : vec.get(learner.learner.log, m.slot);
     if (now === undefined || entry(now) !== entry(m.value)) {
       return {
         invariant: 'ChosenIsStable',
@@ -388,7 +387,7 @@ function chosenStable(states: readonly MpState[], messages: readonly MpMessage[]
 
 /** Some replica applied a client command (it is committed). */
 export function commandApplied(): SometimesProperty<MpState, MpMessage, MpCommand> {
-  const applied = (s: MpState): boolean => vec.range(s.log, 0, s.commit).some((e) => e?.kind === 'batch');
+  const applied = (s: MpState): boolean => vec.range(s.learner.log, 0, s.learner.commit).some((e) => e?.kind === 'batch');
   return {
     name: 'a command is applied',
     holds: (s) => s.states.some(applied),
@@ -401,8 +400,8 @@ export function leaderChange(): SometimesProperty<MpState, MpMessage, MpCommand>
   const ledBy = (m: MpMessage): boolean => (m.type === 'accept' || m.type === 'heartbeat') && m.from !== m.to;
   return {
     name: 'a new leader takes over',
-    holds: (s) => s.states.some((n) => n.role === 'leader' && s.messages.some((m) => ledBy(m) && m.from !== n.id)),
-    reads: { node: (n) => (n.role === 'leader' ? `L${n.id}` : ''), message: ledBy, requests: false },
+    holds: (s) => s.states.some((n) => n.leader.role === 'leader' && s.messages.some((m) => ledBy(m) && m.from !== n.id)),
+    reads: { node: (n) => (n.leader.role === 'leader' ? `L${n.id}` : ''), message: ledBy, requests: false },
   };
 }
 

@@ -193,7 +193,7 @@ export function describeConfig(c: ResolvedConfig): string {
   return parts.join(', ');
 }
 
-/** Another protocol's configuration (lib/check/raft.ts), as `key value` pairs. */
+/** Another protocol's configuration, as `key value` pairs. */
 function otherConfig(c: unknown): string {
   return Object.entries(c as Record<string, unknown>).map(([k, v]) => `${k} ${Array.isArray(v) ? v.join(',') : String(v)}`).join(', ');
 }

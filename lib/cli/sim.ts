@@ -57,7 +57,6 @@ export interface SimCliOptions {
   think: string;
   retry: string;
   mutant?: string;
-  policy?: string;
   check: string;
   trace?: string;
   traceTail: string;
@@ -71,8 +70,6 @@ export interface SimPlan {
   readonly nodes: number;
   readonly proposers: number | undefined;
   readonly mutant: string | undefined;
-  /** The leader policy (multipaxos only); the protocol's default when undefined. */
-  readonly policy?: string;
   readonly seeds: { readonly first: number; readonly last: number };
   readonly range: boolean;
   readonly base: Omit<SimOptions, 'seed'>;
@@ -113,8 +110,6 @@ export function simPlan(o: SimCliOptions): SimPlan {
   const range = o.seeds !== undefined;
   if (range && seeds.last > 0xffff_ffff) throw new UsageError(`--seeds must stay below 4294967296, got '${o.seeds}'`);
   const mutant = o.mutant === undefined ? undefined : oneOf('--mutant', o.mutant, entry.mutants);
-  if (o.policy !== undefined && entry.policies.length === 0) throw new UsageError(`--policy applies to a protocol with a leader layer, not ${entry.name}`);
-  const policy = o.policy === undefined ? undefined : oneOf('--policy', o.policy, entry.policies);
   const steps = integer('--steps', o.steps, 1, 100_000_000);
   const healAt = o.healAt === undefined ? Math.floor(steps / 2) : integer('--heal-at', o.healAt, 0, steps);
   const check = oneOf<CheckMode>('--check', o.check, ['incremental', 'full', 'none']);
@@ -146,7 +141,6 @@ export function simPlan(o: SimCliOptions): SimPlan {
     nodes,
     proposers,
     mutant,
-    ...(policy === undefined ? {} : { policy }),
     seeds: range ? seeds : { first: seeds.first, last: seeds.first },
     range,
     base,
@@ -163,8 +157,6 @@ export function buildSubject(plan: SimPlan): AnySubject {
       nodes: plan.nodes,
       ...(plan.proposers === undefined ? {} : { proposers: plan.proposers }),
       ...(plan.mutant === undefined ? {} : { mutant: plan.mutant }),
-    ...(plan.policy === undefined ? {} : { policy: plan.policy }),
-      ...(plan.policy === undefined ? {} : { policy: plan.policy }),
     });
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message.replace(/^synod: /, '') : String(error));
@@ -205,7 +197,6 @@ export function reproduceCommand(plan: SimPlan, seed: number): string {
   const words = ['synod', 'sim', '--protocol', plan.entry.name, '--nodes', String(plan.nodes)];
   if (plan.proposers !== undefined) words.push('--proposers', String(plan.proposers));
   if (plan.mutant !== undefined) words.push('--mutant', plan.mutant);
-  if (plan.policy !== undefined) words.push('--policy', plan.policy);
   words.push('--seed', String(seed), '--steps', String(b.steps));
   if (b.healAt !== Math.floor(b.steps / 2)) words.push('--heal-at', String(b.healAt));
   if (b.loss !== 0) words.push('--loss', String(b.loss));
@@ -256,7 +247,6 @@ export function seedReport(plan: SimPlan, subject: AnySubject, seed: number, tra
     seed,
     protocol: result.protocol,
     ...(plan.mutant === undefined ? {} : { mutant: plan.mutant }),
-    ...(plan.policy === undefined ? {} : { policy: plan.policy }),
     nodes: result.nodes,
     steps: result.steps,
     stepsRun: result.stepsRun,
@@ -344,7 +334,6 @@ export function rangeReport(plan: SimPlan, subject: AnySubject, progress: (done:
   const json = {
     protocol: plan.entry.name,
     ...(plan.mutant === undefined ? {} : { mutant: plan.mutant }),
-    ...(plan.policy === undefined ? {} : { policy: plan.policy }),
     nodes: plan.nodes,
     seeds: `${first}-${last}`,
     runs: summary.runs,
@@ -433,7 +422,6 @@ export function registerSim(cli: Command, context: CliContext): void {
     .option('--think <ticks>', 'ticks between two commands of a client', d.think)
     .option('--retry <ticks>', 'ticks before a client re-sends an unacknowledged command (protocols that acknowledge)', d.retry)
     .option('--mutant <name>', 'run a broken variant from the bug zoo (single-decree, multipaxos)')
-    .option('--policy <name>', 'multipaxos: the leader rules, paxos (default), raft or raft-without-current-term-rule')
     .option('--check <mode>', 'incremental (monitor, then the definition for the report), full (the definition every step), none', d.check)
     .option('--trace <file>', 'write the run\'s trace as JSON lines')
     .option('--trace-tail <n>', 'trace events shown with a violation', d.traceTail)
@@ -457,10 +445,9 @@ export function registerSim(cli: Command, context: CliContext): void {
     });
 }
 
-/** ` (policy raft, mutant x)`: what sets the run apart from the protocol's default. */
+/** ` (mutant x)`: what sets the run apart from the protocol's default. */
 function variant(plan: SimPlan): string {
-  const parts = [...(plan.policy === undefined ? [] : [`policy ${plan.policy}`]), ...(plan.mutant === undefined ? [] : [`mutant ${plan.mutant}`])];
-  return parts.length === 0 ? '' : ` (${parts.join(', ')})`;
+  return plan.mutant === undefined ? '' : ` (mutant ${plan.mutant})`;
 }
 
 async function writeTrace(file: string, text: string): Promise<void> {

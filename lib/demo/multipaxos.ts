@@ -99,14 +99,14 @@ export function harborPointLog(): HarborLogStory {
       if (line !== null) lines.push(line);
     }
     if (narrate && e.type === 'crash') lines.push(`${name(e.node)} : CRASHED (it keeps its promise, votes and chosen log)`);
-    violations.push(...monitor.check([...cluster.states.values()]));
+    violations.push(...monitor.check([...cluster.states.values()].map((s) => ({ id: s.id, promised: s.acceptor.maxBal, votes: s.acceptor.votes, log: s.learner.log, commit: s.learner.commit }))));
   });
   const request = (node: NodeId, command: Command<Op>): void => {
     monitor.request(command);
     cluster.request(node, command);
   };
   const elect = (node: NodeId): void => {
-    while (cluster.state(node).role === 'follower') cluster.timeout(node);
+    while (cluster.state(node).leader.role === 'follower') cluster.timeout(node);
     cluster.deliverAll((m) => m.type === 'prepare' || m.type === 'promise');
   };
   const heartbeat = (node: NodeId): void => {
@@ -115,7 +115,7 @@ export function harborPointLog(): HarborLogStory {
   };
 
   elect(2);
-  lines.push(`harbor-2 leads in ballot ${ballots.format(cluster.state(2).ballot)}; slots 0..${SLOT - 1} hold other bookings`);
+  lines.push(`harbor-2 leads in ballot ${ballots.format(cluster.state(2).leader.ballot)}; slots 0..${SLOT - 1} hold other bookings`);
   for (let i = 0; i < SLOT; i += 1) {
     request(2, { client: 'front-desk', seq: i + 1, op: { type: i % 2 === 0 ? 'reserve' : 'release', suite: 'F', booking: `#${i - (i % 2)}` } });
     if (i % 4 === 3) cluster.deliverAll();
@@ -131,7 +131,7 @@ export function harborPointLog(): HarborLogStory {
   cluster.crash(2);
   cluster.drop(() => true);
   elect(3);
-  lines.push(`-- harbor-3 leads in ballot ${ballots.format(cluster.state(3).ballot)}`);
+  lines.push(`-- harbor-3 leads in ballot ${ballots.format(cluster.state(3).leader.ballot)}`);
   cluster.deliverAll();
   lines.push('-- terminal A heard nothing and retries the same command at harbor-3');
   request(3, a);
@@ -143,10 +143,10 @@ export function harborPointLog(): HarborLogStory {
   heartbeat(3);
   heartbeat(3);
   const slot812 = [1, 2, 3].map((id) => {
-    const e = vec.get(cluster.state(id).log, SLOT);
+    const e = vec.get(cluster.state(id).learner.log, SLOT);
     return `${name(id)}: ${e === undefined ? 'unknown' : showEntry(e)}`;
   });
-  const holder = cluster.state(3).replica.machine['S12']?.booking ?? null;
+  const holder = cluster.state(3).learner.replica.machine['S12']?.booking ?? null;
   const counters = Object.fromEntries([1, 2, 3].map((id) => [name(id), cluster.state(id).counters]));
   for (const id of [1, 2, 3]) {
     const c = cluster.state(id).counters;

@@ -26,10 +26,8 @@ import type { Command } from '../machine/command';
  * hole ("a special no-op command that leaves the state unchanged", section 3).
  */
 export type Entry<Op> =
-  | { readonly kind: 'noop'; readonly term?: Ballot }
-  | { readonly kind: 'batch'; readonly commands: readonly Command<Op>[]; readonly term?: Ballot };
-// `term`: only under a Raft leader policy (lib/raft/policy.ts), the ballot in which the entry
-// was first proposed; absent under Paxos, so the Paxos wire format is unchanged.
+  | { readonly kind: 'noop' }
+  | { readonly kind: 'batch'; readonly commands: readonly Command<Op>[] };
 
 export const NOOP: Entry<never> = Object.freeze({ kind: 'noop' });
 
@@ -50,8 +48,6 @@ interface Envelope {
 export interface MultiPrepare extends Envelope {
   readonly type: 'prepare';
   readonly slot: number;
-  /** Raft policies only: the candidate's last log position (lib/raft/policy.ts). */
-  readonly last?: { readonly slot: number; readonly term: Ballot };
 }
 
 /** Phase 1b: the promise, with every vote the acceptor cast in slots >= `slot`. */
@@ -67,8 +63,6 @@ export interface MultiAccept<Op> extends Envelope {
   readonly slot: number;
   readonly value: Entry<Op>;
   readonly commit: number;
-  /** Raft policies only: the term of the leader's entry at `slot - 1` (null at slot 0). */
-  readonly prev?: { readonly term: Ballot } | null;
 }
 
 /** Phase 2b: the acceptor accepted `value` in `slot` at `ballot`. */

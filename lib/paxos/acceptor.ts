@@ -48,15 +48,34 @@ export function record<V>(state: AcceptorState<V>): AcceptorRecord<V> {
 }
 
 /**
+ * The prepare guard, quoted once for every acceptor of synod (this one and Multi-Paxos's):
+ * "If an acceptor receives a prepare request with number n greater than that of any prepare
+ * request to which it has already responded, then it responds to the request with a promise"
+ * (section 2.2; Paxos.tla Phase1b, `m.bal > maxBal[a]`). Strictly greater: a second prepare of
+ * the promised ballot is a duplicate, not a new promise.
+ */
+export function mayPromise(ballot: Ballot, maxBal: Ballot): boolean {
+  return ballots.less(maxBal, ballot);
+}
+
+/**
+ * The accept guard, quoted once for every acceptor of synod: "it accepts the proposal unless
+ * it has already responded to a prepare request having a number greater than n" (section 2.2;
+ * P1a; Paxos.tla Phase2b, `m.bal >= maxBal[a]`). Equal is allowed: the ballot it promised.
+ */
+export function mayAccept(ballot: Ballot, maxBal: Ballot): boolean {
+  return !ballots.less(ballot, maxBal);
+}
+
+/**
  * "If an acceptor receives a prepare request with number n greater than that of any prepare
  * request to which it has already responded, then it responds to the request with a promise
  * not to accept any more proposals numbered less than n and with the highest-numbered
  * proposal (if any) that it has accepted." (section 2.2; Paxos.tla Phase1b, `m.bal > maxBal[a]`)
  */
 export function onPrepare<V>(state: AcceptorState<V>, m: Prepare): AcceptorStep<V> {
-  const order = ballots.compare(m.ballot, state.promised);
-  if (order === 0) return ignore(state, `duplicate prepare for ballot ${ballots.format(m.ballot)}`);
-  if (order < 0) return { state, effects: [reject(state, m)] };
+  if (ballots.equals(m.ballot, state.promised)) return ignore(state, `duplicate prepare for ballot ${ballots.format(m.ballot)}`);
+  if (!mayPromise(m.ballot, state.promised)) return { state, effects: [reject(state, m)] };
   const next: AcceptorState<V> = { ...state, promised: m.ballot };
   const promise: Message<V> = {
     type: 'promise',
@@ -75,7 +94,7 @@ export function onPrepare<V>(state: AcceptorState<V>, m: Prepare): AcceptorStep<
  * than n." (section 2.2; Paxos.tla Phase2b, `m.bal >= maxBal[a]`)
  */
 export function onAccept<V>(state: AcceptorState<V>, m: Accept<V>): AcceptorStep<V> {
-  if (ballots.less(m.ballot, state.promised)) return { state, effects: [reject(state, m)] };
+  if (!mayAccept(m.ballot, state.promised)) return { state, effects: [reject(state, m)] };
   const next: AcceptorState<V> = {
     ...state,
     promised: m.ballot,

@@ -84,8 +84,12 @@ export function recoverProposer<V>(
 }
 
 /**
- * P2c's consequence for the proposer: the value of the highest-numbered proposal among the
- * promises, or the proposer's own value if none reported one.
+ * P2c's consequence for the proposer: "v is the value of the highest-numbered proposal among
+ * the responses, or is any value if the responses reported no proposals" (section 2.2): the
+ * value of the highest-numbered proposal among the promises, or the proposer's own value if
+ * none reported one. Of two reports of one ballot the first is kept (they carry one value).
+ * Multi-Paxos's leader makes the same choice slot by slot, with a no-op as its own value
+ * (lib/multipaxos/leader.ts `mergePromises`).
  */
 export function chooseValue<V>(promises: readonly PromiseReceived<V>[], own: V): V {
   let best: Vote<V> | null = null;

@@ -20,7 +20,7 @@ export interface CheckRef {
   readonly test: string;
 }
 
-/** `difference`: one of the three places where Paxos's and Raft's leader rules differ (lib/raft/policy.ts). */
+/** `difference`: one of the three places where Paxos's and Raft's leader rules differ. */
 export type MappingKind = 'invariant' | 'raft-guarantee' | 'engineer-question' | 'difference';
 
 export interface MappingRecord {
@@ -42,9 +42,6 @@ const VOTING = 'spec/invariants/voting.spec.ts';
 const MULTI = 'spec/multipaxos/paper.spec.ts';
 const LOG = 'spec/multipaxos/invariants.spec.ts';
 const SIM = 'spec/sim/seeds.spec.ts';
-const SIDE = 'spec/raft/scenarios.spec.ts';
-const RAFT_CHECK = 'spec/raft/check.spec.ts';
-const RAFT_SIM = 'spec/raft/sim.spec.ts';
 
 export const MAPPING: readonly MappingRecord[] = [
   {
@@ -53,7 +50,7 @@ export const MAPPING: readonly MappingRecord[] = [
     neutral: 'At most one value is decided for each log position.',
     paxos: 'At most one value is chosen per slot; chosen means a phase-2 quorum accepted it in one ballot (Consensus.tla, Voting.tla).',
     raft: 'State Machine Safety: no two servers apply different entries at the same index.',
-    enforcedBy: [code('lib/paxos/proposer', 'chooseValue'), code('lib/multipaxos/node', 'mergePromises')],
+    enforcedBy: [code('lib/paxos/proposer', 'chooseValue'), code('lib/multipaxos/leader', 'mergePromises')],
     checkedBy: [check(PAPER, '"Only a single value is chosen"'), check(VOTING, 'Agreement and VotesSafe reject a proposer that ignores the values in the promises')],
   },
   {
@@ -62,7 +59,7 @@ export const MAPPING: readonly MappingRecord[] = [
     neutral: 'Only a value some client asked for (or a no-op filling a gap) is decided.',
     paxos: 'Only a proposed value can be chosen: a proposer sends its own value or one reported in a promise.',
     raft: 'Entries come only from client requests to the leader (and the no-op a new leader appends).',
-    enforcedBy: [code('lib/paxos/proposer', 'chooseValue'), code('lib/multipaxos/node', 'requestCommand')],
+    enforcedBy: [code('lib/paxos/proposer', 'chooseValue'), code('lib/multipaxos/leader', 'onRequest')],
     checkedBy: [check(PAPER, '"Only a value that has been proposed may be chosen"'), check(VOTING, 'Validity rejects a proposer that invents a value')],
   },
   {
@@ -93,7 +90,7 @@ export const MAPPING: readonly MappingRecord[] = [
     neutral: 'A new leader proposes, for every position, only what cannot contradict an earlier decision.',
     paxos: 'P2c: the value of the highest-numbered proposal accepted among a phase-1 quorum, else any value (Voting.tla SafeAt).',
     raft: 'Leader Completeness: a leader holds every committed entry, because voters grant only to an up-to-date log (section 5.4.1).',
-    enforcedBy: [code('lib/paxos/proposer', 'chooseValue'), code('lib/multipaxos/node', 'mergePromises')],
+    enforcedBy: [code('lib/paxos/proposer', 'chooseValue'), code('lib/multipaxos/leader', 'mergePromises')],
     checkedBy: [
       check(PAPER, 'P2c.'),
       check(VOTING, 'VotesSafe rejects a proposer that adopts the lowest accepted ballot'),
@@ -106,7 +103,7 @@ export const MAPPING: readonly MappingRecord[] = [
     neutral: 'What a replica learned as decided is never unlearned, and its applied history only grows.',
     paxos: 'A learned value is chosen forever; the learner persists its log before applying it.',
     raft: 'Committed entries are never removed; commitIndex and lastApplied only increase.',
-    enforcedBy: [code('lib/multipaxos/node', 'recoverMultiNode')],
+    enforcedBy: [code('lib/multipaxos/learner', 'learn'), code('lib/multipaxos/node', 'recoverMultiNode')],
     checkedBy: [check(LOG, 'ChosenIsStable: a replica never unlearns a slot')],
   },
   {
@@ -115,7 +112,7 @@ export const MAPPING: readonly MappingRecord[] = [
     neutral: 'A client is told "done" only for a command that is decided.',
     paxos: 'The leader replies only after a phase-2 quorum accepted the slot and it was applied.',
     raft: 'The leader answers a client only after the entry is committed and applied to its state machine.',
-    enforcedBy: [code('lib/multipaxos/node', 'deliverMessage')],
+    enforcedBy: [code('lib/multipaxos/leader', 'countAck'), code('lib/multipaxos/learner', 'advanceCommit')],
     checkedBy: [check(LOG, 'AckImpliesChosen: an acknowledgement needs a phase-2 quorum'), check(MULTI, 'fences a stale leader')],
   },
   {
@@ -124,7 +121,7 @@ export const MAPPING: readonly MappingRecord[] = [
     neutral: 'All replicas apply the same commands in the same order.',
     paxos: 'Each slot is its own instance of Paxos; replicas apply chosen slots in slot order, with no gaps.',
     raft: 'Log Matching and State Machine Safety: logs that share an (index, term) are identical up to it; entries apply in index order.',
-    enforcedBy: [code('lib/multipaxos/node', 'deliverMessage')],
+    enforcedBy: [code('lib/multipaxos/learner', 'advanceCommit')],
     checkedBy: [check(LOG, 'LogPrefixAgreement: replicas that applied the same prefix agree'), check(MULTI, 'every replica applies the same log in the same order')],
   },
   {
@@ -142,7 +139,7 @@ export const MAPPING: readonly MappingRecord[] = [
     neutral: 'A leader never overwrites or deletes what it proposed in its own epoch.',
     paxos: 'A leader assigns each slot once per ballot (OneValuePerBallot).',
     raft: 'A leader never overwrites or deletes entries in its log; it only appends.',
-    enforcedBy: [code('lib/multipaxos/node', 'requestCommand')],
+    enforcedBy: [code('lib/multipaxos/leader', 'fill')],
     checkedBy: [check(MULTI, 'batches queued commands into one slot')],
   },
   {
@@ -151,7 +148,7 @@ export const MAPPING: readonly MappingRecord[] = [
     neutral: 'Two replicas that agree on a position and its epoch agree on everything before it.',
     paxos: 'Not needed as such: every slot is decided on its own, and holes are filled with no-ops before the log is applied.',
     raft: 'If two logs contain an entry with the same index and term, the logs are identical in all entries up to that index.',
-    enforcedBy: [code('lib/multipaxos/node', 'mergePromises')],
+    enforcedBy: [code('lib/multipaxos/leader', 'mergePromises')],
     checkedBy: [check(MULTI, 'fills holes with no-ops')],
   },
   {
@@ -160,7 +157,7 @@ export const MAPPING: readonly MappingRecord[] = [
     neutral: 'Every decided value is in the log of every later leader.',
     paxos: 'P2c, slot by slot: the new leader adopts the highest-ballot vote its promises report and re-proposes it in its own ballot.',
     raft: 'If an entry is committed in a term, it is present in the logs of the leaders of all higher terms.',
-    enforcedBy: [code('lib/multipaxos/node', 'mergePromises')],
+    enforcedBy: [code('lib/multipaxos/leader', 'mergePromises')],
     checkedBy: [check(MULTI, 'slot 812: a new leader keeps #8841')],
   },
   {
@@ -169,7 +166,7 @@ export const MAPPING: readonly MappingRecord[] = [
     neutral: 'No two replicas apply different commands at the same position.',
     paxos: 'Agreement per slot plus in-order application (LogPrefixAgreement).',
     raft: 'If a server has applied an entry at an index, no other server ever applies a different entry for that index.',
-    enforcedBy: [code('lib/multipaxos/node', 'deliverMessage')],
+    enforcedBy: [code('lib/multipaxos/acceptor', 'onAccept'), code('lib/multipaxos/learner', 'advanceCommit')],
     checkedBy: [check(LOG, 'LogPrefixAgreement')],
   },
   {
@@ -178,7 +175,7 @@ export const MAPPING: readonly MappingRecord[] = [
     neutral: 'Only the node that leads the newest epoch a quorum has accepted; older leaders are fenced.',
     paxos: 'The proposer whose ballot a phase-1 quorum promised; any higher prepare makes it abandon (rejected).',
     raft: 'The leader of the highest term, elected by a majority of votes; a higher term in any message makes it step down.',
-    enforcedBy: [code('lib/paxos/proposer', 'onRejected'), code('lib/multipaxos/node', 'tick')],
+    enforcedBy: [code('lib/paxos/proposer', 'onRejected'), code('lib/multipaxos/leader', 'observe')],
     checkedBy: [check(MULTI, 'fences a stale leader'), check(MULTI, 'a higher ballot deposes the leader')],
   },
   {
@@ -196,7 +193,7 @@ export const MAPPING: readonly MappingRecord[] = [
     neutral: 'A decision may exist that the old leader never reported; the new leader must find it and keep it.',
     paxos: 'P2c: the promises of a phase-1 quorum report every value that may have been chosen; the highest-ballot one is kept.',
     raft: 'Leader Completeness: only a candidate whose log is at least as up to date as a majority can win.',
-    enforcedBy: [code('lib/paxos/proposer', 'chooseValue'), code('lib/multipaxos/node', 'mergePromises')],
+    enforcedBy: [code('lib/paxos/proposer', 'chooseValue'), code('lib/multipaxos/leader', 'mergePromises')],
     checkedBy: [check(PAPER, 'must learn the highest-numbered proposal'), check(MULTI, 'slot 812: a new leader keeps #8841')],
   },
   {
@@ -214,8 +211,8 @@ export const MAPPING: readonly MappingRecord[] = [
     neutral: 'An epoch number belongs to one node, and leading it takes the consent of a quorum; a newer epoch fences every older one.',
     paxos: 'A ballot (round, node) is owned by its node; a phase-1 quorum of promises makes it leader; an acceptor refuses any lower ballot.',
     raft: 'Each server votes at most once per term, so a majority elects at most one leader; a higher term makes a leader step down. In synod a term is a ballot, so the uniqueness is the same; the vote restriction only narrows who may win.',
-    enforcedBy: [code('lib/paxos/ballot', 'next'), code('lib/multipaxos/node', 'deliverMessage')],
-    checkedBy: [check(SIDE, "the stale ballot's proposal is never acknowledged nor learned")],
+    enforcedBy: [code('lib/paxos/ballot', 'next'), code('lib/multipaxos/acceptor', 'onPrepare'), code('lib/multipaxos/leader', 'observe')],
+    checkedBy: [check(MULTI, 'fences a stale leader')],
   },
   {
     name: 'Difference 2: how does a new leader get every decided entry?',
@@ -223,8 +220,8 @@ export const MAPPING: readonly MappingRecord[] = [
     neutral: 'Any decided entry was stored by a quorum, and the new leader hears from a quorum: the two share a node, and the new leader must end up holding what that node holds.',
     paxos: 'Promises carry the voters\' accepted entries; the new leader merges them slot by slot (highest ballot wins, holes become no-ops) and re-proposes them in its own ballot.',
     raft: 'A voter grants its vote only to a candidate whose log is at least as up to date (last term, then length), so the winner already holds every committed entry; votes carry no entries (section 5.4.1).',
-    enforcedBy: [code('lib/multipaxos/node', 'mergePromises'), code('lib/raft/policy', 'atLeastAsUpToDate')],
-    checkedBy: [check(SIDE, 'Raft: the node whose log lacks #8841 cannot win; the one holding it leads'), check(MULTI, 'slot 812: a new leader keeps #8841')],
+    enforcedBy: [code('lib/multipaxos/leader', 'mergePromises')],
+    checkedBy: [check(MULTI, 'slot 812: a new leader keeps #8841')],
   },
   {
     name: 'Difference 3: when may an entry from an older epoch count as decided?',
@@ -232,12 +229,8 @@ export const MAPPING: readonly MappingRecord[] = [
     neutral: 'An entry stored by a quorum under an old epoch may still be replaced unless a newer leader has made it decided; counting copies of it is not enough.',
     paxos: 'The new leader re-proposes it in its own ballot; a phase-2 quorum of that ballot chooses it (Voting.tla), whatever epoch first proposed it.',
     raft: 'An entry keeps its original term; the leader counts replicas only for entries of its current term, and older ones commit indirectly (section 5.4.2). Counting an old-term entry is the Figure 8 bug. So under Raft, safety is checked on what replicas learned, not on Voting.tla\'s quorum of votes.',
-    enforcedBy: [code('lib/raft/policy', 'commitsByCount'), code('lib/raft/learned', 'checkLearned')],
-    checkedBy: [
-      check(SIDE, 'Raft without the current-term rule: S1 commits X by counting replicas, and X is lost'),
-      check(RAFT_CHECK, 'finds the shortest counterexample under Raft without the current-term rule'),
-      check(RAFT_SIM, 'zero violations, linearizable histories, everything committed after the heal'),
-    ],
+    enforcedBy: [code('lib/multipaxos/leader', 'propose'), code('lib/multipaxos/leader', 'countAck')],
+    checkedBy: [check(MULTI, 'slot 812: a new leader keeps #8841')],
   },
 ];
 

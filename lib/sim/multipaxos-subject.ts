@@ -31,17 +31,15 @@ import { kvStore } from '../machine/kv';
 import type { Command } from '../machine/command';
 import type { Entry, MultiMessage } from '../multipaxos/messages';
 import { commandKey } from '../machine/command';
-import type { Handlers, MultiEffect, MultiNodeState, MultiPaxosConfig, MultiRecord } from '../multipaxos/node';
+import type { MultiEffect, MultiNodeState, MultiPaxosConfig, MultiRecord, Roles } from '../multipaxos/node';
 import type { Reply } from '../machine/command';
 import { multiPaxosProtocol, observedMessage } from '../multipaxos/node';
+import { describeMessage } from '../multipaxos/format';
 import * as vec from '../core/vector';
 import * as ballots from '../paxos/ballot';
 import { quorumSystem } from '../paxos/quorum';
 import type { NodeId } from '../core/types';
 import { multiPaxosMutant } from '../zoo/multipaxos';
-import type { LeaderPolicy } from '../raft/policy';
-import { usesTerms } from '../raft/policy';
-import { LearnedMonitor, checkLearned } from '../raft/learned';
 import type { Journal, Monitor, Snapshot, StageEvent, Subject } from './subject';
 
 type State = MultiNodeState<KvState, KvOp, KvResult>;
@@ -57,8 +55,6 @@ export interface MultiPaxosSubjectOptions {
   readonly mutant?: string;
   readonly window?: number;
   readonly batch?: number;
-  /** The leader rules (lib/raft/policy.ts); Paxos's when absent. */
-  readonly policy?: LeaderPolicy;
 }
 
 export function multiPaxosSimConfig(options: MultiPaxosSubjectOptions): MultiPaxosConfig<KvState, KvOp, KvResult> {
@@ -74,7 +70,6 @@ export function multiPaxosSimConfig(options: MultiPaxosSubjectOptions): MultiPax
     electionTimeout: 3,
     seed: 0x5eed,
     startRound: 40,
-    ...(options.policy === undefined ? {} : { policy: options.policy }),
   };
 }
 
@@ -111,7 +106,7 @@ function historyOf(op: KvOp): { f: HistoryF; value: Scalar | readonly [Scalar, S
 }
 
 function view(s: State): ReplicaView<KvOp> {
-  return { id: s.id, promised: s.promised, votes: s.votes, log: s.log, commit: s.commit };
+  return { id: s.id, promised: s.acceptor.maxBal, votes: s.acceptor.votes, log: s.learner.log, commit: s.learner.commit };
 }
 
 type OkReply = Extract<Effect, { type: 'reply' }> & { readonly reply: Extract<Reply<KvResult>, { status: 'ok' }> };
@@ -122,7 +117,7 @@ const isOk = (e: Effect): e is OkReply => e.type === 'reply' && e.reply.status =
 function chosenStable(nodes: readonly State[], learned: readonly { node: NodeId; slot: number; value: Entry<KvOp> }[]): Violation | null {
   for (const l of learned) {
     const n = nodes.find((s) => s.id === l.node);
-    const now = n === undefined ? undefined : vec.get(n.log, l.slot);
+    const now = n === undefined ? undefined : vec.get(n.learner.log, l.slot);
     if (now === undefined || JSON.stringify(now) !== JSON.stringify(l.value)) {
       return {
         invariant: 'ChosenIsStable',
@@ -152,10 +147,10 @@ class MultiPaxosMonitor implements Monitor<State, Message, Effect, Cmd> {
     this.nodes[index] = state;
     this.dirty = true;
     // A recovery (or a bug) can only lose what was learned if the log shrank: check it all then.
-    if (before !== undefined && (state.log.size < before.log.size || state.commit < before.commit)) {
+    if (before !== undefined && (state.learner.log.size < before.learner.log.size || state.learner.commit < before.learner.commit)) {
       const learned = this.learned.get(state.id) ?? new Map<number, string>();
       for (const [slot, text] of learned) {
-        const now = vec.get(state.log, slot);
+        const now = vec.get(state.learner.log, slot);
         if (now === undefined || JSON.stringify(now) !== text) {
           this.failed.push({ invariant: 'ChosenIsStable', slot, ballots: [], nodes: [state.id], description: `replica ${state.id} lost slot ${slot}` });
         }
@@ -190,29 +185,6 @@ class MultiPaxosMonitor implements Monitor<State, Message, Effect, Cmd> {
       this.dirty = false;
     }
     return this.failed.length > 0;
-  }
-}
-
-/** The learned-based checks of a Raft run (lib/raft/learned.ts), fed step by step. */
-class LearnedSimMonitor implements Monitor<State, Message, Effect, Cmd> {
-  private readonly learned = new LearnedMonitor<KvOp>();
-
-  state(_index: number, state: State): void {
-    this.learned.state(state);
-  }
-
-  sent(message: Message): void {
-    this.learned.message(message);
-  }
-
-  command(): void {}
-
-  observed(node: NodeId, effect: Effect): void {
-    this.learned.effect(node, effect);
-  }
-
-  violated(): boolean {
-    return this.learned.violated();
   }
 }
 
@@ -258,10 +230,10 @@ class HistoryJournal implements Journal<State, Effect, Cmd> {
       history.push({ process, type: 'info', f: h.f, key: command.op.key, value: h.value });
     }
     const verdict = checkHistory(history);
-    const longest = final.nodes.reduce<State | null>((a, b) => (a === null || b.commit > a.commit ? b : a), null);
+    const longest = final.nodes.reduce<State | null>((a, b) => (a === null || b.learner.commit > a.learner.commit ? b : a), null);
     const applied = new Set<string>();
     if (longest !== null) {
-      for (const e of vec.range(longest.log, 0, longest.commit)) if (e?.kind === 'batch') for (const c of e.commands) applied.add(commandKey(c));
+      for (const e of vec.range(longest.learner.log, 0, longest.learner.commit)) if (e?.kind === 'batch') for (const c of e.commands) applied.add(commandKey(c));
     }
     const committed = committedCommands(final.nodes);
     const problem = verdict.keys.find((k) => k.linearizable !== true);
@@ -285,28 +257,25 @@ class HistoryJournal implements Journal<State, Effect, Cmd> {
 function committedCommands(nodes: readonly State[]): number {
   const seen = new Set<string>();
   for (const n of nodes) {
-    for (const e of vec.range(n.log, 0, n.commit)) if (e?.kind === 'batch') for (const c of e.commands) seen.add(commandKey(c));
+    for (const e of vec.range(n.learner.log, 0, n.learner.commit)) if (e?.kind === 'batch') for (const c of e.commands) seen.add(commandKey(c));
   }
   return seen.size;
 }
 
 export function multiPaxosSubject(options: MultiPaxosSubjectOptions): MultiPaxosSubject {
   const config = multiPaxosSimConfig(options);
-  let handlers: Handlers<KvState, KvOp, KvResult> | undefined;
+  let roles: Roles | undefined;
   if (options.mutant !== undefined) {
     const mutant = multiPaxosMutant(options.mutant);
     if (mutant === undefined) throw new Error(`synod: unknown multipaxos mutant '${options.mutant}'`);
-    handlers = mutant.handlers<KvState, KvOp, KvResult>();
+    roles = mutant.roles;
   }
-  const protocol = multiPaxosProtocol(config, handlers);
-  // Under Raft's rules the vote-based checks do not apply (lib/raft/learned.ts says why).
-  const raft = options.policy !== undefined && usesTerms(options.policy);
+  const protocol = multiPaxosProtocol(config, roles);
   return {
     protocol,
     targets: protocol.nodes,
     command: kvCommand,
     check(snapshot: Snapshot<State, Message, Effect, Cmd>): Violation[] {
-      if (raft) return checkLearned(snapshot.nodes, snapshot.observed);
       const messages = [...snapshot.messages];
       const acks: Ack[] = [];
       const learned: { node: NodeId; slot: number; value: Entry<KvOp> }[] = [];
@@ -320,14 +289,14 @@ export function multiPaxosSubject(options: MultiPaxosSubjectOptions): MultiPaxos
       const stable = chosenStable(snapshot.nodes, learned);
       return stable === null ? found : [...found, stable];
     },
-    monitor: () => (raft ? new LearnedSimMonitor() : new MultiPaxosMonitor(config)),
+    monitor: () => new MultiPaxosMonitor(config),
     journal: () => new HistoryJournal(),
-    decided: (nodes) => nodes.reduce((most, n) => Math.max(most, n.commit), 0),
+    decided: (nodes) => nodes.reduce((most, n) => Math.max(most, n.learner.commit), 0),
     settled(nodes, commands) {
       if (commands.length === 0) return false;
       return nodes.some((n) =>
         commands.every((c) => {
-          const s = lookup(n.replica.sessions, c.client);
+          const s = lookup(n.learner.replica.sessions, c.client);
           return s !== undefined && s.seq >= c.seq;
         }),
       );
@@ -361,30 +330,4 @@ export function multiPaxosSubject(options: MultiPaxosSubjectOptions): MultiPaxos
     },
     describe: (m) => describeMessage(m),
   };
-}
-
-export function describeMessage(m: Message): string {
-  const head = `n${m.from} -> n${m.to} : ${m.type} ballot ${ballots.format(m.ballot)}`;
-  switch (m.type) {
-    case 'prepare':
-      return `${head} from slot ${m.slot}`;
-    case 'promise':
-      return `${head} from slot ${m.slot} (${m.entries.length} votes)`;
-    case 'accept':
-      return `${head} slot ${m.slot} = ${JSON.stringify(m.value)} commit ${m.commit}`;
-    case 'accepted':
-      return `${head} slot ${m.slot}`;
-    case 'rejected':
-      return `${head} (promised ${ballots.format(m.promised)})`;
-    case 'heartbeat':
-      return `${head} commit ${m.commit}`;
-    case 'catchup':
-      return `${head} from slot ${m.slot}`;
-    case 'learn':
-      return `${head} slots ${m.slot}..${m.slot + m.values.length - 1} commit ${m.commit}`;
-    default: {
-      const never: never = m;
-      return JSON.stringify(never);
-    }
-  }
 }

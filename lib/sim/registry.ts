@@ -12,7 +12,6 @@ import { paxosSubject } from './paxos-subject';
 import { multiPaxosSubject } from './multipaxos-subject';
 import { MULTIPAXOS_MUTANTS } from '../zoo/multipaxos';
 import type { AnySubject } from './subject';
-import { POLICIES, policyNamed } from '../raft/policy';
 
 export interface SubjectOptions {
   readonly nodes: number;
@@ -20,8 +19,6 @@ export interface SubjectOptions {
   readonly proposers?: number;
   /** A broken variant by name, from the protocol's bug zoo. */
   readonly mutant?: string;
-  /** A leader policy by name (lib/raft/policy.ts), for protocols that have a leader layer. */
-  readonly policy?: string;
 }
 
 export interface SubjectEntry {
@@ -31,8 +28,6 @@ export interface SubjectEntry {
   readonly minNodes: number;
   /** Names of its broken variants (empty if it has none). */
   readonly mutants: readonly string[];
-  /** Names of the leader policies it runs under (empty if it has no leader layer). */
-  readonly policies: readonly string[];
   /** Throws an Error with a one-line message when the options do not fit. */
   build(options: SubjectOptions): AnySubject;
 }
@@ -42,7 +37,6 @@ export const singleDecree: SubjectEntry = {
   description: 'single-decree Paxos: every node an acceptor and learner, the first min(N, 3) proposers',
   minNodes: 1,
   mutants: PAXOS_MUTANTS.map((m) => m.name),
-  policies: [],
   build(options) {
     if (options.mutant === undefined) return paxosSubject({ nodes: options.nodes, ...proposers(options) }) as AnySubject;
     const mutant = paxosMutant(options.mutant);
@@ -68,15 +62,11 @@ export const multiPaxos: SubjectEntry = {
   // inside that step would leave the message-based checks (AckImpliesChosen) nothing to count.
   minNodes: 2,
   mutants: MULTIPAXOS_MUTANTS.map((m) => m.name),
-  policies: POLICIES.map((p) => p.name),
   build(options) {
     if (options.proposers !== undefined) throw new Error('multipaxos: every node may lead; --proposers does not apply');
-    const policy = options.policy === undefined ? undefined : policyNamed(options.policy);
-    if (options.policy !== undefined && policy === undefined) throw new Error(`unknown leader policy '${options.policy}'`);
     return multiPaxosSubject({
       nodes: options.nodes,
       ...(options.mutant === undefined ? {} : { mutant: options.mutant }),
-      ...(policy === undefined ? {} : { policy }),
     }) as AnySubject;
   },
 };

@@ -1,13 +1,16 @@
 /**
  * The bug zoo, Multi-Paxos part: named broken variants of the stable-leader layer.
  *
- * Each is built by wrapping the real handlers of lib/multipaxos/node.ts (so everything else
- * is the code under test), is selected by name, and is never active by default. The tests
- * assert that the simulator catches each one within a bounded number of seeds: a check that
- * cannot fail proves nothing.
+ * Each is the real node composed from the real roles (lib/multipaxos/node.ts `REAL_ROLES`)
+ * with one role function swapped for a broken one, injected from outside: no function of
+ * lib/multipaxos takes a parameter that exists for a mutant, and everything else is the code
+ * under test. Each is selected by name and never active by default. The tests assert that the
+ * simulator and the model checker catch each one: a check that cannot fail proves nothing.
  */
-import type { Handlers, MultiEffect, MultiPaxosConfig, MultiStep } from '../multipaxos/node';
-import { learnAsChosen, realHandlers } from '../multipaxos/node';
+import type { Roles } from '../multipaxos/node';
+import { REAL_ROLES } from '../multipaxos/node';
+import type { StepBuilder } from '../multipaxos/step';
+import type { Entry, MultiAccept } from '../multipaxos/messages';
 import { applyCommand } from '../machine/replica';
 
 export type MultiPaxosMutantName = 'leader-acks-before-quorum' | 'new-leader-skips-merge' | 'follower-applies-unchosen-entry';
@@ -18,55 +21,41 @@ export interface MultiPaxosMutant {
   readonly breaks: string;
   /** The invariants expected to catch it. */
   readonly caughtBy: readonly string[];
-  handlers<S, Op, R>(): Handlers<S, Op, R>;
+  /** The node's roles, with the broken one swapped in. */
+  readonly roles: Roles;
 }
 
 /**
  * The leader tells the client "done" as soon as it proposes the command, with the result it
  * would have if it were applied now: "the leader wrote it locally, so the booking is safe".
+ * The leader's `propose`, swapped.
  */
-function acksBeforeQuorum<S, Op, R>(): Handlers<S, Op, R> {
-  const real = realHandlers<S, Op, R>();
-  const early = (config: MultiPaxosConfig<S, Op, R>, step: MultiStep<S, Op, R>): MultiStep<S, Op, R> => {
-    const extra: MultiEffect<Op, R>[] = [];
-    let replica = step.state.replica;
-    for (const e of step.effects) {
-      if (e.type !== 'stage' || e.stage !== 'proposed' || e.value.kind !== 'batch') continue;
-      for (const c of e.value.commands) {
-        const applied = applyCommand(config.machine, replica, c);
-        replica = applied.replica;
-        if (applied.applied.outcome === 'stale') continue;
-        extra.push({ type: 'reply', node: step.state.id, client: c.client, seq: c.seq, reply: { status: 'ok', result: applied.applied.result } });
-      }
-    }
-    return extra.length === 0 ? step : { state: step.state, effects: [...step.effects, ...extra] };
-  };
-  return {
-    ...real,
-    deliver: (config, s, m) => early(config, real.deliver(config, s, m)),
-    timeout: (config, s) => early(config, real.timeout(config, s)),
-    request: (config, s, c) => early(config, real.request(config, s, c)),
-  };
+function proposeAndAck<S, Op, R>(b: StepBuilder<S, Op, R>, slot: number, value: Entry<Op>): void {
+  REAL_ROLES.leader.propose(b, slot, value);
+  if (value.kind !== 'batch') return;
+  let replica = b.s.learner.replica;
+  for (const c of value.commands) {
+    const applied = applyCommand(b.config.machine, replica, c);
+    replica = applied.replica;
+    if (applied.applied.outcome === 'stale') continue;
+    b.emit({ type: 'reply', node: b.s.id, client: c.client, seq: c.seq, reply: { status: 'ok', result: applied.applied.result } });
+  }
 }
 
-/** A new leader ignores what the promises reported and starts proposing at its own commit point. */
-function skipsMerge<S, Op, R>(): Handlers<S, Op, R> {
-  return realHandlers<S, Op, R>(() => []);
+/** A new leader ignores what the promises reported (the leader's `merge`, swapped) and starts proposing at its own commit point. */
+function mergeNothing<Op>(): Entry<Op>[] {
+  return [];
 }
 
-/** A follower applies every entry it accepts as if it were chosen, without waiting for the commit point. */
-function appliesUnchosen<S, Op, R>(): Handlers<S, Op, R> {
-  const real = realHandlers<S, Op, R>();
-  return {
-    ...real,
-    deliver: (config, s, m) => {
-      const step = real.deliver(config, s, m);
-      const voted = step.effects.some((e) => e.type === 'send' && e.message.type === 'accepted');
-      if (m.type !== 'accept' || !voted) return step;
-      const learned = learnAsChosen(config, step.state, m.slot, m.value);
-      return { state: learned.state, effects: [...step.effects, ...learned.effects] };
-    },
-  };
+/**
+ * A follower applies every entry it accepts as if it were chosen, without waiting for the
+ * commit point: the acceptor's `onAccept`, followed by the learner's `learn` whenever it voted.
+ */
+function acceptAndLearn<S, Op, R>(b: StepBuilder<S, Op, R>, m: MultiAccept<Op>): string | undefined {
+  const ignored = REAL_ROLES.acceptor.onAccept(b, m);
+  const voted = b.effects.some((e) => e.type === 'send' && e.message.type === 'accepted');
+  if (voted) b.roles.learner.learn(b, m.slot, m.value);
+  return ignored;
 }
 
 export const MULTIPAXOS_MUTANTS: readonly MultiPaxosMutant[] = [
@@ -74,20 +63,20 @@ export const MULTIPAXOS_MUTANTS: readonly MultiPaxosMutant[] = [
     name: 'leader-acks-before-quorum',
     breaks: 'acknowledgement: the leader reports a command done when it proposes it, before a quorum accepted it',
     caughtBy: ['AckImpliesChosen'],
-    handlers: acksBeforeQuorum,
+    roles: { ...REAL_ROLES, leader: { ...REAL_ROLES.leader, propose: proposeAndAck } },
   },
   {
     name: 'new-leader-skips-merge',
     breaks: 'P2c per slot: a new leader ignores the votes its promises reported and reuses their slots for new commands',
     caughtBy: ['VotesSafe', 'Agreement', 'LogPrefixAgreement'],
-    handlers: skipsMerge,
+    roles: { ...REAL_ROLES, leader: { ...REAL_ROLES.leader, merge: mergeNothing } },
   },
   {
     name: 'follower-applies-unchosen-entry',
     breaks: 'learning: a follower applies an entry it accepted before the entry is chosen',
     // It also answers a client's retry from that replica, so AckImpliesChosen can fire first.
     caughtBy: ['Agreement', 'LogPrefixAgreement', 'AckImpliesChosen'],
-    handlers: appliesUnchosen,
+    roles: { ...REAL_ROLES, acceptor: { ...REAL_ROLES.acceptor, onAccept: acceptAndLearn } },
   },
 ];
 

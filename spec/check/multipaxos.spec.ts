@@ -54,9 +54,9 @@ describe('check: Multi-Paxos, exhaustively', () => {
     if (!built.ok) throw new Error(built.error);
     const s = built.model.protocol.init(1);
     const key = encodeMultiNodeState(s);
-    expect(encodeMultiNodeState({ ...s, counters: { ...s.counters, proposed: 7 }, leader: 3 })).to.equal(key);
-    expect(encodeMultiNodeState({ ...s, rng: s.rng + 1 })).to.not.equal(key);
-    expect(encodeMultiNodeState({ ...s, elapsed: s.elapsed + 1 })).to.not.equal(key);
+    expect(encodeMultiNodeState({ ...s, counters: { ...s.counters, proposed: 7 }, leader: { ...s.leader, current: 3 } })).to.equal(key);
+    expect(encodeMultiNodeState({ ...s, timer: { ...s.timer, rng: s.timer.rng + 1 } })).to.not.equal(key);
+    expect(encodeMultiNodeState({ ...s, timer: { ...s.timer, elapsed: s.timer.elapsed + 1 } })).to.not.equal(key);
   });
 
   describe('"sometimes": a check in which nothing can happen fails', () => {

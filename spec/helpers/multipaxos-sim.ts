@@ -1,7 +1,7 @@
 /**
- * The Multi-Paxos fault runs both leader policies share (spec/multipaxos/sim.spec.ts for
- * Paxos's rules, spec/raft/sim.spec.ts for Raft's): seeds under every fault, each required to
- * hold every invariant, give a linearizable history and commit everything after the heal.
+ * The Multi-Paxos fault runs (spec/multipaxos/sim.spec.ts): seeds under every fault, each
+ * required to hold every invariant, give a linearizable history and commit everything after
+ * the heal.
  */
 import { expect } from 'chai';
 import type { SimResult } from '../../lib/sim/simulator';

@@ -10,7 +10,7 @@ import type { Violation } from '../../lib/invariants/voting';
 import type { StateMachine } from '../../lib/machine/replica';
 import type { Command } from '../../lib/machine/command';
 import type { Entry, MultiMessage } from '../../lib/multipaxos/messages';
-import type { Handlers, MultiEffect, MultiNodeState, MultiPaxosConfig, MultiRecord } from '../../lib/multipaxos/node';
+import type { Roles, MultiEffect, MultiNodeState, MultiPaxosConfig, MultiRecord } from '../../lib/multipaxos/node';
 import type { Reply } from '../../lib/machine/command';
 import { multiPaxosProtocol, observedMessage } from '../../lib/multipaxos/node';
 import * as vec from '../../lib/core/vector';
@@ -35,8 +35,8 @@ export function harborConfig<S, Op, R>(
   return { quorums: majorities(3), machine, window: 4, batch: 1, heartbeat: 2, electionTimeout: 5, seed: 812, startRound: 40, ...overrides };
 }
 
-export function scripted<S, Op, R>(config: MultiPaxosConfig<S, Op, R>, handlers?: Handlers<S, Op, R>): Scripted<S, Op, R> {
-  const cluster: TestCluster<S, Op, R> = new Cluster(multiPaxosProtocol(config, handlers));
+export function scripted<S, Op, R>(config: MultiPaxosConfig<S, Op, R>, roles?: Roles): Scripted<S, Op, R> {
+  const cluster: TestCluster<S, Op, R> = new Cluster(multiPaxosProtocol(config, roles));
   const monitor = new LogMonitor<Op>(config.quorums);
   const out: Scripted<S, Op, R> = { cluster, config, replies: [], violations: [], monitor };
   cluster.on((e) => {
@@ -48,7 +48,7 @@ export function scripted<S, Op, R>(config: MultiPaxosConfig<S, Op, R>, handlers?
         if (e.effect.reply.status === 'ok') monitor.ack(e.effect);
       }
     }
-    out.violations.push(...monitor.check([...cluster.states.values()]));
+    out.violations.push(...monitor.check([...cluster.states.values()].map((s) => ({ id: s.id, promised: s.acceptor.maxBal, votes: s.acceptor.votes, log: s.learner.log, commit: s.learner.commit }))));
   });
   return out;
 }
@@ -63,7 +63,7 @@ export function request<S, Op, R>(t: Scripted<S, Op, R>, node: NodeId, command: 
 export function campaign<S, Op, R>(t: Scripted<S, Op, R>, node: NodeId): number {
   for (let ticks = 1; ticks <= 4 * t.config.electionTimeout; ticks += 1) {
     t.cluster.timeout(node);
-    if (t.cluster.state(node).role === 'candidate' || t.cluster.state(node).role === 'leader') return ticks;
+    if (t.cluster.state(node).leader.role === 'candidate' || t.cluster.state(node).leader.role === 'leader') return ticks;
   }
   throw new Error(`node ${node} never campaigned`);
 }
@@ -72,13 +72,13 @@ export function campaign<S, Op, R>(t: Scripted<S, Op, R>, node: NodeId): number 
 export function elect<S, Op, R>(t: Scripted<S, Op, R>, node: NodeId): void {
   campaign(t, node);
   t.cluster.deliverAll((m) => m.type === 'prepare' || m.type === 'promise');
-  expect(t.cluster.state(node).role, `node ${node} leads`).to.equal('leader');
+  expect(t.cluster.state(node).leader.role, `node ${node} leads`).to.equal('leader');
 }
 
 /** The chosen log of a node, up to its commit point. */
 export function logOf<S, Op, R>(t: Scripted<S, Op, R>, node: NodeId): Entry<Op>[] {
   const s = t.cluster.state(node);
-  return vec.range(s.log, 0, s.commit).map((e) => {
+  return vec.range(s.learner.log, 0, s.learner.commit).map((e) => {
     if (e === undefined) throw new Error(`hole below the commit point of node ${node}`);
     return e;
   });

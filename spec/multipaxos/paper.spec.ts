@@ -40,7 +40,7 @@ function fill(t: Booking, leader: number, count: number): void {
 }
 
 describe('Multi-Paxos, "Paxos Made Simple" section 3, on scripted schedules', () => {
-  it('runs phase 1 once per leadership: in steady state a command costs one accept and one accepted per follower, and no prepare', () => {
+  it('"the effective cost of executing a state machine command ... is the cost of executing only phase 2": runs phase 1 once per leadership: in steady state a command costs one accept and one accepted per follower, and no prepare', () => {
     const t = scripted(harborConfig(kvStore, { window: 2 }));
     elect(t, 1);
     const prepares = t.cluster.sent.filter((m) => m.type === 'prepare').length;
@@ -54,7 +54,7 @@ describe('Multi-Paxos, "Paxos Made Simple" section 3, on scripted schedules', ()
     t.cluster.deliverAll();
     const steady = t.cluster.sent.slice(before);
     expect(steady.filter((m) => m.type === 'prepare' || m.type === 'promise')).to.have.length(0);
-    const slots = t.cluster.state(1).commit;
+    const slots = t.cluster.state(1).learner.commit;
     expect(slots).to.equal(30);
     expect(steady.filter((m) => m.type === 'accept')).to.have.length(2 * slots);
     expect(steady.filter((m) => m.type === 'accepted')).to.have.length(2 * slots);
@@ -63,31 +63,31 @@ describe('Multi-Paxos, "Paxos Made Simple" section 3, on scripted schedules', ()
     expectNoViolations(t);
   });
 
-  it('carries the commit point on the next accept or heartbeat; every replica applies the same log in the same order', () => {
+  it('"To guarantee that all servers execute the same sequence of state machine commands, we implement a sequence of separate instances of the Paxos consensus algorithm": carries the commit point on the next accept or heartbeat; every replica applies the same log in the same order', () => {
     const t = scripted(harborConfig(kvStore));
     elect(t, 1);
     request(t, 1, { client: 'c', seq: 1, op: { type: 'put', key: 'k', value: 1 } });
     t.cluster.deliverAll();
-    expect(t.cluster.state(1).commit).to.equal(1);
-    expect(t.cluster.state(2).commit, 'a follower has not heard the commit point yet').to.equal(0);
+    expect(t.cluster.state(1).learner.commit).to.equal(1);
+    expect(t.cluster.state(2).learner.commit, 'a follower has not heard the commit point yet').to.equal(0);
     request(t, 1, { client: 'c', seq: 2, op: { type: 'cas', key: 'k', expect: 1, value: 2 } });
     t.cluster.deliver((m) => m.type === 'accept' && m.to === 2);
-    expect(t.cluster.state(2).commit, 'slot 0 learned from the commit point on the accept of slot 1').to.equal(1);
+    expect(t.cluster.state(2).learner.commit, 'slot 0 learned from the commit point on the accept of slot 1').to.equal(1);
     t.cluster.deliverAll();
     heartbeat(t, 1);
     for (const id of [1, 2, 3]) {
-      expect(t.cluster.state(id).commit).to.equal(2);
-      expect(toObject(t.cluster.state(id).replica.machine)).to.deep.equal({ k: 2 });
+      expect(t.cluster.state(id).learner.commit).to.equal(2);
+      expect(toObject(t.cluster.state(id).learner.replica.machine)).to.deep.equal({ k: 2 });
     }
     expect(logOf(t, 2)).to.deep.equal(logOf(t, 1));
     expectNoViolations(t);
   });
 
-  it('slot 812: a new leader keeps #8841, accepted by a quorum in ballot 41.2 before harbor-2 crashed, and #8849 is refused', () => {
+  it('"It then executes phase 1 of instances 135–137 and of all instances greater than 139": slot 812: a new leader keeps #8841, accepted by a quorum in ballot 41.2 before harbor-2 crashed, and #8849 is refused', () => {
     const t: Booking = scripted(harborConfig(bookingAuthority));
     elect(t, 2);
     fill(t, 2, 812);
-    expect(t.cluster.state(3).commit).to.equal(812);
+    expect(t.cluster.state(3).learner.commit).to.equal(812);
     request(t, 2, reserve('terminal-a', 1, 'S12', '#8841'));
     t.cluster.deliver((m) => m.type === 'accept' && m.slot === 812 && m.to === 1);
     expect(t.monitor.isChosen({ client: 'terminal-a', seq: 1 }), 'harbor-1 and harbor-2 accepted: chosen').to.equal(true);
@@ -96,7 +96,7 @@ describe('Multi-Paxos, "Paxos Made Simple" section 3, on scripted schedules', ()
     expect(okReplies(t, 'terminal-a', 1), 'harbor-2 crashed before it heard the quorum').to.deep.equal([]);
 
     elect(t, 3);
-    expect(ballots.format(t.cluster.state(3).ballot)).to.equal('42.3');
+    expect(ballots.format(t.cluster.state(3).leader.ballot)).to.equal('42.3');
     const reproposed = t.cluster.inFlight.find((m) => m.type === 'accept' && m.slot === 812);
     expect(reproposed?.type === 'accept' ? bookings(reproposed.value) : null).to.deep.equal(['reserve S12 #8841']);
     t.cluster.deliverAll();
@@ -109,12 +109,12 @@ describe('Multi-Paxos, "Paxos Made Simple" section 3, on scripted schedules', ()
     heartbeat(t, 3);
     for (const id of [1, 2, 3]) {
       expect(bookings(logOf(t, id)[812]), `harbor-${id}`).to.deep.equal(['reserve S12 #8841']);
-      expect(t.cluster.state(id).replica.machine['S12']).to.deep.equal({ booking: '#8841', status: 'reserved' });
+      expect(t.cluster.state(id).learner.replica.machine['S12']).to.deep.equal({ booking: '#8841', status: 'reserved' });
     }
     expectNoViolations(t);
   });
 
-  it('slot 812: accepted by harbor-2 alone before it crashed, #8841 was not chosen, so a later leader may choose either', () => {
+  it('"... but leaves the proposed value unconstrained in all other instances": slot 812: accepted by harbor-2 alone before it crashed, #8841 was not chosen, so a later leader may choose either', () => {
     const outcome = (harbor2BackForElection: boolean): string[] => {
       const t: Booking = scripted(harborConfig(bookingAuthority));
       elect(t, 2);
@@ -127,7 +127,7 @@ describe('Multi-Paxos, "Paxos Made Simple" section 3, on scripted schedules', ()
       campaign(t, 3);
       // harbor-3 hears harbor-2's promise (reporting #8841 at 41.2) only if harbor-2 is back.
       t.cluster.deliverAll((m) => m.type === 'prepare' || (m.type === 'promise' && (harbor2BackForElection ? m.from === 2 : true)));
-      expect(t.cluster.state(3).role).to.equal('leader');
+      expect(t.cluster.state(3).leader.role).to.equal('leader');
       t.cluster.drop((m) => m.type === 'promise');
       t.cluster.deliverAll();
       request(t, 3, reserve('terminal-b', 1, 'S12', '#8849'));
@@ -137,14 +137,14 @@ describe('Multi-Paxos, "Paxos Made Simple" section 3, on scripted schedules', ()
       heartbeat(t, 3);
       for (const id of [1, 2]) expect(logOf(t, id)[812]).to.deep.equal(logOf(t, 3)[812]);
       expectNoViolations(t);
-      const holder = t.cluster.state(3).replica.machine['S12'];
+      const holder = t.cluster.state(3).learner.replica.machine['S12'];
       return [...bookings(logOf(t, 3)[812]), `S12 held by ${holder?.booking ?? 'nobody'}`];
     };
     expect(outcome(true)).to.deep.equal(['reserve S12 #8841', 'S12 held by #8841']);
     expect(outcome(false)).to.deep.equal(['reserve S12 #8849', 'S12 held by #8849']);
   });
 
-  it('fills holes with no-ops: a slot no promise reported gets a no-op, the slots around it keep their values', () => {
+  it('"a special \'no-op\' command that leaves the state unchanged": fills holes with no-ops: a slot no promise reported gets a no-op, the slots around it keep their values', () => {
     const t = scripted(harborConfig(kvStore));
     elect(t, 1);
     const put = (seq: number): Command<KvOp> => ({ client: 'c', seq, op: { type: 'put', key: `k${seq}`, value: seq } });
@@ -160,12 +160,12 @@ describe('Multi-Paxos, "Paxos Made Simple" section 3, on scripted schedules', ()
     expect(log.map((e) => (e.kind === 'noop' ? 'noop' : e.commands.map((c) => c.seq).join(',')))).to.deep.equal(['1', 'noop', '3']);
     expect(log[1]).to.deep.equal(NOOP);
     expect(logOf(t, 3)).to.deep.equal(log);
-    expect(toObject(t.cluster.state(2).replica.machine)).to.deep.equal({ k1: 1, k3: 3 });
+    expect(toObject(t.cluster.state(2).learner.replica.machine)).to.deep.equal({ k1: 1, k3: 3 });
     expect(okReplies(t, 'c', 2), 'the command in the hole was never chosen, never acknowledged').to.deep.equal([]);
     expectNoViolations(t);
   });
 
-  it('fences a stale leader: its uncommitted proposal is never acknowledged, the client is told to retry, and the retry commits once', () => {
+  it('"safety is preserved—two different servers will never disagree on the value chosen as the ith state machine command": fences a stale leader: its uncommitted proposal is never acknowledged, the client is told to retry, and the retry commits once', () => {
     const t = scripted(harborConfig(kvStore));
     elect(t, 1);
     request(t, 1, { client: 'a', seq: 1, op: { type: 'put', key: 'k', value: 1 } });
@@ -176,14 +176,14 @@ describe('Multi-Paxos, "Paxos Made Simple" section 3, on scripted schedules', ()
     campaign(t, 2);
     t.cluster.drop(isolated);
     t.cluster.deliverAll((m) => m.type === 'prepare' || m.type === 'promise');
-    expect(t.cluster.state(2).role).to.equal('leader');
+    expect(t.cluster.state(2).leader.role).to.equal('leader');
     request(t, 2, { client: 'b', seq: 1, op: { type: 'put', key: 'k', value: 3 } });
     t.cluster.deliverAll((m) => !isolated(m));
     t.cluster.drop(isolated);
-    expect(t.cluster.state(1).role, 'the old leader still believes it leads').to.equal('leader');
+    expect(t.cluster.state(1).leader.role, 'the old leader still believes it leads').to.equal('leader');
     // The partition heals: harbor-1 retransmits its accept of ballot 41.1; the promise of 42.2 refuses it.
     heartbeat(t, 1);
-    expect(t.cluster.state(1).role).to.equal('follower');
+    expect(t.cluster.state(1).leader.role).to.equal('follower');
     expect(t.replies.filter((r) => r.client === 'a' && r.seq === 2).map((r) => r.reply)).to.deep.equal([{ status: 'indeterminate', leader: 2 }]);
     heartbeat(t, 2);
     expect(logOf(t, 1)).to.deep.equal(logOf(t, 2));
@@ -194,7 +194,7 @@ describe('Multi-Paxos, "Paxos Made Simple" section 3, on scripted schedules', ()
     expectNoViolations(t);
   });
 
-  it('books suite S12 once when terminal A retries after its reply was lost, even though the command lands in two slots', () => {
+  it('"Clients send commands to the leader, who decides where in the sequence each command should appear": books suite S12 once when terminal A retries after its reply was lost, even though the command lands in two slots', () => {
     const t: Booking = scripted(harborConfig(bookingAuthority));
     elect(t, 2);
     const first = reserve('terminal-a', 1, 'S12', '#8841');
@@ -214,26 +214,26 @@ describe('Multi-Paxos, "Paxos Made Simple" section 3, on scripted schedules', ()
     expect(log).to.deep.equal([['reserve S12 #8841'], ['reserve S12 #8841'], ['reserve S12 #8849']]);
     const reserved = { ok: true, suite: 'S12', booking: '#8841', status: 'reserved' };
     for (const r of okReplies(t, 'terminal-a', 1)) expect(r).to.deep.equal(reserved);
-    expect(t.cluster.state(3).replica.machine).to.deep.equal({ S12: { booking: '#8841', status: 'reserved' } });
+    expect(t.cluster.state(3).learner.replica.machine).to.deep.equal({ S12: { booking: '#8841', status: 'reserved' } });
     expect(t.cluster.state(3).counters.applied, 'applied once at harbor-3 (plus #8849, refused but applied)').to.equal(2);
     expect(okReplies(t, 'terminal-b', 1)[0]).to.include({ ok: false });
     expectNoViolations(t);
   });
 
-  it('batches queued commands into one slot and keeps at most `window` slots in flight', () => {
+  it('"it can propose commands i + 1 through i + α after commands 1 through i are chosen": batches queued commands into one slot and keeps at most `window` slots in flight', () => {
     const t = scripted(harborConfig(kvStore, { window: 2, batch: 3 }));
     elect(t, 1);
     for (let seq = 1; seq <= 8; seq += 1) request(t, 1, { client: `c${seq}`, seq: 1, op: { type: 'put', key: 'k', value: seq } });
-    expect(t.cluster.state(1).inflight.map((p) => p.slot)).to.deep.equal([0, 1]);
+    expect(t.cluster.state(1).leader.inflight.map((p) => p.slot)).to.deep.equal([0, 1]);
     t.cluster.deliverAll();
     heartbeat(t, 1);
     const sizes = logOf(t, 1).map((e) => (e.kind === 'batch' ? e.commands.length : 0));
     expect(sizes).to.deep.equal([1, 1, 3, 3]);
-    expect(toObject(t.cluster.state(1).replica.machine)).to.deep.equal({ k: 8 });
+    expect(toObject(t.cluster.state(1).learner.replica.machine)).to.deep.equal({ k: 8 });
     expectNoViolations(t);
   });
 
-  it('lets a follower that missed accepts catch up from the leader', () => {
+  it('"any other server that learns all the commands the leader knows": lets a follower that missed accepts catch up from the leader', () => {
     const t = scripted(harborConfig(kvStore));
     elect(t, 1);
     for (let seq = 1; seq <= 6; seq += 1) {
@@ -241,20 +241,20 @@ describe('Multi-Paxos, "Paxos Made Simple" section 3, on scripted schedules', ()
       t.cluster.drop((m) => m.to === 3);
       t.cluster.deliverAll();
     }
-    expect(t.cluster.state(3).commit).to.equal(0);
+    expect(t.cluster.state(3).learner.commit).to.equal(0);
     heartbeat(t, 1);
     expect(t.cluster.sent.filter((m) => m.type === 'catchup')).to.have.length(1);
     expect(t.cluster.sent.filter((m) => m.type === 'learn')).to.have.length(1);
     expect(logOf(t, 3)).to.deep.equal(logOf(t, 1));
-    expect(toObject(t.cluster.state(3).replica.machine)).to.deep.equal({ k: 6 });
+    expect(toObject(t.cluster.state(3).learner.replica.machine)).to.deep.equal({ k: 6 });
     expectNoViolations(t);
   });
 
-  it('elects by randomized timeouts over logical ticks; heartbeats hold followers back; a higher ballot deposes the leader', () => {
+  it('"In normal operation, a single server is elected to be the leader": elects by randomized timeouts over logical ticks; heartbeats hold followers back; a higher ballot deposes the leader', () => {
     const t = scripted(harborConfig(kvStore));
-    const timeouts = [1, 2, 3].map((id) => t.cluster.state(id).timeoutAt);
+    const timeouts = [1, 2, 3].map((id) => t.cluster.state(id).timer.timeoutAt);
     for (const d of timeouts) expect(d).to.be.within(5, 9);
-    expect(new Set(scripted(harborConfig(kvStore, { seed: 1 })).cluster.states.get(1)!.timeoutAt + '').size).to.equal(1);
+    expect(new Set(scripted(harborConfig(kvStore, { seed: 1 })).cluster.states.get(1)!.timer.timeoutAt + '').size).to.equal(1);
     elect(t, 1);
     for (let tick = 0; tick < 60; tick += 1) {
       for (const id of [1, 2, 3]) t.cluster.timeout(id);
@@ -262,19 +262,19 @@ describe('Multi-Paxos, "Paxos Made Simple" section 3, on scripted schedules', ()
     }
     expect([2, 3].map((id) => t.cluster.state(id).counters.electionsStarted)).to.deep.equal([0, 0]);
     // The leader falls silent: the follower whose timer runs out first campaigns, and wins.
-    const ticks = [2, 3].map((id) => t.cluster.state(id).timeoutAt);
+    const ticks = [2, 3].map((id) => t.cluster.state(id).timer.timeoutAt);
     const first = ticks[0]! <= ticks[1]! ? 2 : 3;
-    for (let tick = 0; tick < 20 && t.cluster.state(first).role === 'follower'; tick += 1) {
+    for (let tick = 0; tick < 20 && t.cluster.state(first).leader.role === 'follower'; tick += 1) {
       for (const id of [2, 3]) t.cluster.timeout(id);
     }
     t.cluster.deliverAll();
-    expect(t.cluster.state(first).role).to.equal('leader');
-    expect(t.cluster.state(1).role, 'the prepare of the higher ballot deposed harbor-1').to.equal('follower');
+    expect(t.cluster.state(first).leader.role).to.equal('leader');
+    expect(t.cluster.state(1).leader.role, 'the prepare of the higher ballot deposed harbor-1').to.equal('follower');
     expect(t.cluster.state(first).counters.electionsWon).to.equal(1);
     expectNoViolations(t);
   });
 
-  it('counts the stages: proposed, quorum-acknowledged, committed, applied; elections; ballot changes; messages by type', () => {
+  it('"If the leader decides that a certain client command should be the 135th command, it tries to have that command chosen as the value of the 135th instance": counts the stages: proposed, quorum-acknowledged, committed, applied; elections; ballot changes; messages by type', () => {
     const t = scripted(harborConfig(kvStore, { window: 1, batch: 4 }));
     elect(t, 1);
     for (let seq = 1; seq <= 5; seq += 1) request(t, 1, { client: 'c', seq, op: { type: 'get', key: 'k' } });
@@ -296,7 +296,7 @@ describe('Multi-Paxos, "Paxos Made Simple" section 3, on scripted schedules', ()
     expectNoViolations(t);
   });
 
-  it('restarts a node from its durable record alone: promise, votes and chosen log, replayed into the state machine', () => {
+  it('(section 2.3) "An acceptor must remember this information even if it fails and then restarts": restarts a node from its durable record alone: promise, votes and chosen log, replayed into the state machine', () => {
     const t = scripted(harborConfig(kvStore));
     elect(t, 1);
     for (let seq = 1; seq <= 3; seq += 1) request(t, 1, { client: 'c', seq, op: { type: 'put', key: 'k', value: seq } });
@@ -305,14 +305,14 @@ describe('Multi-Paxos, "Paxos Made Simple" section 3, on scripted schedules', ()
     const before = t.cluster.state(2);
     t.cluster.crash(2);
     const after = t.cluster.state(2);
-    expect(after.role).to.equal('follower');
-    expect(after.promised).to.deep.equal(before.promised);
-    expect(after.commit).to.equal(3);
-    expect(after.replica).to.deep.equal(before.replica);
+    expect(after.leader.role).to.equal('follower');
+    expect(after.acceptor.maxBal).to.deep.equal(before.acceptor.maxBal);
+    expect(after.learner.commit).to.equal(3);
+    expect(after.learner.replica).to.deep.equal(before.learner.replica);
     expectNoViolations(t);
   });
 
-  it('answers reads through the log: a get sees every write ordered before it', () => {
+  it('"the value chosen by the ith instance being the ith state machine command in the sequence": answers reads through the log: a get sees every write ordered before it', () => {
     const t: Scripted<KvState, KvOp, KvResult> = scripted(harborConfig(kvStore));
     elect(t, 1);
     request(t, 1, { client: 'w', seq: 1, op: { type: 'put', key: 'k', value: 'v1' } });
@@ -325,7 +325,7 @@ describe('Multi-Paxos, "Paxos Made Simple" section 3, on scripted schedules', ()
   });
 });
 
-describe('the Harbor Point example at log level (examples/harbor-point/multipaxos.ts)', () => {
+describe('the Harbor Point example at log level (lib/demo/multipaxos.ts)', () => {
   it('keeps #8841 in slot 812 across the crash, books S12 once, and says so step by step', () => {
     const story = harborPointLog();
     expect(story.violations).to.deep.equal([]);

@@ -1,0 +1,38 @@
+/**
+ * Durability: what a Multi-Paxos node's persist effects say, folded into the record a crash
+ * keeps. Each persist effect names one change (state.ts `DurableChange`): the promise raised,
+ * the vote cast at a slot, the value learned at a slot. A write-ahead log appends them as
+ * records; the simulated drivers (the scripted cluster, the simulator, the model checker) fold
+ * them with `persistedRecord`, the protocol's `persisted`, through lib/core/protocol.ts.
+ */
+import * as ballots from '../paxos/ballot';
+import { assertNever } from '../core/types';
+import * as vec from '../core/vector';
+import type { DurableChange, MultiEffect, MultiNodeState, MultiRecord } from './state';
+
+/** The durable part of a node's state: what its persist effects have folded into, so far. */
+export function record<S, Op, R>(s: MultiNodeState<S, Op, R>): MultiRecord<Op> {
+  return { promised: s.acceptor.maxBal, votes: s.acceptor.votes, log: s.learner.log };
+}
+
+export const EMPTY_RECORD: MultiRecord<never> = { promised: ballots.ZERO, votes: vec.emptyVector(), log: vec.emptyVector() };
+
+/** Folds one durable change into the record: what a write-ahead log's replay does, record by record. */
+export function foldChange<Op>(durable: MultiRecord<Op> | undefined, change: DurableChange<Op>): MultiRecord<Op> {
+  const d: MultiRecord<Op> = durable ?? EMPTY_RECORD;
+  switch (change.kind) {
+    case 'promise':
+      return { ...d, promised: change.ballot };
+    case 'vote':
+      return { ...d, votes: vec.set(d.votes, change.slot, { ballot: change.ballot, value: change.value }) };
+    case 'learned':
+      return { ...d, log: vec.set(d.log, change.slot, change.value) };
+    default:
+      return assertNever(change, 'durable change');
+  }
+}
+
+/** The node's durable record after one effect: a persist folds its change in; others leave it. */
+export function persistedRecord<Op, R>(durable: MultiRecord<Op> | undefined, effect: MultiEffect<Op, R>): MultiRecord<Op> | undefined {
+  return effect.type === 'persist' ? foldChange(durable, effect.change) : durable;
+}

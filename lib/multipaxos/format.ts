@@ -1,0 +1,32 @@
+/**
+ * One readable line per Multi-Paxos message, the way the simulator's traces and the model
+ * checker's counterexamples print them: `n1 -> n2 : accept ballot 41.1 slot 3 = {...} commit 2`.
+ * The one `describeMessage` of the layer (lib/sim and lib/check both import it from here).
+ */
+import * as ballots from '../paxos/ballot';
+import { assertNever } from '../core/types';
+import type { MultiMessage } from './messages';
+
+export function describeMessage<Op>(m: MultiMessage<Op>): string {
+  const head = `n${m.from} -> n${m.to} : ${m.type} ballot ${ballots.format(m.ballot)}`;
+  switch (m.type) {
+    case 'prepare':
+      return `${head} from slot ${m.slot}`;
+    case 'promise':
+      return `${head} from slot ${m.slot} (${m.entries.length} votes)`;
+    case 'accept':
+      return `${head} slot ${m.slot} = ${JSON.stringify(m.value)} commit ${m.commit}`;
+    case 'accepted':
+      return `${head} slot ${m.slot}`;
+    case 'rejected':
+      return `${head} (promised ${ballots.format(m.promised)})`;
+    case 'heartbeat':
+      return `${head} commit ${m.commit}`;
+    case 'catchup':
+      return `${head} from slot ${m.slot}`;
+    case 'learn':
+      return `${head} slots ${m.slot}..${m.slot + m.values.length - 1} commit ${m.commit}`;
+    default:
+      return assertNever(m, 'message');
+  }
+}
