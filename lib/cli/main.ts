@@ -11,12 +11,17 @@ import { registerDemo } from './demo';
 import { registerMap } from './map';
 import { registerSim } from './sim';
 import type { Output } from './output';
-import { processOutput } from './output';
+import { EXIT_HELP, processOutput } from './output';
+import type { ProgressOptions } from './progress';
 
 /** Every subcommand adds itself here; each sets `exitCode` through the context. */
 export interface CliContext {
   readonly io: Output;
   exitCode: number;
+  /** Long runs catch SIGINT and stop with a partial summary (only for the real process, not in tests). */
+  readonly catchSigint?: boolean;
+  /** How progress is shown (tests make it immediate); the defaults of lib/cli/progress.ts otherwise. */
+  readonly progress?: ProgressOptions;
 }
 
 export function program(context: CliContext): Command {
@@ -28,7 +33,8 @@ export function program(context: CliContext): Command {
       writeOut: (s) => context.io.out(s),
       writeErr: (s) => context.io.err(s),
       outputError: (s, write) => write(s.split('\n')[0] + '\n'),
-    });
+    })
+    .addHelpText('after', `\n${EXIT_HELP}`);
   registerDemo(cli, context);
   registerMap(cli, context);
   registerCheck(cli, context);
@@ -38,11 +44,11 @@ export function program(context: CliContext): Command {
 }
 
 /** Runs the command line; resolves to the exit status. */
-export async function main(argv: readonly string[], io: Output = processOutput): Promise<number> {
-  const context: CliContext = { io, exitCode: 0 };
+export async function main(argv: readonly string[], io: Output = processOutput, progress?: ProgressOptions): Promise<number> {
+  const context: CliContext = { io, exitCode: 0, catchSigint: io === processOutput, ...(progress === undefined ? {} : { progress }) };
   const cli = program(context);
   if (argv.length === 0) {
-    io.out(cli.helpInformation());
+    io.out(`${cli.helpInformation()}\n${EXIT_HELP}\n`);
     return 0;
   }
   try {

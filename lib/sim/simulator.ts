@@ -51,8 +51,22 @@ type Pending<M> =
   | { readonly kind: 'partition-start'; readonly spec: ScheduledPartition }
   | { readonly kind: 'partition-end'; readonly id: number };
 
-/** Why a run ended. */
-export type EndedBy = 'violation' | 'step-limit' | 'quiescent' | 'empty';
+/**
+ * Why a run ended: a violation; the step budget spent ('step-limit'); nothing left that could
+ * change anything ('quiescent', 'empty'); or the driver asked it to stop ('interrupted', SIGINT).
+ */
+export type EndedBy = 'violation' | 'step-limit' | 'quiescent' | 'empty' | 'interrupted';
+
+/**
+ * How a driver watches and stops a long run (the CLI's progress bar and SIGINT): `progress`
+ * is called every `every` steps (default 4096) with the steps run and the budget; `stop` is
+ * read before every step, and a run told to stop ends there, with `endedBy: 'interrupted'`.
+ */
+export interface RunControl {
+  readonly every?: number;
+  progress?(step: number, budget: number): void;
+  stop?(): boolean;
+}
 
 export interface SimViolation extends Violation {
   readonly seed: number;
@@ -106,8 +120,9 @@ export function simulate<S, M extends Addressed, E, D, C>(
   subject: Subject<S, M, E, D, C>,
   options: SimOptions,
   trace: TraceSink | null = null,
+  control: RunControl = {},
 ): SimResult {
-  return new Simulation(subject, options, trace).run();
+  return new Simulation(subject, options, trace).run(control);
 }
 
 function emptyStats(): SimStats {
@@ -197,10 +212,20 @@ class Simulation<S, M extends Addressed, E, D, C> {
     if (this.monitor !== null) this.states.forEach((s, i) => this.monitor!.state(i, s));
   }
 
-  run(): SimResult {
+  run(control: RunControl = {}): SimResult {
     this.start();
     let endedBy: EndedBy = 'step-limit';
+    const every = control.every ?? 4096;
+    let reported = 0;
     while (this.step < this.options.steps) {
+      if (control.stop?.() === true) {
+        endedBy = 'interrupted';
+        break;
+      }
+      if (control.progress !== undefined && this.step - reported >= every) {
+        reported = this.step;
+        control.progress(this.step, this.options.steps);
+      }
       if (this.healed === null && (this.step >= this.options.healAt || this.quiet())) {
         this.heal();
       } else {

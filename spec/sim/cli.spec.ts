@@ -9,7 +9,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../lib/cli/main';
 import type { Output } from '../../lib/cli/output';
-import { progressBar } from '../../lib/cli/sim';
 
 async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
@@ -127,19 +126,6 @@ describe('sim: the command line', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  });
-
-  it('the progress bar is one line redrawn with \\r on stderr, and ends with a newline', () => {
-    let err = '';
-    let now = 1000;
-    const bar = progressBar({ out: () => undefined, err: (t) => { err += t; } }, 'sim', () => now);
-    bar.update(1, 4);
-    now += 50;
-    bar.update(2, 4); // within 100 ms of the last draw: skipped
-    now += 10;
-    bar.update(4, 4); // the last one is always drawn
-    bar.finish();
-    expect(err).to.equal('\rsim [########......................] 1/4\rsim [##############################] 4/4\n');
   });
 
   const bad: [string[], RegExp][] = [
