@@ -9,6 +9,7 @@ import { registerCheck } from './check';
 import { registerCompare } from './compare';
 import { registerDemo } from './demo';
 import { registerMap } from './map';
+import { registerReplay } from './replay';
 import { registerSim } from './sim';
 import type { Output } from './output';
 import { EXIT_HELP, processOutput } from './output';
@@ -40,6 +41,7 @@ export function program(context: CliContext): Command {
   registerCheck(cli, context);
   registerSim(cli, context);
   registerCompare(cli, context);
+  registerReplay(cli, context);
   return cli;
 }
 
