@@ -47,21 +47,21 @@ function checkFlags(header: TraceHeader): CheckFlags {
 }
 
 /** The events the header's configuration produces now. */
-export function rerun(header: TraceHeader): { events: readonly object[]; subject: AnySubject | null } {
+export async function rerun(header: TraceHeader): Promise<{ events: readonly object[]; subject: AnySubject | null }> {
   if (header.command === 'sim') {
     if (typeof header.seed !== 'number') throw new UsageError('a sim trace header needs a seed');
     const plan = simPlan({ ...cliOptions(header.options), seed: String(header.seed) });
     const recorder = new TraceRecorder();
-    seedReport(plan, header.seed, recorder);
+    await seedReport(plan, header.seed, recorder);
     return { events: recorder.events, subject: plan.subject };
   }
   const { report } = checkRun(checkFlags(header));
   return { events: checkEvents(report, header.what ?? 'counterexample'), subject: null };
 }
 
-export function replayReport(file: string): Report {
+export async function replayReport(file: string): Promise<Report> {
   const { header, events } = readTrace(file);
-  const again = rerun(header).events;
+  const again = (await rerun(header)).events;
   const d = firstDifference(events, again);
   const what = `${header.command} ${header.protocol}${header.seed === null ? '' : ` seed ${header.seed}`}${header.what === undefined ? '' : ` (${header.what})`}`;
   if (d === null) {
@@ -128,8 +128,8 @@ export function registerReplay(cli: Command, context: CliContext): void {
     .description('re-run the configuration in a trace file\'s header and check that the same events come out (exit 1 at the first difference)')
     .argument('<file>', 'a trace written by synod sim --trace or synod check --trace / --witness-trace')
     .option('--json', 'print one JSON object')
-    .action((file: string, options: { json?: boolean }) => {
-      context.exitCode = emit(replayReport(file), options.json === true, context.io);
+    .action(async (file: string, options: { json?: boolean }) => {
+      context.exitCode = emit(await replayReport(file), options.json === true, context.io);
     });
   cli
     .command('trace')

@@ -30,7 +30,7 @@ import { subjectEntry, subjectNames } from '../sim/registry';
 import { replay } from '../sim/replay';
 import { shrink } from '../sim/shrink';
 import type { SimResult } from '../sim/simulator';
-import { simulate } from '../sim/simulator';
+import { simulateAsync } from '../sim/simulator';
 import type { AnySubject } from '../sim/subject';
 import type { Addressed } from '../core/protocol';
 import { shortfall, Summary } from '../sim/summary';
@@ -343,10 +343,10 @@ export interface RunWatch {
 const UNWATCHED: RunWatch = { progress: () => undefined, interrupted: false };
 
 /** One seed: the result, and for a violation the replayed trace that led to it. */
-export function seedReport(plan: SimPlan, seed: number, trace: TraceRecorder | null, watch: RunWatch = UNWATCHED): Report & { readonly result: SimResult } {
+export async function seedReport(plan: SimPlan, seed: number, trace: TraceRecorder | null, watch: RunWatch = UNWATCHED): Promise<Report & { readonly result: SimResult }> {
   const subject = plan.subject;
   const options: SimOptions = { ...plan.base, seed };
-  const result = simulate(subject, options, trace, { progress: (step, budget) => watch.progress(step, budget, `seed ${seed}`), stop: () => watch.interrupted });
+  const result = await simulateAsync(subject, options, trace, { progress: (step, budget) => watch.progress(step, budget, `seed ${seed}`), stop: () => watch.interrupted });
   const reproduce = reproduceCommand(plan, seed);
   let tail: readonly TraceEvent[] = [];
   if (result.violations.length > 0) {
@@ -446,19 +446,26 @@ function seedLines(plan: SimPlan, r: SimResult, reproduce: string, tail: readonl
 }
 
 /** A range of seeds: totals, failing seeds with their reproduce lines, liveness; stops after the seed running at SIGINT. */
-export function rangeReport(plan: SimPlan, watch: RunWatch = UNWATCHED): Report {
+export async function rangeReport(plan: SimPlan, watch: RunWatch = UNWATCHED): Promise<Report> {
   const subject = plan.subject;
   const summary = new Summary();
   const { first, last } = plan.seeds;
   const total = last - first + 1;
   let interrupted = false;
+  let yielded = Date.now();
   for (let seed = first; seed <= last; seed += 1) {
+    if (Date.now() - yielded > 50) {
+      // A turn of the event loop, so that SIGINT (and the progress timer) can be heard.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      yielded = Date.now();
+    }
     if (watch.interrupted) {
       interrupted = true;
       break;
     }
     const options = { ...plan.base, seed };
-    summary.add(simulate(subject, options), options);
+    const result = await simulateAsync(subject, options, null, { stop: () => false });
+    summary.add(result, options);
     watch.progress(seed - first + 1, total, summary.failing() > 0 ? `${summary.failing()} failing` : '');
   }
   const failures = summary.failures.slice(0, 20).map((f) => ({ ...f, reproduce: reproduceCommand(plan, f.seed) }));
@@ -552,7 +559,7 @@ export function registerSim(cli: Command, context: CliContext): void {
       if (!plan.range) {
         const seed = plan.seeds.first;
         const recorder = plan.traceFile === undefined ? null : new TraceRecorder();
-        const report = seedReport(plan, seed, recorder, watch);
+        const report = await seedReport(plan, seed, recorder, watch);
         if (recorder !== null && plan.traceFile !== undefined) {
           await writeFile('--trace', plan.traceFile, simTraceText(plan, seed, recorder.events));
         }
@@ -560,7 +567,7 @@ export function registerSim(cli: Command, context: CliContext): void {
         context.exitCode = emit(report, plan.json, context.io);
         return;
       }
-      context.exitCode = emit(rangeReport(plan, watch), plan.json, context.io);
+      context.exitCode = emit(await rangeReport(plan, watch), plan.json, context.io);
     } finally {
       watch.dispose();
     }

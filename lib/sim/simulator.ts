@@ -125,6 +125,21 @@ export function simulate<S, M extends Addressed, E, D, C>(
   return new Simulation(subject, options, trace).run(control);
 }
 
+/**
+ * `simulate`, yielding to the event loop every `chunk` steps, so that a driver's SIGINT handler
+ * runs during a long run and its `stop` can end the run there. The same seed gives the same
+ * result as `simulate`: yielding changes nothing the run reads.
+ */
+export function simulateAsync<S, M extends Addressed, E, D, C>(
+  subject: Subject<S, M, E, D, C>,
+  options: SimOptions,
+  trace: TraceSink | null = null,
+  control: RunControl = {},
+  chunk = 2048,
+): Promise<SimResult> {
+  return new Simulation(subject, options, trace).runAsync(control, chunk);
+}
+
 function emptyStats(): SimStats {
   return {
     delivered: 0,
@@ -214,41 +229,48 @@ class Simulation<S, M extends Addressed, E, D, C> {
 
   run(control: RunControl = {}): SimResult {
     this.start();
-    let endedBy: EndedBy = 'step-limit';
+    let ended: EndedBy | null = null;
+    while (ended === null) ended = this.advance(control, Number.POSITIVE_INFINITY);
+    return this.result(ended);
+  }
+
+  /** The same run, giving the event loop a turn every `chunk` steps (so that SIGINT can be heard). */
+  async runAsync(control: RunControl, chunk: number): Promise<SimResult> {
+    this.start();
+    let ended: EndedBy | null = null;
+    while (ended === null) {
+      ended = this.advance(control, this.step + chunk);
+      if (ended === null) await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    return this.result(ended);
+  }
+
+  private reported = 0;
+
+  /** Runs steps until the run ends (its reason) or `pause` steps have run (null). */
+  private advance(control: RunControl, pause: number): EndedBy | null {
     const every = control.every ?? 4096;
-    let reported = 0;
     while (this.step < this.options.steps) {
-      if (control.stop?.() === true) {
-        endedBy = 'interrupted';
-        break;
-      }
-      if (control.progress !== undefined && this.step - reported >= every) {
-        reported = this.step;
+      if (this.step >= pause) return null;
+      if (control.stop?.() === true) return 'interrupted';
+      if (control.progress !== undefined && this.step - this.reported >= every) {
+        this.reported = this.step;
         control.progress(this.step, this.options.steps);
       }
       if (this.healed === null && (this.step >= this.options.healAt || this.quiet())) {
         this.heal();
       } else {
-        if (this.queue.size === 0) {
-          endedBy = 'empty';
-          break;
-        }
+        if (this.queue.size === 0) return 'empty';
         const key = this.queue.peekKey();
         const event = this.queue.pop();
         this.now = Math.floor(key / TICK);
         if (!this.process(event)) continue;
       }
       this.step += 1;
-      if (this.checkInvariants()) {
-        endedBy = 'violation';
-        break;
-      }
-      if (this.healed !== null && this.afterHeal()) {
-        endedBy = 'quiescent';
-        break;
-      }
+      if (this.checkInvariants()) return 'violation';
+      if (this.healed !== null && this.afterHeal()) return 'quiescent';
     }
-    return this.result(endedBy);
+    return 'step-limit';
   }
 
   private result(endedBy: EndedBy): SimResult {
