@@ -51,11 +51,19 @@ export const processOutput: Output = {
   err: (text) => process.stderr.write(text),
 };
 
-/** Prints the report; returns its exit code. A JSON object that is an object gets `ok` if it lacks one. */
+/**
+ * Prints the report; returns its exit code. The JSON object always says `ok` and, when not
+ * ok, `reason` (taken from the report when the object lacks them).
+ */
 export function emit(report: Report, json: boolean, io: Output): number {
   if (json) {
     const j = report.json;
-    const body = typeof j === 'object' && j !== null && !Array.isArray(j) && !('ok' in j) ? { ok: report.ok, ...j } : j;
+    const object = typeof j === 'object' && j !== null && !Array.isArray(j) ? (j as Record<string, unknown>) : { result: j };
+    const body = {
+      ...('ok' in object ? {} : { ok: report.ok }),
+      ...(report.ok || 'reason' in object ? {} : { reason: report.reason ?? 'a check failed' }),
+      ...object,
+    };
     io.out(`${JSON.stringify(body)}\n`);
   } else {
     io.out(report.lines.map((l) => `${l}\n`).join(''));
@@ -121,7 +129,8 @@ export interface TableOptions {
  *   | text that wraps  | ...              |
  *   | to the next line |                  |
  *
- * Every line is at most `width` characters. Rows are separated by a rule when a cell wraps.
+ * Every line is at most `width` characters; rows are separated by a rule. A row of one cell
+ * spans the whole width (a note under the row before it).
  */
 export function table(header: readonly string[], rows: readonly (readonly string[])[], options: TableOptions = {}): string[] {
   const width = options.width ?? 100;
@@ -140,9 +149,11 @@ export function table(header: readonly string[], rows: readonly (readonly string
     return lines;
   };
   const rule = `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`;
+  const full = width - 4;
   const out = [...render(header), rule];
   rows.forEach((row, i) => {
-    out.push(...render(row));
+    if (row.length === 1 && n > 1) out.push(...wrap(row[0]!, full).map((l) => `| ${l.padEnd(full)} |`));
+    else out.push(...render(row));
     if (i < rows.length - 1) out.push(rule);
   });
   for (const l of options.legend ?? []) out.push(...wrap(l, width));
