@@ -304,8 +304,8 @@ export function cliOptions(overrides: Readonly<Record<string, unknown>>): SimCli
   const o: Record<string, unknown> = { ...SIM_DEFAULTS, partition: [] };
   for (const f of SIM_FLAGS) {
     const v = overrides[f.key];
-    if (v === undefined || f.reproduce === 'never') continue;
-    const ok = f.repeat === true ? Array.isArray(v) && v.every((x) => typeof x === 'string') : typeof f.default === 'boolean' ? typeof v === 'boolean' : typeof v === 'string';
+    if (v === undefined) continue;
+    const ok = f.repeat === true ? Array.isArray(v) && v.every((x) => typeof x === 'string') : !f.flags.includes('<') ? typeof v === 'boolean' : typeof v === 'string';
     if (!ok) throw new UsageError(`the trace header's option ${f.key} has the wrong type: ${JSON.stringify(v)}`);
     o[f.key] = v;
   }
