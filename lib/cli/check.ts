@@ -41,6 +41,8 @@ import type { Report } from './output';
 import { emit, EXIT } from './output';
 import { progress as progressDisplay, interruption } from './progress';
 import { synodVersion } from './version';
+import type { WorkerMessage } from './check-worker';
+import { assertNever } from '../core/types';
 
 export const PROTOCOLS = ['single-decree', 'multipaxos'] as const;
 
@@ -280,29 +282,107 @@ export function checkRun(flags: CheckFlags, watch: { progress?: (p: Progress) =>
   return { report: run.report, header: [] };
 }
 
-export function runCheck(flags: CheckFlags, context: CliContext): Report {
+/** The report of an interrupted check: the states visited so far, not exhaustive, exit 130. */
+function interruptedReport(p: Progress): Report {
+  const reason = `interrupted after ${p.states} states (${p.transitions} transitions, ${p.seconds.toFixed(0)} s): not exhaustive`;
+  return {
+    lines: [`INTERRUPTED: ${reason}; no violation in the states visited so far`],
+    json: { ok: false, reason, interrupted: true, complete: false, states: p.states, transitions: p.transitions, queue: p.queue, seconds: p.seconds },
+    ok: false,
+    reason,
+    exit: EXIT.interrupted,
+  };
+}
+
+/**
+ * The check in a worker thread (./check-worker.ts), for the real process: SIGINT sets a flag
+ * in shared memory that the worker reads at its next progress report, and the partial figures
+ * come back. Resolves to the report and header, or to the interrupted report.
+ */
+async function runCheckInWorker(flags: CheckFlags, context: CliContext): Promise<{ report: CheckReport<unknown>; header: string[] } | Report> {
+  const { Worker } = await import('node:worker_threads');
+  const path = await import('node:path');
+  const v8 = await import('node:v8');
+  const fromSource = __filename.endsWith('.ts');
+  const stop = new SharedArrayBuffer(4);
+  const flag = new Int32Array(stop);
+  const display = progressDisplay(context.io, 'check', context.progress ?? {});
+  const worker = new Worker(path.join(__dirname, `check-worker${fromSource ? '.ts' : '.js'}`), {
+    workerData: { flags, stop },
+    execArgv: fromSource ? ['--require', 'ts-node/register/transpile-only'] : [],
+    env: { ...process.env, ...(fromSource ? { TS_NODE_PROJECT: path.join(__dirname, '..', '..', 'tsconfig.json') } : {}) },
+    resourceLimits: { maxOldGenerationSizeMb: Math.floor(v8.getHeapStatistics().heap_size_limit / 2 ** 20) },
+  });
+  const onSigint = (): void => {
+    if (Atomics.load(flag, 0) === 1) {
+      void worker.terminate();
+      process.removeListener('SIGINT', onSigint);
+      process.kill(process.pid, 'SIGINT');
+      return;
+    }
+    Atomics.store(flag, 0, 1);
+    process.stderr.write('\nsynod: interrupted; stopping at the next progress report (Ctrl-C again to quit at once)\n');
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    return await new Promise((resolve, reject) => {
+      worker.on('message', (m: WorkerMessage) => {
+        switch (m.type) {
+          case 'progress': {
+            const p = m.progress;
+            const rate = p.seconds > 0 ? Math.round(p.states / p.seconds) : 0;
+            display.update(p.states, null, `states, ${p.queue} queued, ${rate} states/s`);
+            break;
+          }
+          case 'done':
+            resolve({ report: m.report as CheckReport<unknown>, header: m.header });
+            break;
+          case 'interrupted':
+            resolve(interruptedReport(m.last));
+            break;
+          case 'usage':
+            reject(new UsageError(m.message));
+            break;
+          case 'error':
+            reject(new Error(m.message));
+            break;
+          default:
+            assertNever(m, 'worker message');
+        }
+      });
+      worker.on('error', reject);
+      worker.on('exit', (code) => {
+        if (code !== 0) reject(new Error(`synod: the check's worker exited with code ${code}`));
+      });
+    });
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+    display.finish();
+    await worker.terminate();
+  }
+}
+
+export async function runCheck(flags: CheckFlags, context: CliContext): Promise<Report> {
   if (flags.listMutants === true) {
     const other = Object.entries(flags).find(([k, v]) => v !== undefined && k !== 'listMutants' && k !== 'json');
     if (other !== undefined) throw new UsageError(`--list-mutants takes no other option, got ${flagName(other[0] as keyof CheckFlags)}`);
     return listMutantsReport();
   }
-  const watch = watchCheck(context);
   let run: { report: CheckReport<unknown>; header: string[] };
-  try {
-    run = checkRun(flags, watch.options);
-  } catch (error) {
-    if (!(error instanceof Interrupted)) throw error;
-    const p = error.last;
-    const reason = `interrupted after ${p.states} states (${p.transitions} transitions, ${p.seconds.toFixed(0)} s): not exhaustive`;
-    return {
-      lines: [`INTERRUPTED: ${reason}; no violation in the states visited so far`],
-      json: { ok: false, reason, interrupted: true, complete: false, states: p.states, transitions: p.transitions, queue: p.queue, seconds: p.seconds },
-      ok: false,
-      reason,
-      exit: EXIT.interrupted,
-    };
-  } finally {
-    watch.dispose();
+  if (context.catchSigint === true) {
+    const outcome = await runCheckInWorker(flags, context);
+    if (!('report' in outcome)) return outcome;
+    run = outcome;
+  } else {
+    const watch = watchCheck(context);
+    try {
+      run = checkRun(flags, watch.options);
+    } catch (error) {
+      if (!(error instanceof Interrupted)) throw error;
+      return interruptedReport(error.last);
+    } finally {
+      watch.dispose();
+    }
   }
   const { report, header } = run;
   if (flags.trace !== undefined) {
@@ -362,7 +442,7 @@ export function registerCheck(cli: Command, context: CliContext): void {
     .option('--witness-trace <file>', 'write the shortest run to a state where the sometimes-property holds, same format')
     .option('--list-mutants', 'list the bug zoo: name, then what it breaks')
     .option('--json', 'print one JSON object')
-    .action((flags: CheckFlags) => {
-      context.exitCode = emit(runCheck(flags, context), flags.json === true, context.io);
+    .action(async (flags: CheckFlags) => {
+      context.exitCode = emit(await runCheck(flags, context), flags.json === true, context.io);
     });
 }
