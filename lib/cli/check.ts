@@ -38,7 +38,7 @@ import { traceFileText } from '../sim/trace';
 import { integer, oneOf, UsageError } from './args';
 import type { CliContext } from './main';
 import type { Report } from './output';
-import { emit, EXIT } from './output';
+import { emit, EXIT, EXIT_HELP } from './output';
 import { progress as progressDisplay, interruption } from './progress';
 import { synodVersion } from './version';
 import type { WorkerMessage } from './check-worker';
@@ -411,6 +411,7 @@ export function registerCheck(cli: Command, context: CliContext): void {
   cli
     .command('check')
     .description('model-check every interleaving of a small configuration of the real roles; the bug zoo')
+    .addHelpText('after', `\n${EXIT_HELP}`)
     .option('--protocol <name>', `protocol to check: ${PROTOCOLS.join(', ')}`)
     .option('--acceptors <n>', 'acceptors (nodes 1..n; default 3)')
     .option('--proposers <n>', 'proposers (nodes 1..n, sharing the acceptors\' processes; default 2)')

@@ -19,7 +19,7 @@ import type { Command } from 'commander';
 import { integer, oneOf, probability, seedRange, UsageError } from './args';
 import type { CliContext } from './main';
 import type { Output, Report } from './output';
-import { emit, EXIT } from './output';
+import { emit, EXIT, EXIT_HELP } from './output';
 import type { Interruption, ProgressOptions } from './progress';
 import { interruption, progress } from './progress';
 import { synodVersion } from './version';
@@ -545,7 +545,8 @@ export function registerSim(cli: Command, context: CliContext): void {
   const collect = (value: string, previous: string[]): string[] => [...previous, value];
   const command = cli
     .command('sim')
-    .description('deterministic simulation: seeded faults, every invariant after every step, exact replay');
+    .description('deterministic simulation: seeded faults, every invariant after every step, exact replay')
+    .addHelpText('after', `\n${EXIT_HELP}`);
   for (const f of SIM_FLAGS) {
     const help = f.key === 'protocol' ? `${f.help} (${subjectNames().join(', ')})` : f.help;
     if (f.repeat === true) command.option(f.flags, help, collect, [] as string[]);
