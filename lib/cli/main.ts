@@ -47,7 +47,9 @@ export function program(context: CliContext): Command {
 
 /** Runs the command line; resolves to the exit status. */
 export async function main(argv: readonly string[], io: Output = processOutput, progress?: ProgressOptions): Promise<number> {
-  const context: CliContext = { io, exitCode: 0, catchSigint: io === processOutput, ...(progress === undefined ? {} : { progress }) };
+  // Progress is for the real process; a caller with its own output (a test) asks for it explicitly.
+  const shown = progress ?? (io === processOutput ? undefined : { after: Number.POSITIVE_INFINITY });
+  const context: CliContext = { io, exitCode: 0, catchSigint: io === processOutput, ...(shown === undefined ? {} : { progress: shown }) };
   const cli = program(context);
   if (argv.length === 0) {
     io.out(`${cli.helpInformation()}\n${EXIT_HELP}\n`);
