@@ -39,7 +39,7 @@ import { integer, oneOf, UsageError } from './args';
 import type { CliContext } from './main';
 import type { Report } from './output';
 import { emit, EXIT, EXIT_HELP } from './output';
-import { progress as progressDisplay, interruption } from './progress';
+import { progress as progressDisplay } from './progress';
 import { synodVersion } from './version';
 import type { WorkerMessage } from './check-worker';
 import { assertNever } from '../core/types';
@@ -205,28 +205,18 @@ function toReport(r: CheckReport<unknown>, header: readonly string[], bounded: b
   };
 }
 
-/** Thrown out of the checker's progress callback when SIGINT arrives (the checker has no other way out). */
-class Interrupted extends Error {
-  constructor(readonly last: Progress) {
-    super('interrupted');
-  }
-}
-
-/** The progress display (after 2 s) and the SIGINT check, both fed by the checker's progress calls (about once a second). */
+/** The progress display (after 2 s) fed by the checker's progress calls (about once a second), for a check run in this thread. */
 function watchCheck(context: CliContext): { options: { progress: (p: Progress) => void }; dispose(): void } {
   const display = progressDisplay(context.io, 'check', context.progress ?? {});
-  const sigint = context.catchSigint === true ? interruption() : null;
   return {
     options: {
       progress: (p) => {
         const rate = p.seconds > 0 ? Math.round(p.states / p.seconds) : 0;
         display.update(p.states, null, `states, ${p.queue} queued, ${rate} states/s`);
-        if (sigint?.interrupted === true) throw new Interrupted(p);
       },
     },
     dispose() {
       display.finish();
-      sigint?.dispose();
     },
   };
 }
@@ -374,12 +364,10 @@ export async function runCheck(flags: CheckFlags, context: CliContext): Promise<
     if (!('report' in outcome)) return outcome;
     run = outcome;
   } else {
+    // In this thread (tests, and callers of `main` with their own output) nothing interrupts the search.
     const watch = watchCheck(context);
     try {
       run = checkRun(flags, watch.options);
-    } catch (error) {
-      if (!(error instanceof Interrupted)) throw error;
-      return interruptedReport(error.last);
     } finally {
       watch.dispose();
     }
