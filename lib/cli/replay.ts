@@ -65,7 +65,10 @@ export async function replayReport(file: string): Promise<Report> {
   const d = firstDifference(events, again);
   const what = `${header.command} ${header.protocol}${header.seed === null ? '' : ` seed ${header.seed}`}${header.what === undefined ? '' : ` (${header.what})`}`;
   if (d === null) {
-    return { lines: [`${file}: ${what}: identical, ${events.length} events`], json: { ok: true, file, identical: true, events: events.length, reproduce: header.reproduce }, ok: true };
+    // The replay is a regression test of determinism: a run that ends in a violation replays identically too, and says so.
+    const v = events.find((e) => e.type === 'violation');
+    const ending = v === undefined ? '' : ` (the run ends in a ${String(v.invariant)} violation at step ${String(v.step)}, as recorded)`;
+    return { lines: [`${file}: ${what}: identical, ${events.length} events${ending}`], json: { ok: true, file, identical: true, events: events.length, reproduce: header.reproduce }, ok: true };
   }
   const reason = `event ${d.index + 1} (line ${d.index + 2}) differs`;
   const show = (e: object | null): string => (e === null ? '(no event: the run ended)' : JSON.stringify(e));
