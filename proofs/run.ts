@@ -6,8 +6,14 @@
  *   npm run proofs                 every row but the long ones, and the zoo (a few minutes on 2 cores)
  *   npm run proofs -- --json       one JSON object instead of the table
  *   npm run proofs:long            the long rows only (`long: true`: each takes a quarter of an hour or more)
+ *
+ * Progress goes to stderr (lib/cli/progress.ts): after 2 s, a bar on a terminal, otherwise a
+ * status line every 10 s naming the row and its states so far.
  */
-import { checkSingleDecreeOrThrow } from '../lib/check/report';
+import { checkSingleDecree } from '../lib/check/report';
+import type { Progress as CheckProgress } from '../lib/check/model-checker';
+import { processOutput } from '../lib/cli/output';
+import { progress as progressDisplay } from '../lib/cli/progress';
 import type { CheckReport } from '../lib/check/report';
 import { checkMultiPaxosOrThrow } from '../lib/check/multipaxos';
 import { zooEntries } from '../lib/check/zoo';
@@ -74,26 +80,44 @@ function main(): number {
     if (!json) process.stdout.write(line);
   };
   const longRows = process.argv.includes('--long');
+  const singles = PINNED.filter((p) => (p.long === true) === longRows);
+  const multis = longRows ? [] : MULTIPAXOS_PINNED;
+  const mutants = longRows ? [] : zooEntries();
+  const total = singles.length + multis.length + mutants.length;
+  const display = progressDisplay(processOutput, 'proofs');
+  let done = 0;
+  const watching = (name: string): { progress: (p: CheckProgress) => void } => ({
+    progress: (p) => display.update(done, total, `${name}: ${p.states.toLocaleString('en-US')} states after ${p.seconds.toFixed(0)} s of this row`),
+  });
+  const finished = (): void => {
+    done += 1;
+    display.update(done, total);
+  };
   progress('Single-decree Paxos, the real roles of lib/paxos, every reachable state (BFS)\n\n');
-  for (const c of PINNED.filter((p) => (p.long === true) === longRows)) {
-    const r = checkSingleDecreeOrThrow(c.options);
+  for (const c of singles) {
+    const run = checkSingleDecree(c.options, watching(c.name));
+    if (!run.ok) throw new Error(`synod: ${run.error}`);
+    const r = run.report;
+    finished();
     const { verdict, problems } = verdictOf(c, r);
     const row: Row = { name: c.name, states: r.states, transitions: r.transitions, depth: r.depth, seconds: r.seconds, complete: r.complete, verdict, ok: problems.length === 0, problems };
     rows.push(row);
     progress(line(row));
   }
   progress(longRows ? '' : '\nMulti-Paxos, the real stable-leader layer of lib/multipaxos, every reachable state (BFS)\n\n');
-  for (const c of longRows ? [] : MULTIPAXOS_PINNED) {
-    const r = checkMultiPaxosOrThrow(c.options);
+  for (const c of multis) {
+    const r = checkMultiPaxosOrThrow(c.options, watching(c.name));
+    finished();
     const { verdict, problems } = multiPaxosVerdict(c, r);
     const row: Row = { name: c.name, states: r.states, transitions: r.transitions, depth: r.depth, seconds: r.seconds, complete: r.complete, verdict, ok: problems.length === 0, problems };
     rows.push(row);
     progress(line(row));
   }
   progress(longRows ? '' : '\nThe bug zoo, each mutant at its smallest configuration, and the correct code there\n\n');
-  const zoo = (longRows ? [] : zooEntries()).map((e) => {
+  const zoo = mutants.map((e) => {
     const caught = e.run();
     const control = e.control();
+    finished();
     const v = caught.violations[0];
     const ok = v !== undefined && control.violations.length === 0 && control.complete;
     const row = { name: e.name, protocol: e.protocol, smallest: e.smallest, caughtBy: v?.invariants ?? [], trace: v?.length ?? null, states: caught.states, seconds: caught.seconds, controlStates: control.states, ok };
@@ -103,6 +127,7 @@ function main(): number {
     );
     return row;
   });
+  display.finish();
   const ok = rows.every((r) => r.ok) && zoo.every((z) => z.ok);
   if (json) process.stdout.write(`${JSON.stringify({ ok, configurations: rows, zoo })}\n`);
   else process.stdout.write(`\n${ok ? 'all proofs hold' : 'SOME PROOF FAILED'}\n`);

@@ -41,6 +41,11 @@ export interface CheckReport<Config = ResolvedConfig> {
   readonly complete: boolean;
   readonly violations: readonly ViolationReport[];
   readonly sometimes: Readonly<Record<string, SometimesReport>>;
+  /**
+   * Per sometimes-property that holds, the shortest run (under BFS) to a state where it does,
+   * as trace events (`synod check --witness-trace`). Left out of the CLI's JSON.
+   */
+  readonly witnesses?: Readonly<Record<string, readonly object[]>>;
 }
 
 /** Every option spelled out, defaults filled in, as printed in reports. */
@@ -126,7 +131,11 @@ export function toCheckReport<Config, M, C>(
   show: (trace: readonly TraceStep<M, C>[]) => string[],
 ): CheckReport<Config> {
   const sometimes: Record<string, SometimesReport> = {};
-  for (const [name, s] of Object.entries(r.sometimes)) sometimes[name] = { holds: s.holds, depth: s.witness === null ? null : s.witness.length };
+  const witnesses: Record<string, readonly object[]> = {};
+  for (const [name, s] of Object.entries(r.sometimes)) {
+    sometimes[name] = { holds: s.holds, depth: s.witness === null ? null : s.witness.length };
+    if (s.witness !== null) witnesses[name] = traceEvents(s.witness);
+  }
   return {
     protocol,
     config,
@@ -145,6 +154,7 @@ export function toCheckReport<Config, M, C>(
       events: traceEvents(v.trace) as unknown as ViolationReport['events'],
     })),
     sometimes,
+    witnesses,
   };
 }
 

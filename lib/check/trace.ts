@@ -22,6 +22,7 @@ import type { NodeId } from '../core/types';
 import { assertNever } from '../core/types';
 import { canonicalKey } from './canonical';
 import type { TraceStep } from './model-checker';
+import { TRACE_FORMAT } from '../sim/trace';
 
 export type TraceEvent<M, C> =
   | { readonly type: 'request'; readonly node: NodeId; readonly command: C }
@@ -55,17 +56,23 @@ export function toJsonLines<M, C>(events: readonly TraceEvent<M, C>[]): string {
   return events.map((e) => `${JSON.stringify(e)}\n`).join('');
 }
 
+/**
+ * The events of a trace file (`synod check --trace`: a header line, then events with `step`
+ * and `tick`, lib/sim/trace.ts) or of bare event lines, as replayable events (the header
+ * skipped, step and tick dropped).
+ */
 export function fromJsonLines<M, C>(text: string): TraceEvent<M, C>[] {
-  return text
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l, i) => {
-      const e = JSON.parse(l) as TraceEvent<M, C>;
-      if (typeof e !== 'object' || e === null || !['request', 'deliver', 'timeout', 'crash', 'restart'].includes(e.type)) {
-        throw new Error(`synod: trace line ${i + 1} is not an event: ${l}`);
-      }
-      return e;
-    });
+  const lines = text.split('\n').filter((l) => l.trim() !== '');
+  const first = lines[0] === undefined ? null : (JSON.parse(lines[0]) as { format?: unknown });
+  const offset = first !== null && first.format === TRACE_FORMAT ? 1 : 0;
+  return lines.slice(offset).map((l, i) => {
+    const parsed = JSON.parse(l) as TraceEvent<M, C> & { step?: number; tick?: number };
+    if (typeof parsed !== 'object' || parsed === null || !['request', 'deliver', 'timeout', 'crash', 'restart'].includes(parsed.type)) {
+      throw new Error(`synod: trace line ${i + 1 + offset} is not an event: ${l}`);
+    }
+    const { step: _step, tick: _tick, ...event } = parsed;
+    return event as TraceEvent<M, C>;
+  });
 }
 
 /**

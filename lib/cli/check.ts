@@ -10,8 +10,16 @@
  *   synod check --list-mutants
  *   synod check --mutant NAME          (the mutant's smallest recorded configuration)
  *
- * Exit 0 when every invariant held in every state visited and every sometimes-property was
- * witnessed; 1 otherwise (a counterexample is printed); 2 with one line for a bad argument.
+ * Exit 0 when every invariant held in every reachable state and every sometimes-property was
+ * witnessed; 1 otherwise (a counterexample is printed); 2 with one line for a bad argument or
+ * an option the configuration cannot honor; 3 when the state budget (--max-states) stopped
+ * the search before it was exhaustive, unless --bounded asked for a bounded run; 130 when
+ * interrupted (Ctrl-C; the states counted so far are printed). Every --json object has `ok`,
+ * and `reason` when not ok.
+ *
+ * --trace FILE writes the counterexample (or, with none, just the header) in the trace format
+ * of lib/sim/trace.ts, which `synod replay` re-checks and `synod trace` prints;
+ * --witness-trace FILE writes the shortest run to a state where the sometimes-property holds.
  */
 import * as fs from 'node:fs';
 import type { Command } from 'commander';
@@ -25,16 +33,20 @@ import { MESSAGE_TYPES } from '../paxos/messages';
 import type { SingleDecreeOptions } from '../check/paxos';
 import type { CheckReport } from '../check/report';
 import { checkSingleDecree, passed, reportLines } from '../check/report';
-import { toJsonLines } from '../check/trace';
 import { zooEntries, zooEntry } from '../check/zoo';
+import { traceFileText } from '../sim/trace';
 import { integer, oneOf, UsageError } from './args';
 import type { CliContext } from './main';
 import type { Report } from './output';
-import { emit } from './output';
+import { emit, EXIT, EXIT_HELP } from './output';
+import { progress as progressDisplay } from './progress';
+import { synodVersion } from './version';
+import type { WorkerMessage } from './check-worker';
+import { assertNever } from '../core/types';
 
 export const PROTOCOLS = ['single-decree', 'multipaxos'] as const;
 
-interface CheckFlags {
+export interface CheckFlags {
   protocol?: string;
   acceptors?: string;
   proposers?: string;
@@ -61,7 +73,9 @@ interface CheckFlags {
   mutant?: string;
   dfs?: boolean;
   maxStates?: string;
+  bounded?: boolean;
   trace?: string;
+  witnessTrace?: string;
   listMutants?: boolean;
   json?: boolean;
 }
@@ -134,16 +148,25 @@ export function parseCheckFlags(flags: CheckFlags): SingleDecreeOptions {
     flags.down === undefined || flags.down.trim() === ''
       ? undefined
       : flags.down.split(',').map((d) => integer('--down', d.trim(), 1, 9));
+  const acceptors = integer('--acceptors', flags.acceptors ?? '3', 1, 9);
+  const proposers = integer('--proposers', flags.proposers ?? '2', 1, 9);
+  const maxRound = integer('--max-round', flags.maxRound ?? '1', 1, 1000);
+  const topology = oneOf('--topology', flags.topology ?? 'colocated', TOPOLOGIES);
+  const nodes = topology === 'separate' ? acceptors + proposers : Math.max(acceptors, proposers);
+  if (flags.timers !== undefined) {
+    const timers = integer('--timers', flags.timers, 0, proposers);
+    if (maxRound === 1 && timers > 0) throw new UsageError(`--timers ${timers}: with --max-round 1 no proposer retries, so no timer can fire; give --max-round 2 or more`);
+  }
   const o: SingleDecreeOptions = {
-    acceptors: integer('--acceptors', flags.acceptors ?? '3', 1, 9),
-    proposers: integer('--proposers', flags.proposers ?? '2', 1, 9),
-    values: integer('--values', flags.values ?? '2', 0, 26),
-    maxRound: integer('--max-round', flags.maxRound ?? '1', 1, 1000),
+    acceptors,
+    proposers,
+    values: integer('--values', flags.values ?? '2', 1, 26),
+    maxRound,
     network: oneOf('--network', flags.network ?? 'set', NETWORK_MODELS),
     crashes: integer('--crashes', flags.crashes ?? '0', 0, 100),
-    learners: integer('--learners', flags.learners ?? '0', 0, 9),
+    learners: integer('--learners', flags.learners ?? '0', 0, nodes),
     assign: oneOf('--assign', flags.assign ?? 'own', ASSIGNMENTS),
-    topology: oneOf('--topology', flags.topology ?? 'colocated', TOPOLOGIES),
+    topology,
     ...(flags.timers === undefined ? {} : { timers: integer('--timers', flags.timers, 0, 9) }),
     ...(flags.lose === undefined || flags.lose.trim() === '' ? {} : { lose: flags.lose.split(',').map((l) => oneOf('--lose', l.trim(), MESSAGE_TYPES)) }),
     ...(flags.symmetry === true ? { symmetry: true } : {}),
@@ -162,57 +185,221 @@ export function parseCheckFlags(flags: CheckFlags): SingleDecreeOptions {
   return o;
 }
 
-function toReport(r: CheckReport<unknown>, header: readonly string[]): Report {
+/** The report as printed: the JSON with `ok`, `reason` and `exhaustive` first (and without the witness traces). */
+function toReport(r: CheckReport<unknown>, header: readonly string[], bounded: boolean): Report {
   const lines = r.protocol === MULTIPAXOS_PROTOCOL ? multiPaxosReportLines(r as CheckReport<MultiPaxosResolvedConfig>) : reportLines(r as CheckReport);
-  return { lines: [...header, ...lines], json: r, ok: passed(r) };
+  const ok = passed(r);
+  const cut = !r.complete && r.violations.length === 0;
+  const never = Object.entries(r.sometimes).filter(([, s]) => !s.holds).map(([name]) => name);
+  const reason = r.violations.length > 0
+    ? `${r.violations[0]!.invariants.join(', ')} violated after ${r.violations[0]!.length} actions`
+    : never.length > 0 ? `never reached: ${never.join(', ')}` : cut && !bounded ? `not exhaustive: the state budget stopped the search at ${r.states} states` : undefined;
+  const { witnesses: _witnesses, ...json } = r;
+  const budget = cut ? [bounded ? 'bounded run (--bounded): exit 0 although not exhaustive' : `NOT EXHAUSTIVE: the state budget stopped the search at ${r.states} states (exit ${EXIT.incomplete}; raise --max-states, or pass --bounded to accept a bounded run)`] : [];
+  return {
+    lines: [...header, ...lines, ...budget],
+    json: { ok: ok && (!cut || bounded), ...(reason === undefined ? {} : { reason }), ...(cut ? { bounded } : {}), ...json },
+    ok: ok && (!cut || bounded),
+    ...(ok && cut && !bounded ? { exit: EXIT.incomplete } : {}),
+    ...(reason === undefined ? {} : { reason }),
+  };
 }
 
-/** A progress line on a terminal: states, queue, states per second. */
-function progressLine(context: CliContext): { progress?: (p: Progress) => void } {
-  if (process.stderr.isTTY !== true) return {};
+/** The progress display (after 2 s) fed by the checker's progress calls (about once a second), for a check run in this thread. */
+function watchCheck(context: CliContext): { options: { progress: (p: Progress) => void }; dispose(): void } {
+  const display = progressDisplay(context.io, 'check', context.progress ?? {});
   return {
-    progress: (p) => {
-      const rate = p.seconds > 0 ? Math.round(p.states / p.seconds) : 0;
-      context.io.err(`\r${p.states} states, ${p.queue} queued, ${rate} states/s, ${p.seconds.toFixed(0)} s `);
+    options: {
+      progress: (p) => {
+        const rate = p.seconds > 0 ? Math.round(p.states / p.seconds) : 0;
+        display.update(p.states, null, `states, ${p.queue} queued, ${rate} states/s`);
+      },
+    },
+    dispose() {
+      display.finish();
     },
   };
 }
 
-export function runCheck(flags: CheckFlags, context: CliContext): Report {
-  if (flags.listMutants === true) return listMutantsReport();
+/** What a check run was asked, as the trace header keeps it (the output options left out). */
+function configFlags(flags: CheckFlags): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(flags)) if (v !== undefined && !['trace', 'witnessTrace', 'json', 'listMutants'].includes(k)) out[k] = v;
+  return out;
+}
+
+/** `synod check ...` spelled out from its flags. */
+export function checkCommandLine(flags: Readonly<Record<string, unknown>>): string {
+  const words = ['synod', 'check'];
+  for (const [k, v] of Object.entries(flags)) {
+    const name = flagName(k as keyof CheckFlags);
+    if (v === true) words.push(name);
+    else if (typeof v === 'string') words.push(name, v);
+  }
+  return words.map((w) => (/^[\w.,:=/+-]+$/.test(w) ? w : `'${w}'`)).join(' ');
+}
+
+/** The trace events of a check report: its counterexample, or the witness of a sometimes-property. */
+export function checkEvents(report: CheckReport<unknown>, what: string): readonly object[] {
+  const raw: readonly object[] = what === 'counterexample' ? (report.violations[0]?.events ?? []) : (report.witnesses?.[what.replace(/^witness:/, '')] ?? []);
+  return raw.map((e, i) => ({ step: i + 1, tick: i + 1, ...e }));
+}
+
+/** A check trace file for `what` ('counterexample' or 'witness:<property>'). */
+export function checkTraceText(flags: CheckFlags, report: CheckReport<unknown>, what: string): string {
+  const options = configFlags(flags);
+  return traceFileText({ synod: synodVersion(), command: 'check', protocol: report.protocol, seed: null, options, reproduce: checkCommandLine(options), what }, checkEvents(report, what));
+}
+
+/** Runs the check the flags describe and returns its report (no output files). */
+export function checkRun(flags: CheckFlags, watch: { progress?: (p: Progress) => void } = {}): { report: CheckReport<unknown>; header: string[] } {
   const maxStates = integer('--max-states', flags.maxStates ?? String(DEFAULT_MAX_STATES), 1);
   const dfs = flags.dfs === true;
-  const progress = progressLine(context);
   const alone = flags.mutant !== undefined && CONFIG_FLAGS.every((f) => flags[f] === undefined);
-  let report: CheckReport<unknown>;
-  let header: string[] = [];
   if (alone) {
     const entry = zooEntry(flags.mutant!);
     if (entry === undefined) throw new UsageError(`--mutant: no mutant named '${flags.mutant}' (see synod check --list-mutants)`);
-    header = [`mutant ${entry.name} (${entry.breaks})`, `at its smallest recorded configuration: ${entry.smallest}`];
-    report = entry.run({ dfs });
-  } else if ((flags.protocol ?? (flags.mutant === undefined ? undefined : zooEntry(flags.mutant)?.protocol)) === MULTIPAXOS_PROTOCOL) {
-    const run = checkMultiPaxos(parseMultiPaxosFlags(flags), { dfs, maxStates, ...progress });
-    if (!run.ok) throw new UsageError(run.error);
-    report = run.report;
-  } else {
-    const run = checkSingleDecree(parseCheckFlags(flags), { dfs, maxStates, ...progress });
-    if (!run.ok) throw new UsageError(run.error);
-    report = run.report;
+    const header = [`mutant ${entry.name} (${entry.breaks})`, `at its smallest recorded configuration: ${entry.smallest}`];
+    return { report: entry.run({ dfs }), header };
   }
-  if (progress.progress !== undefined) context.io.err('\n');
+  if ((flags.protocol ?? (flags.mutant === undefined ? undefined : zooEntry(flags.mutant)?.protocol)) === MULTIPAXOS_PROTOCOL) {
+    const run = checkMultiPaxos(parseMultiPaxosFlags(flags), { dfs, maxStates, ...watch });
+    if (!run.ok) throw new UsageError(run.error);
+    return { report: run.report, header: [] };
+  }
+  const run = checkSingleDecree(parseCheckFlags(flags), { dfs, maxStates, ...watch });
+  if (!run.ok) throw new UsageError(run.error);
+  return { report: run.report, header: [] };
+}
+
+/** The report of an interrupted check: the states visited so far, not exhaustive, exit 130. */
+function interruptedReport(p: Progress): Report {
+  const reason = `interrupted after ${p.states} states (${p.transitions} transitions, ${p.seconds.toFixed(0)} s): not exhaustive`;
+  return {
+    lines: [`INTERRUPTED: ${reason}; no violation in the states visited so far`],
+    json: { ok: false, reason, interrupted: true, complete: false, states: p.states, transitions: p.transitions, queue: p.queue, seconds: p.seconds },
+    ok: false,
+    reason,
+    exit: EXIT.interrupted,
+  };
+}
+
+/**
+ * The check in a worker thread (./check-worker.ts), for the real process: SIGINT sets a flag
+ * in shared memory that the worker reads at its next progress report, and the partial figures
+ * come back. Resolves to the report and header, or to the interrupted report.
+ */
+async function runCheckInWorker(flags: CheckFlags, context: CliContext): Promise<{ report: CheckReport<unknown>; header: string[] } | Report> {
+  const { Worker } = await import('node:worker_threads');
+  const path = await import('node:path');
+  const v8 = await import('node:v8');
+  const fromSource = __filename.endsWith('.ts');
+  const stop = new SharedArrayBuffer(4);
+  const flag = new Int32Array(stop);
+  const display = progressDisplay(context.io, 'check', context.progress ?? {});
+  const worker = new Worker(path.join(__dirname, `check-worker${fromSource ? '.ts' : '.js'}`), {
+    workerData: { flags, stop },
+    execArgv: fromSource ? ['--require', 'ts-node/register/transpile-only'] : [],
+    env: { ...process.env, ...(fromSource ? { TS_NODE_PROJECT: path.join(__dirname, '..', '..', 'tsconfig.json') } : {}) },
+    resourceLimits: { maxOldGenerationSizeMb: Math.floor(v8.getHeapStatistics().heap_size_limit / 2 ** 20) },
+  });
+  const onSigint = (): void => {
+    if (Atomics.load(flag, 0) === 1) {
+      void worker.terminate();
+      process.removeListener('SIGINT', onSigint);
+      process.kill(process.pid, 'SIGINT');
+      return;
+    }
+    Atomics.store(flag, 0, 1);
+    process.stderr.write('\nsynod: interrupted; stopping at the next progress report (Ctrl-C again to quit at once)\n');
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    return await new Promise((resolve, reject) => {
+      worker.on('message', (m: WorkerMessage) => {
+        switch (m.type) {
+          case 'progress': {
+            const p = m.progress;
+            const rate = p.seconds > 0 ? Math.round(p.states / p.seconds) : 0;
+            display.update(p.states, null, `states, ${p.queue} queued, ${rate} states/s`);
+            break;
+          }
+          case 'done':
+            resolve({ report: m.report as CheckReport<unknown>, header: m.header });
+            break;
+          case 'interrupted':
+            resolve(interruptedReport(m.last));
+            break;
+          case 'usage':
+            reject(new UsageError(m.message));
+            break;
+          case 'error':
+            reject(new Error(m.message));
+            break;
+          default:
+            assertNever(m, 'worker message');
+        }
+      });
+      worker.on('error', reject);
+      worker.on('exit', (code) => {
+        if (code !== 0) reject(new Error(`synod: the check's worker exited with code ${code}`));
+      });
+    });
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+    display.finish();
+    await worker.terminate();
+  }
+}
+
+export async function runCheck(flags: CheckFlags, context: CliContext): Promise<Report> {
+  if (flags.listMutants === true) {
+    const other = Object.entries(flags).find(([k, v]) => v !== undefined && k !== 'listMutants' && k !== 'json');
+    if (other !== undefined) throw new UsageError(`--list-mutants takes no other option, got ${flagName(other[0] as keyof CheckFlags)}`);
+    return listMutantsReport();
+  }
+  let run: { report: CheckReport<unknown>; header: string[] };
+  if (context.catchSigint === true) {
+    const outcome = await runCheckInWorker(flags, context);
+    if (!('report' in outcome)) return outcome;
+    run = outcome;
+  } else {
+    // In this thread (tests, and callers of `main` with their own output) nothing interrupts the search.
+    const watch = watchCheck(context);
+    try {
+      run = checkRun(flags, watch.options);
+    } finally {
+      watch.dispose();
+    }
+  }
+  const { report, header } = run;
   if (flags.trace !== undefined) {
     const v = report.violations[0];
-    fs.writeFileSync(flags.trace, v === undefined ? '' : toJsonLines(v.events));
-    header.push(v === undefined ? `no counterexample; ${flags.trace} left empty` : `counterexample trace (${v.events.length} events, JSON lines) written to ${flags.trace}`);
+    writeOut('--trace', flags.trace, checkTraceText(flags, report, 'counterexample'));
+    header.push(v === undefined ? `no counterexample; ${flags.trace} holds only the trace header` : `counterexample trace (${v.events.length} events) written to ${flags.trace}`);
   }
-  return toReport(report, header);
+  if (flags.witnessTrace !== undefined) {
+    const name = Object.keys(report.sometimes)[0];
+    if (name === undefined || report.witnesses?.[name] === undefined) throw new UsageError(`--witness-trace: no sometimes-property was witnessed in this run`);
+    writeOut('--witness-trace', flags.witnessTrace, checkTraceText(flags, report, `witness:${name}`));
+    header.push(`witness of "${name}" (${report.witnesses[name]!.length} events) written to ${flags.witnessTrace}`);
+  }
+  return toReport(report, header, flags.bounded === true);
+}
+
+function writeOut(option: string, file: string, text: string): void {
+  try {
+    fs.writeFileSync(file, text);
+  } catch (error) {
+    throw new UsageError(`${option}: cannot write ${file}: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
 
 export function registerCheck(cli: Command, context: CliContext): void {
   cli
     .command('check')
     .description('model-check every interleaving of a small configuration of the real roles; the bug zoo')
+    .addHelpText('after', `\n${EXIT_HELP}`)
     .option('--protocol <name>', `protocol to check: ${PROTOCOLS.join(', ')}`)
     .option('--acceptors <n>', 'acceptors (nodes 1..n; default 3)')
     .option('--proposers <n>', 'proposers (nodes 1..n, sharing the acceptors\' processes; default 2)')
@@ -238,11 +425,13 @@ export function registerCheck(cli: Command, context: CliContext): void {
     .option('--crashable <ids>', 'multipaxos: nodes that may crash, comma-separated (default all)')
     .option('--mutant <name>', 'check a bug-zoo variant; alone: at its smallest recorded configuration')
     .option('--dfs', 'depth-first search (traces are then not the shortest)')
-    .option('--max-states <n>', `stop after this many states (default ${DEFAULT_MAX_STATES}); the report then says not exhaustive`)
-    .option('--trace <file>', 'write the counterexample as JSON lines, one event each')
+    .option('--max-states <n>', `stop after this many states (default ${DEFAULT_MAX_STATES}); the report then says not exhaustive, and exits 3`)
+    .option('--bounded', 'a bounded run on purpose: exit 0, not 3, when --max-states stops the search')
+    .option('--trace <file>', 'write the counterexample (header, then one event a line) for synod replay and synod trace')
+    .option('--witness-trace <file>', 'write the shortest run to a state where the sometimes-property holds, same format')
     .option('--list-mutants', 'list the bug zoo: name, then what it breaks')
     .option('--json', 'print one JSON object')
-    .action((flags: CheckFlags) => {
-      context.exitCode = emit(runCheck(flags, context), flags.json === true, context.io);
+    .action(async (flags: CheckFlags) => {
+      context.exitCode = emit(await runCheck(flags, context), flags.json === true, context.io);
     });
 }

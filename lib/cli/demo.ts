@@ -1,6 +1,6 @@
 /** `synod demo`: the Harbor Point story (slot 812, bookings #8841 and #8849). */
 import type { Command } from 'commander';
-import { harborPointLog } from '../demo/multipaxos';
+import { harborPointLog, staleLeaderFencing } from '../demo/multipaxos';
 import { harborPoint } from '../demo/single-decree';
 import { integer } from './args';
 import type { CliContext } from './main';
@@ -20,15 +20,19 @@ export function demoReport(seed: number): Report {
   lines.push('', '== 4. At log level (Multi-Paxos): the same crash, a client retry, and the rival booking', ...log.lines);
   const held = log.held ? 'HELD - slot 812 = #8841 on every replica; S12 booked once' : `FAILED - ${log.violations.map((v) => v.description).join('; ')}`;
   lines.push(`verdict: ${held}`);
-  const ok = result.ok && log.held;
+  const fencing = staleLeaderFencing();
+  lines.push('', '== 5. Stale-leader fencing (Multi-Paxos): the old leader of ballot 41 comes back', ...fencing.lines);
+  lines.push(`verdict: ${fencing.held ? 'HELD - the stale leader was fenced off: no accept of ballot 41 for slot 812 counted' : `FAILED - ${fencing.violations.map((v) => v.description).join('; ') || 'the fencing did not happen as told'}`}`);
+  const ok = result.ok && log.held && fencing.held;
   lines.push('', ok ? 'every story held: slot 812 was never decided both ways' : 'a story FAILED');
   const json = {
     seed,
     ok,
     log: { held: log.held, slot812: log.slot812, holder: log.holder, counters: log.counters, violations: log.violations, lines: log.lines },
+    fencing: { held: fencing.held, refused: fencing.refused, toldTerminalA: fencing.toldTerminalA, slot812: fencing.slot812, holder: fencing.holder, counters: fencing.counters, violations: fencing.violations, lines: fencing.lines },
     stories: result.stories.map((s) => ({ title: s.title, chosen: s.chosen, stages: s.stages, held: s.held, verdict: s.verdict, violations: s.violations, lines: s.lines })),
   };
-  return { lines, json, ok };
+  return { lines, json, ok, ...(ok ? {} : { reason: 'a story failed' }) };
 }
 
 export function registerDemo(cli: Command, context: CliContext): void {

@@ -3,17 +3,21 @@
  * one JSON object with --json; exits 0 when every check held, 1 when one did not, and 2 with a
  * one-line error for bad arguments.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { UsageError } from './args';
 import type { Output } from './output';
-import { processOutput } from './output';
+import { EXIT_HELP, processOutput } from './output';
+import { synodVersion } from './version';
+import type { ProgressOptions } from './progress';
 
 /** Every subcommand adds itself here; each sets `exitCode` through the context. */
 export interface CliContext {
   readonly io: Output;
   exitCode: number;
+  /** Long runs catch SIGINT and stop with a partial summary (only for the real process, not in tests). */
+  readonly catchSigint?: boolean;
+  /** How progress is shown (tests make it immediate); the defaults of lib/cli/progress.ts otherwise. */
+  readonly progress?: ProgressOptions;
 }
 
 /** Adds one subcommand (its options, help and action) to the program. */
@@ -30,48 +34,42 @@ const SUBCOMMANDS: readonly { readonly name: string; readonly load: () => Promis
   { name: 'check', load: async () => (await import('./check')).registerCheck },
   { name: 'sim', load: async () => (await import('./sim')).registerSim },
   { name: 'compare', load: async () => (await import('./compare')).registerCompare },
+  { name: 'replay', load: async () => (await import('./replay')).registerReplay },
+  { name: 'trace', load: async () => (await import('./replay')).registerReplay },
 ];
 
 /** The subcommands an argument list needs: none for the version, the one it names, or all of them. */
 export async function loadSubcommands(argv: readonly string[]): Promise<Register[]> {
   if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) return [];
   const named = SUBCOMMANDS.find((s) => s.name === argv[0]);
-  return Promise.all((named === undefined ? SUBCOMMANDS : [named]).map((s) => s.load()));
-}
-
-/** The version in the package's own package.json, read when the command runs. */
-export function packageVersion(from: string = __dirname): string {
-  for (let dir = from; ; dir = path.dirname(dir)) {
-    const file = path.join(dir, 'package.json');
-    if (fs.existsSync(file)) {
-      const json = JSON.parse(fs.readFileSync(file, 'utf8')) as { name?: unknown; version?: unknown };
-      if (json.name === 'synod' && typeof json.version === 'string') return json.version;
-    }
-    if (path.dirname(dir) === dir) throw new Error(`synod: no package.json of synod above ${from}`);
-  }
+  const loaded = await Promise.all((named === undefined ? SUBCOMMANDS : [named]).map((s) => s.load()));
+  return [...new Set(loaded)];
 }
 
 export function program(context: CliContext, subcommands: readonly Register[]): Command {
   const cli = new Command('synod')
     .description('Paxos by the book: single-decree Paxos, Multi-Paxos, and Raft side by side')
-    .version(packageVersion(), '-V, --version', 'print the version of synod')
+    .version(synodVersion(), '-V, --version', 'print the version of synod')
     .showHelpAfterError(false)
     .exitOverride()
     .configureOutput({
       writeOut: (s) => context.io.out(s),
       writeErr: (s) => context.io.err(s),
       outputError: (s, write) => write(s.split('\n')[0] + '\n'),
-    });
+    })
+    .addHelpText('after', `\n${EXIT_HELP}`);
   for (const register of subcommands) register(cli, context);
   return cli;
 }
 
 /** Runs the command line; resolves to the exit status. */
-export async function main(argv: readonly string[], io: Output = processOutput): Promise<number> {
-  const context: CliContext = { io, exitCode: 0 };
+export async function main(argv: readonly string[], io: Output = processOutput, progress?: ProgressOptions): Promise<number> {
+  // Progress is for the real process; a caller with its own output (a test) asks for it explicitly.
+  const shown = progress ?? (io === processOutput ? undefined : { after: Number.POSITIVE_INFINITY });
+  const context: CliContext = { io, exitCode: 0, catchSigint: io === processOutput, ...(shown === undefined ? {} : { progress: shown }) };
   const cli = program(context, await loadSubcommands(argv));
   if (argv.length === 0) {
-    io.out(cli.helpInformation());
+    io.out(`${cli.helpInformation()}\n${EXIT_HELP}\n`);
     return 0;
   }
   try {

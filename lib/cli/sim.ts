@@ -9,28 +9,33 @@
  * (totals, failing seeds, the liveness distribution). Exit 1 when any invariant failed, 2 with
  * one line for a bad argument.
  *
- * The progress bar is a hand-written one-line `\r` counter on stderr, drawn only when stdout
- * is a terminal and a range runs: a library would bring a dependency (and its own TTY and
- * timer handling) for twenty lines, and stderr keeps it out of the JSON on stdout.
+ * Every option is one row of SIM_FLAGS below: the commander flags, their defaults, the
+ * `reproduce` line and the options in a trace's header are all derived from that table.
+ * Exit codes: 0 every invariant held, 1 one did not (or a history was not linearizable), 2 a
+ * bad argument (one line), 130 interrupted (the partial summary is printed). A run whose step
+ * budget ran out before its work was done says so (`complete: false`, `shortfall`).
  */
 import type { Command } from 'commander';
 import { integer, oneOf, probability, seedRange, UsageError } from './args';
 import type { CliContext } from './main';
 import type { Output, Report } from './output';
-import { emit, processOutput } from './output';
+import { emit, EXIT, EXIT_HELP } from './output';
+import type { Interruption, ProgressOptions } from './progress';
+import { interruption, progress } from './progress';
+import { synodVersion } from './version';
 import type { CheckMode, Range, ScheduledPartition, SimOptions } from '../sim/options';
-import { DEFAULTS } from '../sim/options';
+import { DEFAULT_STEPS, DEFAULTS } from '../sim/options';
 import type { SubjectEntry } from '../sim/registry';
 import { subjectEntry, subjectNames } from '../sim/registry';
 import { replay } from '../sim/replay';
 import { shrink } from '../sim/shrink';
 import type { SimResult } from '../sim/simulator';
-import { simulate } from '../sim/simulator';
+import { simulateAsync } from '../sim/simulator';
 import type { AnySubject } from '../sim/subject';
 import type { Addressed } from '../core/protocol';
-import { Summary } from '../sim/summary';
+import { shortfall, Summary } from '../sim/summary';
 import type { TraceEvent } from '../sim/trace';
-import { formatEvent, TraceRecorder } from '../sim/trace';
+import { formatEvent, traceFileText, TraceRecorder } from '../sim/trace';
 
 export interface SimCliOptions {
   protocol: string;
@@ -38,7 +43,7 @@ export interface SimCliOptions {
   proposers?: string;
   seed?: string;
   seeds?: string;
-  steps: string;
+  steps?: string;
   healAt?: string;
   loss: string;
   dup: string;
@@ -59,6 +64,7 @@ export interface SimCliOptions {
   mutant?: string;
   check: string;
   trace?: string;
+  history?: string;
   traceTail: string;
   shrink?: boolean;
   json?: boolean;
@@ -70,12 +76,15 @@ export interface SimPlan {
   readonly nodes: number;
   readonly proposers: number | undefined;
   readonly mutant: string | undefined;
+  /** The subject every seed runs (built once: it is immutable). */
+  readonly subject: AnySubject;
   readonly seeds: { readonly first: number; readonly last: number };
   readonly range: boolean;
   readonly base: Omit<SimOptions, 'seed'>;
   readonly traceTail: number;
   readonly json: boolean;
   readonly traceFile: string | undefined;
+  readonly historyFile: string | undefined;
   readonly shrink: boolean;
 }
 
@@ -97,7 +106,24 @@ export function partitionSpec(raw: string, nodes: number): ScheduledPartition {
   const end = integer('--partition', m[2]!, 0);
   if (end <= start) throw new UsageError(`--partition: END must be after START, got '${raw}'`);
   const side = (list: string): number[] => list.split(',').map((x) => integer('--partition', x, 1, nodes));
-  return { start, end, from: side(m[3]!), to: side(m[5]!), symmetric: m[4] === '|' };
+  const from = side(m[3]!);
+  const to = side(m[5]!);
+  const both = from.find((n) => to.includes(n));
+  if (both !== undefined) throw new UsageError(`--partition: node ${both} is on both sides of '${raw}' (a node's messages to itself cross no link)`);
+  return { start, end, from, to, symmetric: m[4] === '|' };
+}
+
+/** The most seeds one range may run: a larger request is refused with its estimate. */
+export const MAX_SEEDS = 1_000_000;
+
+/**
+ * The step budget when --steps is not given: 5000, or for a protocol whose clients wait for
+ * replies (multipaxos) enough for every command asked for to be issued before the heal (about
+ * 6 steps per node per command, measured under the README's faults) and settled after it.
+ */
+export function defaultSteps(subject: AnySubject, nodes: number, clients: number, commands: number): number {
+  if (subject.acked === undefined) return DEFAULT_STEPS;
+  return Math.min(100_000_000, Math.max(DEFAULT_STEPS, 2 * clients * commands * 6 * nodes));
 }
 
 export function simPlan(o: SimCliOptions): SimPlan {
@@ -110,11 +136,24 @@ export function simPlan(o: SimCliOptions): SimPlan {
   const range = o.seeds !== undefined;
   if (range && seeds.last > 0xffff_ffff) throw new UsageError(`--seeds must stay below 4294967296, got '${o.seeds}'`);
   const mutant = o.mutant === undefined ? undefined : oneOf('--mutant', o.mutant, entry.mutants);
-  const steps = integer('--steps', o.steps, 1, 100_000_000);
+  const subject = buildSubject(entry, nodes, proposers, mutant);
+  const clients = integer('--clients', o.clients, 1, 1000);
+  const commands = integer('--commands', o.commands, 1, 100_000);
+  const steps = o.steps === undefined ? defaultSteps(subject, nodes, clients, commands) : integer('--steps', o.steps, 1, 100_000_000);
   const healAt = o.healAt === undefined ? Math.floor(steps / 2) : integer('--heal-at', o.healAt, 0, steps);
   const check = oneOf<CheckMode>('--check', o.check, ['incremental', 'full', 'none']);
   if (range && o.trace !== undefined) throw new UsageError('--trace writes the trace of one run: use it with --seed, not --seeds');
+  if (range && o.history !== undefined) throw new UsageError('--history writes the history of one run: use it with --seed, not --seeds');
   if (range && o.shrink === true) throw new UsageError('--shrink shrinks one failing run: use it with --seed, not --seeds');
+  if (o.history !== undefined && subject.journal === undefined) throw new UsageError(`--history: ${entry.name} keeps no client history (multipaxos does)`);
+  if (range && seeds.last - seeds.first + 1 > MAX_SEEDS) {
+    const runs = seeds.last - seeds.first + 1;
+    // A 5000-step run takes about 5 ms on this reference's machine: the estimate scales with the budget.
+    const hours = (runs * (steps / 5000) * 0.005) / 3600;
+    throw new UsageError(
+      `--seeds ${o.seeds} is ${runs} runs, about ${hours < 48 ? `${hours.toFixed(0)} hours` : `${(hours / 24).toFixed(0)} days`} at ~5 ms a run of ${steps} steps; run at most ${MAX_SEEDS} seeds at a time`,
+    );
+  }
   const base: Omit<SimOptions, 'seed'> = {
     steps,
     healAt,
@@ -130,8 +169,8 @@ export function simPlan(o: SimCliOptions): SimPlan {
     partitionEvery: integer('--partition-every', o.partitionEvery, 1, 1_000_000),
     partitionLength: tickRange('--partition-length', o.partitionLength),
     timeout: tickRange('--timeout', o.timeout),
-    clients: integer('--clients', o.clients, 1, 1000),
-    commands: integer('--commands', o.commands, 1, 100_000),
+    clients,
+    commands,
     think: tickRange('--think', o.think),
     retry: tickRange('--retry', o.retry),
     check,
@@ -141,22 +180,24 @@ export function simPlan(o: SimCliOptions): SimPlan {
     nodes,
     proposers,
     mutant,
+    subject,
     seeds: range ? seeds : { first: seeds.first, last: seeds.first },
     range,
     base,
     traceTail: integer('--trace-tail', o.traceTail, 0, 1_000_000),
     json: o.json === true,
     traceFile: o.trace,
+    historyFile: o.history,
     shrink: o.shrink === true,
   };
 }
 
-export function buildSubject(plan: SimPlan): AnySubject {
+function buildSubject(entry: SubjectEntry, nodes: number, proposers: number | undefined, mutant: string | undefined): AnySubject {
   try {
-    return plan.entry.build({
-      nodes: plan.nodes,
-      ...(plan.proposers === undefined ? {} : { proposers: plan.proposers }),
-      ...(plan.mutant === undefined ? {} : { mutant: plan.mutant }),
+    return entry.build({
+      nodes,
+      ...(proposers === undefined ? {} : { proposers }),
+      ...(mutant === undefined ? {} : { mutant }),
     });
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message.replace(/^synod: /, '') : String(error));
@@ -167,62 +208,125 @@ function showRange(r: Range): string {
   return r.min === r.max ? String(r.min) : `${r.min}-${r.max}`;
 }
 
-/** The CLI's defaults, as option strings: the simulator's own defaults (lib/sim/options.ts). */
-export const SIM_DEFAULTS = {
-  protocol: 'single-decree',
-  nodes: '5',
-  steps: String(DEFAULTS.steps),
-  loss: String(DEFAULTS.loss),
-  dup: String(DEFAULTS.dup),
-  delay: showRange(DEFAULTS.delay),
-  timeout: showRange(DEFAULTS.timeout),
-  crashEvery: String(DEFAULTS.crashEvery),
-  down: showRange(DEFAULTS.down),
-  partitionEvery: String(DEFAULTS.partitionEvery),
-  partitionLength: showRange(DEFAULTS.partitionLength),
-  clients: String(DEFAULTS.clients),
-  commands: String(DEFAULTS.commands),
-  think: showRange(DEFAULTS.think),
-  retry: showRange(DEFAULTS.retry),
-  check: DEFAULTS.check,
-  traceTail: '40',
-} as const;
+type OptionValue = string | boolean | readonly string[] | undefined;
 
 /**
- * The command line that replays `seed` under `plan`: the protocol, cluster, seed and budget
- * always, every other option when it differs from its default, so the line stays readable.
+ * One option of `synod sim`. `reproduce`: always in the reproduce line, only when it differs
+ * from its default ('changed'), or never (options about output, not about the run).
+ */
+export interface SimFlag {
+  readonly key: keyof SimCliOptions;
+  readonly flags: string;
+  readonly help: string;
+  readonly default?: string | boolean;
+  readonly reproduce: 'always' | 'changed' | 'never';
+  /** A repeatable option (each value is its own flag in the reproduce line). */
+  readonly repeat?: boolean;
+}
+
+/** Every option of `synod sim`, in the order of the reproduce line. */
+export const SIM_FLAGS: readonly SimFlag[] = [
+  { key: 'protocol', flags: '--protocol <name>', help: 'the protocol', default: 'single-decree', reproduce: 'always' },
+  { key: 'nodes', flags: '--nodes <n>', help: 'cluster size (single-decree: all acceptors and learners, the first min(n, 3) proposers)', default: '5', reproduce: 'always' },
+  { key: 'proposers', flags: '--proposers <k>', help: 'how many nodes propose (the protocol decides by default)', reproduce: 'changed' },
+  { key: 'mutant', flags: '--mutant <name>', help: 'run a broken variant from the bug zoo (single-decree, multipaxos)', reproduce: 'changed' },
+  { key: 'seed', flags: '--seed <n>', help: 'the seed of one run (default 1)', reproduce: 'always' },
+  { key: 'seeds', flags: '--seeds <range>', help: 'a range of seeds, like 1000-1999: run each, print a summary', reproduce: 'never' },
+  { key: 'steps', flags: '--steps <n>', help: `the step budget of a run (default ${DEFAULT_STEPS}; multipaxos: enough for the commands asked for, 12 x nodes x clients x commands)`, reproduce: 'always' },
+  { key: 'healAt', flags: '--heal-at <step>', help: 'the step at which faults stop (default half the budget, or earlier once the cluster is quiet)', reproduce: 'changed' },
+  { key: 'loss', flags: '--loss <p>', help: 'probability that a message is lost while faults are on', default: String(DEFAULTS.loss), reproduce: 'changed' },
+  { key: 'dup', flags: '--dup <p>', help: 'probability that a message is delivered twice while faults are on', default: String(DEFAULTS.dup), reproduce: 'changed' },
+  { key: 'delay', flags: '--delay <ticks>', help: 'message delay range in ticks', default: showRange(DEFAULTS.delay), reproduce: 'changed' },
+  { key: 'timeout', flags: '--timeout <ticks>', help: 'range of ticks between two timeouts of a node', default: showRange(DEFAULTS.timeout), reproduce: 'changed' },
+  { key: 'down', flags: '--down <ticks>', help: 'how long a crashed node stays down', default: showRange(DEFAULTS.down), reproduce: 'changed' },
+  { key: 'partitionLength', flags: '--partition-length <ticks>', help: 'how long a random partition lasts', default: showRange(DEFAULTS.partitionLength), reproduce: 'changed' },
+  { key: 'think', flags: '--think <ticks>', help: 'ticks between two commands of a client', default: showRange(DEFAULTS.think), reproduce: 'changed' },
+  { key: 'retry', flags: '--retry <ticks>', help: 'ticks before a client re-sends an unacknowledged command (protocols that acknowledge)', default: showRange(DEFAULTS.retry), reproduce: 'changed' },
+  { key: 'reorder', flags: '--no-reorder', help: 'deliver the messages of one tick in send order (reordering then comes from delays alone)', default: true, reproduce: 'changed' },
+  { key: 'partitions', flags: '--partitions', help: 'random partitions (symmetric and one-way) while faults are on', default: false, reproduce: 'changed' },
+  { key: 'crashes', flags: '--crashes', help: "random crashes, some between a step's persist and its sends, while faults are on", default: false, reproduce: 'changed' },
+  { key: 'partition', flags: '--partition <spec>', help: 'a scheduled partition START-END:A|B (both ways) or START-END:A>B (one way); repeatable', reproduce: 'changed', repeat: true },
+  { key: 'crashEvery', flags: '--crash-every <ticks>', help: 'mean ticks between two random crashes', default: String(DEFAULTS.crashEvery), reproduce: 'changed' },
+  { key: 'partitionEvery', flags: '--partition-every <ticks>', help: 'mean ticks between two random partitions', default: String(DEFAULTS.partitionEvery), reproduce: 'changed' },
+  { key: 'clients', flags: '--clients <n>', help: 'clients', default: String(DEFAULTS.clients), reproduce: 'changed' },
+  { key: 'commands', flags: '--commands <n>', help: 'commands per client', default: String(DEFAULTS.commands), reproduce: 'changed' },
+  { key: 'check', flags: '--check <mode>', help: 'incremental (monitor, then the definition for the report), full (the definition every step), none', default: DEFAULTS.check, reproduce: 'changed' },
+  { key: 'trace', flags: '--trace <file>', help: "write the run's trace (header, then one event a line) for synod replay and synod trace", reproduce: 'never' },
+  { key: 'history', flags: '--history <file>', help: "multipaxos: write the clients' history in Jepsen's JSON form (docs/history.md)", reproduce: 'never' },
+  { key: 'traceTail', flags: '--trace-tail <n>', help: 'trace events shown with a violation', default: '40', reproduce: 'never' },
+  { key: 'shrink', flags: '--shrink', help: 'on a violation, search for a simpler failing run (fewer faults, clients and steps) and show all of it', reproduce: 'never' },
+  { key: 'json', flags: '--json', help: 'print one JSON object', default: false, reproduce: 'changed' },
+];
+
+function flagName(f: SimFlag): string {
+  return f.flags.split(' ')[0]!;
+}
+
+/** The commander defaults, by option key. */
+export const SIM_DEFAULTS: Readonly<Record<string, string | boolean>> = Object.fromEntries(
+  SIM_FLAGS.filter((f) => f.default !== undefined).map((f) => [f.key, f.default!]),
+);
+
+/** Every option of `plan`'s run of `seed`, as the command line spells it (what a trace header keeps). */
+export function planOptions(plan: SimPlan, seed: number): Partial<Record<keyof SimCliOptions, OptionValue>> {
+  const b = plan.base;
+  return {
+    protocol: plan.entry.name,
+    nodes: String(plan.nodes),
+    proposers: plan.proposers === undefined ? undefined : String(plan.proposers),
+    mutant: plan.mutant,
+    seed: String(seed),
+    steps: String(b.steps),
+    healAt: b.healAt === Math.floor(b.steps / 2) ? undefined : String(b.healAt),
+    loss: String(b.loss),
+    dup: String(b.dup),
+    delay: showRange(b.delay),
+    timeout: showRange(b.timeout),
+    down: showRange(b.down),
+    partitionLength: showRange(b.partitionLength),
+    think: showRange(b.think),
+    retry: showRange(b.retry),
+    reorder: b.reorder,
+    partitions: b.partitions,
+    crashes: b.crashes,
+    partition: b.schedule.map((p) => `${p.start}-${p.end}:${p.from.join(',')}${p.symmetric ? '|' : '>'}${p.to.join(',')}`),
+    crashEvery: String(b.crashEvery),
+    partitionEvery: String(b.partitionEvery),
+    clients: String(b.clients),
+    commands: String(b.commands),
+    check: b.check,
+    json: plan.json,
+  };
+}
+
+/** The options commander would hand over for `overrides` (a trace header's options). */
+export function cliOptions(overrides: Readonly<Record<string, unknown>>): SimCliOptions {
+  const o: Record<string, unknown> = { ...SIM_DEFAULTS, partition: [] };
+  for (const f of SIM_FLAGS) {
+    const v = overrides[f.key];
+    if (v === undefined) continue;
+    const ok = f.repeat === true ? Array.isArray(v) && v.every((x) => typeof x === 'string') : !f.flags.includes('<') ? typeof v === 'boolean' : typeof v === 'string';
+    if (!ok) throw new UsageError(`the trace header's option ${f.key} has the wrong type: ${JSON.stringify(v)}`);
+    o[f.key] = v;
+  }
+  return o as unknown as SimCliOptions;
+}
+
+/**
+ * The command line that replays `seed` under `plan`: the options marked 'always', and every
+ * other when it differs from its default, so the line stays readable.
  */
 export function reproduceCommand(plan: SimPlan, seed: number): string {
-  const b = plan.base;
-  const words = ['synod', 'sim', '--protocol', plan.entry.name, '--nodes', String(plan.nodes)];
-  if (plan.proposers !== undefined) words.push('--proposers', String(plan.proposers));
-  if (plan.mutant !== undefined) words.push('--mutant', plan.mutant);
-  words.push('--seed', String(seed), '--steps', String(b.steps));
-  if (b.healAt !== Math.floor(b.steps / 2)) words.push('--heal-at', String(b.healAt));
-  if (b.loss !== 0) words.push('--loss', String(b.loss));
-  if (b.dup !== 0) words.push('--dup', String(b.dup));
-  const ranges: [string, Range, string][] = [
-    ['--delay', b.delay, SIM_DEFAULTS.delay],
-    ['--timeout', b.timeout, SIM_DEFAULTS.timeout],
-    ['--down', b.down, SIM_DEFAULTS.down],
-    ['--partition-length', b.partitionLength, SIM_DEFAULTS.partitionLength],
-    ['--think', b.think, SIM_DEFAULTS.think],
-    ['--retry', b.retry, SIM_DEFAULTS.retry],
-  ];
-  for (const [flag, r, d] of ranges) if (showRange(r) !== d) words.push(flag, showRange(r));
-  if (!b.reorder) words.push('--no-reorder');
-  if (b.partitions) words.push('--partitions');
-  if (b.crashes) words.push('--crashes');
-  for (const p of b.schedule) words.push('--partition', `${p.start}-${p.end}:${p.from.join(',')}${p.symmetric ? '|' : '>'}${p.to.join(',')}`);
-  const counts: [string, number, string][] = [
-    ['--crash-every', b.crashEvery, SIM_DEFAULTS.crashEvery],
-    ['--partition-every', b.partitionEvery, SIM_DEFAULTS.partitionEvery],
-    ['--clients', b.clients, SIM_DEFAULTS.clients],
-    ['--commands', b.commands, SIM_DEFAULTS.commands],
-  ];
-  for (const [flag, v, d] of counts) if (String(v) !== d) words.push(flag, String(v));
-  if (b.check !== SIM_DEFAULTS.check) words.push('--check', b.check);
-  if (plan.json) words.push('--json');
+  const values = planOptions(plan, seed);
+  const words = ['synod', 'sim'];
+  for (const f of SIM_FLAGS) {
+    if (f.reproduce === 'never') continue;
+    const v = values[f.key];
+    if (v === undefined || (f.reproduce === 'changed' && v === f.default)) continue;
+    if (f.repeat === true) for (const x of v as readonly string[]) words.push(flagName(f), x);
+    else if (typeof v === 'boolean') words.push(flagName(f));
+    else words.push(flagName(f), v as string);
+  }
   return words.map((w) => (/^[\w.,:=/+-]+$/.test(w) ? w : `'${w}'`)).join(' ');
 }
 
@@ -230,10 +334,19 @@ function traceLines(subject: AnySubject, events: readonly TraceEvent[]): string[
   return events.map((e) => formatEvent(e, (m) => subject.describe(m as Addressed)));
 }
 
+/** What a long run needs from the command: progress, and whether to stop. */
+export interface RunWatch {
+  progress(done: number, total: number | null, status?: string): void;
+  readonly interrupted: boolean;
+}
+
+const UNWATCHED: RunWatch = { progress: () => undefined, interrupted: false };
+
 /** One seed: the result, and for a violation the replayed trace that led to it. */
-export function seedReport(plan: SimPlan, subject: AnySubject, seed: number, trace: TraceRecorder | null): Report {
+export async function seedReport(plan: SimPlan, seed: number, trace: TraceRecorder | null, watch: RunWatch = UNWATCHED): Promise<Report & { readonly result: SimResult }> {
+  const subject = plan.subject;
   const options: SimOptions = { ...plan.base, seed };
-  const result = simulate(subject, options, trace);
+  const result = await simulateAsync(subject, options, trace, { progress: (step, budget) => watch.progress(step, budget, `seed ${seed}`), stop: () => watch.interrupted });
   const reproduce = reproduceCommand(plan, seed);
   let tail: readonly TraceEvent[] = [];
   if (result.violations.length > 0) {
@@ -242,8 +355,19 @@ export function seedReport(plan: SimPlan, subject: AnySubject, seed: number, tra
   }
   const tailLines = traceLines(subject, tail);
   const violations = result.violations.map((v) => ({ ...v, trace: tail, lines: tailLines }));
-  const shrunk = plan.shrink && result.violations.length > 0 ? shrunkReport(plan, subject, options, result) : undefined;
+  const shrunk = plan.shrink && result.violations.length > 0 ? shrunkReport(plan, options, result) : undefined;
+  const short = shortfall(result, options);
+  const interrupted = result.endedBy === 'interrupted';
+  const ok = result.violations.length === 0 && result.report?.ok !== false;
+  const reason = result.violations.length > 0
+    ? `${result.violations[0]!.invariant} failed at step ${result.violations[0]!.step}`
+    : result.report?.ok === false ? `the run's report failed: ${JSON.stringify(result.report.fields)}` : undefined;
   const json = {
+    ok,
+    ...(reason === undefined ? {} : { reason }),
+    ...(interrupted ? { interrupted: true } : {}),
+    complete: short.length === 0,
+    ...(short.length === 0 ? {} : { shortfall: short }),
     seed,
     protocol: result.protocol,
     ...(plan.mutant === undefined ? {} : { mutant: plan.mutant }),
@@ -259,6 +383,7 @@ export function seedReport(plan: SimPlan, subject: AnySubject, seed: number, tra
     partitions: result.stats.partitions,
     timeouts: result.stats.timeouts,
     requests: result.stats.requests,
+    commandsAsked: options.clients * options.commands,
     commands: result.stats.commands,
     acks: result.stats.acks,
     stages: result.stats.stages,
@@ -276,12 +401,14 @@ export function seedReport(plan: SimPlan, subject: AnySubject, seed: number, tra
   const reportLines = result.report === undefined
     ? []
     : [`${Object.entries(result.report.fields).map(([k, v]) => `${k} ${String(v)}`).join(', ')}${result.report.ok ? '' : ' -- FAILED'}`];
-  const lines = [...seedLines(plan, result, reproduce, tailLines), ...reportLines, ...(shrunk?.lines ?? [])];
-  return { lines, json, ok: result.violations.length === 0 && result.report?.ok !== false };
+  const budgetLines = short.length === 0 ? [] : [`INCOMPLETE: ${short.join('; ')}`];
+  const lines = [...seedLines(plan, result, reproduce, tailLines), ...reportLines, ...budgetLines, ...(shrunk?.lines ?? [])];
+  return { lines, json, ok, result, ...(interrupted ? { exit: EXIT.interrupted } : {}), ...(reason === undefined ? {} : { reason }) };
 }
 
 /** `--shrink`: a simpler failing run, with its own reproduce line and the trace of all of it. */
-function shrunkReport(plan: SimPlan, subject: AnySubject, options: SimOptions, result: SimResult) {
+function shrunkReport(plan: SimPlan, options: SimOptions, result: SimResult) {
+  const subject = plan.subject;
   const s = shrink(subject, options, result);
   const { seed, ...base } = s.options;
   const reproduce = reproduceCommand({ ...plan, base }, seed);
@@ -313,25 +440,45 @@ function seedLines(plan: SimPlan, r: SimResult, reproduce: string, tail: readonl
   ];
   for (const v of r.violations) lines.push(`VIOLATION ${v.invariant} at step ${v.step} (tick ${v.tick}): ${v.description}`);
   if (r.violations.length > 0) lines.push(`the last ${tail.length} trace events:`, ...tail.map((l) => `  ${l}`));
+  if (r.endedBy === 'interrupted') lines.push(`INTERRUPTED at step ${r.stepsRun}: the figures above are those of the partial run`);
   lines.push(r.violations.length === 0 ? 'every invariant held after every step' : 'an invariant FAILED', `reproduce: ${reproduce}`);
   return lines;
 }
 
-/** A range of seeds: totals, failing seeds with their reproduce lines, liveness. */
-export function rangeReport(plan: SimPlan, subject: AnySubject, progress: (done: number, total: number) => void): Report {
+/** A range of seeds: totals, failing seeds with their reproduce lines, liveness; stops after the seed running at SIGINT. */
+export async function rangeReport(plan: SimPlan, watch: RunWatch = UNWATCHED): Promise<Report> {
+  const subject = plan.subject;
   const summary = new Summary();
   const { first, last } = plan.seeds;
   const total = last - first + 1;
-  const reportFailures: { seed: number; fields: Readonly<Record<string, unknown>> }[] = [];
+  let interrupted = false;
+  let yielded = Date.now();
   for (let seed = first; seed <= last; seed += 1) {
-    const result = simulate(subject, { ...plan.base, seed });
-    summary.add(result);
-    if (result.report?.ok === false) reportFailures.push({ seed, fields: result.report.fields });
-    progress(seed - first + 1, total);
+    if (Date.now() - yielded > 50) {
+      // A turn of the event loop, so that SIGINT (and the progress timer) can be heard.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      yielded = Date.now();
+    }
+    if (watch.interrupted) {
+      interrupted = true;
+      break;
+    }
+    const options = { ...plan.base, seed };
+    const result = await simulateAsync(subject, options, null, { stop: () => false });
+    summary.add(result, options);
+    watch.progress(seed - first + 1, total, summary.failing() > 0 ? `${summary.failing()} failing` : '');
   }
   const failures = summary.failures.slice(0, 20).map((f) => ({ ...f, reproduce: reproduceCommand(plan, f.seed) }));
+  const reportFailures = summary.reportFailures.slice(0, 20).map((f) => ({ ...f, reproduce: reproduceCommand(plan, f.seed) }));
   const liveness = summary.liveness();
+  const failing = summary.failing();
+  const ok = failing === 0;
+  const ran = summary.runs === 0 ? '' : `${first}-${first + summary.runs - 1}`;
+  const reason = ok ? undefined : `${failing} of ${summary.runs} runs failed`;
   const json = {
+    ok,
+    ...(reason === undefined ? {} : { reason }),
+    ...(interrupted ? { interrupted: true, seedsRun: ran } : {}),
     protocol: plan.entry.name,
     ...(plan.mutant === undefined ? {} : { mutant: plan.mutant }),
     nodes: plan.nodes,
@@ -347,11 +494,13 @@ export function rangeReport(plan: SimPlan, subject: AnySubject, progress: (done:
     chosenRuns: summary.chosenRuns,
     chosenFraction: summary.runs === 0 ? 0 : summary.chosenRuns / summary.runs,
     chosenDuringFaults: summary.chosenDuringFaults,
-    failingRuns: summary.failures.length,
+    incompleteRuns: summary.incomplete.length,
+    ...(summary.incomplete.length === 0 ? {} : { incomplete: summary.incomplete.slice(0, 20) }),
+    ...(summary.reportRuns === 0 ? {} : { committed: summary.committed, acknowledged: summary.acknowledged, linearizableRuns: summary.linearizableRuns, historyRuns: summary.reportRuns }),
+    failingRuns: failing,
     failures,
     ticksToChosenAfterHeal: liveness,
-    ...(reportFailures.length === 0 ? {} : { reportFailures: reportFailures.slice(0, 20).map((f) => ({ ...f, reproduce: reproduceCommand(plan, f.seed) })) }),
-    ok: summary.failures.length === 0 && reportFailures.length === 0,
+    ...(reportFailures.length === 0 ? {} : { reportFailures }),
   };
   const d = liveness.afterHeal;
   const lines = [
@@ -361,88 +510,87 @@ export function rangeReport(plan: SimPlan, subject: AnySubject, progress: (done:
     `liveness after the heal: ${liveness.settledAtHeal} of ${liveness.healed} healed runs had a value learned already; ` +
       `the other ${d.count} learned one after p50 ${d.p50 ?? '-'} / p90 ${d.p90 ?? '-'} / p99 ${d.p99 ?? '-'} / max ${d.max ?? '-'} ticks; ` +
       `${liveness.neverSettledCount} never did${liveness.neverSettled.length > 0 ? ` (seeds ${liveness.neverSettled.join(', ')})` : ''}`,
+    ...(summary.reportRuns === 0
+      ? []
+      : [`clients: ${summary.committed} commands committed, ${summary.acknowledged} acknowledged; history linearizable in ${summary.linearizableRuns} of ${summary.reportRuns} runs`]),
+    ...(summary.incomplete.length === 0
+      ? []
+      : [`INCOMPLETE: ${summary.incomplete.length} runs spent their step budget before their work was done (first: seed ${summary.incomplete[0]!.seed}: ${summary.incomplete[0]!.shortfall.join('; ')}); raise --steps`]),
     ...failures.map((f) => `FAILED seed ${f.seed}: ${f.invariant} at step ${f.step}: ${f.description}\n  reproduce: ${f.reproduce}`),
-    summary.failures.length === 0 ? 'every invariant held after every step of every run' : `${summary.failures.length} runs FAILED`,
-    ...reportFailures.slice(0, 20).map((f) => `FAILED seed ${f.seed}: ${JSON.stringify(f.fields)}\n  reproduce: ${reproduceCommand(plan, f.seed)}`),
+    ...reportFailures.map((f) => `FAILED seed ${f.seed}: ${JSON.stringify(f.fields)}\n  reproduce: ${f.reproduce}`),
+    ...(interrupted ? [`INTERRUPTED after ${summary.runs} of ${total} seeds (${ran || 'none'}): the figures above are those of the seeds run`] : []),
+    summary.failures.length === 0 ? 'every invariant held after every step of every run' : `${summary.failures.length} runs FAILED an invariant`,
+    ...(summary.reportFailures.length === 0 ? [] : [`${summary.reportFailures.length} runs FAILED their report (a history that is not linearizable)`]),
   ];
-  return { lines, json, ok: summary.failures.length === 0 && reportFailures.length === 0 };
+  return { lines, json, ok, ...(interrupted ? { exit: EXIT.interrupted } : {}), ...(reason === undefined ? {} : { reason }) };
 }
 
-/** A one-line progress counter on stderr, redrawn at most ten times a second. */
-export function progressBar(
-  io: Output,
-  label: string,
-  clock: () => number = Date.now,
-): { update(done: number, total: number): void; finish(): void } {
-  let last = -Infinity;
-  let drawn = false;
+/** The progress and SIGINT of a run on the command line; `dispose` when it is over. */
+export function watchRun(io: Output, label: string, catchSigint: boolean, options: ProgressOptions = {}): RunWatch & { dispose(): void } {
+  const bar = progress(io, label, options);
+  const sigint: Interruption | null = catchSigint ? interruption() : null;
   return {
-    update(done, total) {
-      const now = clock();
-      if (done < total && now - last < 100) return;
-      last = now;
-      drawn = true;
-      const width = 30;
-      const filled = Math.round((width * done) / total);
-      io.err(`\r${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}`);
+    progress: (done, total, status) => bar.update(done, total, status),
+    get interrupted() {
+      return sigint?.interrupted ?? false;
     },
-    finish() {
-      if (drawn) io.err('\n');
+    dispose() {
+      bar.finish();
+      sigint?.dispose();
     },
   };
 }
 
 export function registerSim(cli: Command, context: CliContext): void {
   const collect = (value: string, previous: string[]): string[] => [...previous, value];
-  const d = SIM_DEFAULTS;
-  cli
+  const command = cli
     .command('sim')
     .description('deterministic simulation: seeded faults, every invariant after every step, exact replay')
-    .option('--protocol <name>', `the protocol (${subjectNames().join(', ')})`, d.protocol)
-    .option('--nodes <n>', 'cluster size (single-decree: all acceptors and learners, the first min(n, 3) proposers)', d.nodes)
-    .option('--proposers <k>', 'how many nodes propose (the protocol decides by default)')
-    .option('--seed <n>', 'the seed of one run (default 1)')
-    .option('--seeds <range>', 'a range of seeds, like 1000-1999: run each, print a summary')
-    .option('--steps <n>', 'the step budget of a run', d.steps)
-    .option('--heal-at <step>', 'the step at which faults stop (default half the budget, or earlier once the cluster is quiet)')
-    .option('--loss <p>', 'probability that a message is lost while faults are on', d.loss)
-    .option('--dup <p>', 'probability that a message is delivered twice while faults are on', d.dup)
-    .option('--delay <ticks>', 'message delay range in ticks', d.delay)
-    .option('--no-reorder', 'deliver the messages of one tick in send order (reordering then comes from delays alone)')
-    .option('--timeout <ticks>', 'range of ticks between two timeouts of a node', d.timeout)
-    .option('--partitions', 'random partitions (symmetric and one-way) while faults are on')
-    .option('--partition <spec>', 'a scheduled partition START-END:A|B (both ways) or START-END:A>B (one way); repeatable', collect, [] as string[])
-    .option('--crashes', 'random crashes, some between a step\'s persist and its sends, while faults are on')
-    .option('--crash-every <ticks>', 'mean ticks between two random crashes', d.crashEvery)
-    .option('--down <ticks>', 'how long a crashed node stays down', d.down)
-    .option('--partition-every <ticks>', 'mean ticks between two random partitions', d.partitionEvery)
-    .option('--partition-length <ticks>', 'how long a random partition lasts', d.partitionLength)
-    .option('--clients <n>', 'clients', d.clients)
-    .option('--commands <n>', 'commands per client', d.commands)
-    .option('--think <ticks>', 'ticks between two commands of a client', d.think)
-    .option('--retry <ticks>', 'ticks before a client re-sends an unacknowledged command (protocols that acknowledge)', d.retry)
-    .option('--mutant <name>', 'run a broken variant from the bug zoo (single-decree, multipaxos)')
-    .option('--check <mode>', 'incremental (monitor, then the definition for the report), full (the definition every step), none', d.check)
-    .option('--trace <file>', 'write the run\'s trace as JSON lines')
-    .option('--trace-tail <n>', 'trace events shown with a violation', d.traceTail)
-    .option('--shrink', 'on a violation, search for a simpler failing run (fewer faults, clients and steps) and show all of it')
-    .option('--json', 'print one JSON object')
-    .action(async (options: SimCliOptions) => {
-      const plan = simPlan(options);
-      const subject = buildSubject(plan);
+    .addHelpText('after', `\n${EXIT_HELP}`);
+  for (const f of SIM_FLAGS) {
+    const help = f.key === 'protocol' ? `${f.help} (${subjectNames().join(', ')})` : f.help;
+    if (f.repeat === true) command.option(f.flags, help, collect, [] as string[]);
+    else if (typeof f.default === 'string') command.option(f.flags, help, f.default);
+    else command.option(f.flags, help);
+  }
+  command.action(async (options: SimCliOptions) => {
+    const plan = simPlan(options);
+    const watch = watchRun(context.io, `sim ${plan.entry.name}`, context.catchSigint === true, context.progress);
+    try {
       if (!plan.range) {
+        const seed = plan.seeds.first;
         const recorder = plan.traceFile === undefined ? null : new TraceRecorder();
-        const report = seedReport(plan, subject, plan.seeds.first, recorder);
-        if (recorder !== null && plan.traceFile !== undefined) await writeTrace(plan.traceFile, recorder.jsonLines());
+        const report = await seedReport(plan, seed, recorder, watch);
+        if (recorder !== null && plan.traceFile !== undefined) {
+          await writeFile('--trace', plan.traceFile, simTraceText(plan, seed, recorder.events));
+        }
+        if (plan.historyFile !== undefined) await writeFile('--history', plan.historyFile, historyText(report.result));
         context.exitCode = emit(report, plan.json, context.io);
         return;
       }
-      const tty = context.io === processOutput && process.stdout.isTTY === true;
-      const bar = progressBar(context.io, `sim ${plan.entry.name}`);
-      const report = rangeReport(plan, subject, tty ? bar.update : () => undefined);
-      bar.finish();
-      context.exitCode = emit(report, plan.json, context.io);
-    });
+      context.exitCode = emit(await rangeReport(plan, watch), plan.json, context.io);
+    } finally {
+      watch.dispose();
+    }
+  });
+}
+
+/** A sim trace file: the header (every option, the reproduce line), then the events. */
+export function simTraceText(plan: SimPlan, seed: number, events: readonly TraceEvent[]): string {
+  const options = Object.fromEntries(Object.entries(planOptions({ ...plan, json: false }, seed)).filter(([, v]) => v !== undefined));
+  return traceFileText(
+    { synod: synodVersion(), command: 'sim', protocol: plan.entry.name, seed, options, reproduce: reproduceCommand({ ...plan, json: false }, seed) },
+    events,
+  );
+}
+
+/**
+ * The clients' history of one run as JSON lines, one Jepsen operation a line, in real-time
+ * order (docs/history.md): `{"index":0,"process":0,"type":"invoke","f":"write","key":"k1","value":"v1"}`.
+ */
+export function historyText(result: SimResult): string {
+  const history = result.report?.history ?? [];
+  return history.map((h, index) => `${JSON.stringify({ index, ...h })}\n`).join('');
 }
 
 /** ` (mutant x)`: what sets the run apart from the protocol's default. */
@@ -450,11 +598,11 @@ function variant(plan: SimPlan): string {
   return plan.mutant === undefined ? '' : ` (mutant ${plan.mutant})`;
 }
 
-async function writeTrace(file: string, text: string): Promise<void> {
-  const { writeFile } = await import('node:fs/promises');
+async function writeFile(option: string, file: string, text: string): Promise<void> {
+  const fs = await import('node:fs/promises');
   try {
-    await writeFile(file, text);
+    await fs.writeFile(file, text);
   } catch (error) {
-    throw new UsageError(`--trace: cannot write ${file}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new UsageError(`${option}: cannot write ${file}: ${error instanceof Error ? error.message : String(error)}`);
   }
 }

@@ -62,10 +62,12 @@ class Narrated {
   readonly lines: string[] = [];
   readonly violations: Violation[] = [];
   readonly stages = new Map<string, string[]>([[BOOKING_A, []], [BOOKING_B, []]]);
+  /** Why the story itself drops a message between two live nodes (printed with each such loss). */
+  dropReason = 'dropped by the story';
 
   constructor() {
     this.cluster.on((e) => {
-      const line = describeEvent(e);
+      const line = e.type === 'drop' ? this.lost(e.message) : describeEvent(e);
       if (line !== null) this.lines.push(line);
       if (e.type === 'effect' && (e.effect.type === 'stage' || e.effect.type === 'chosen')) {
         const stage = e.effect.type === 'stage' ? e.effect.stage : 'chosen';
@@ -75,6 +77,16 @@ class Narrated {
       }
       if (this.violations.length === 0) this.violations.push(...checkPaxos(this.snapshot()));
     });
+  }
+
+  /** A lost message, with why: its receiver is down, its sender crashed with it in flight, or the story dropped it. */
+  lost(m: Message<string>): string {
+    const why = !this.cluster.isUp(m.to)
+      ? `${harborName(m.to)} is down`
+      : !this.cluster.isUp(m.from)
+        ? `in flight when ${harborName(m.from)} crashed; ${this.dropReason}`
+        : this.dropReason;
+    return `lost (${why}): ${formatMessage(m, harborName)}`;
   }
 
   snapshot() {
@@ -123,7 +135,7 @@ class Narrated {
 function describeEvent(e: ClusterEvent<Message<string>, Effect<string>>): string | null {
   switch (e.type) {
     case 'deliver':
-      return formatMessage(e.message, harborName) + (e.ignored === undefined ? '' : `   [ignored: ${e.ignored}]`);
+      return formatMessage(e.message, harborName) + (e.ignored === undefined ? '' : `   [ignored: ${plainReason(e.ignored)}]`);
     case 'drop':
       return `lost: ${formatMessage(e.message, harborName)}`;
     case 'crash':
@@ -142,6 +154,24 @@ function describeEvent(e: ClusterEvent<Message<string>, Effect<string>>): string
     default:
       return null;
   }
+}
+
+/**
+ * A proposer's reason for ignoring a reply, in words a newcomer reads right: the core says
+ * "stale" for any reply of another ballot, but a reply for a higher ballot is not old, it is
+ * another proposer's (which has overtaken this one).
+ */
+export function plainReason(reason: string): string {
+  const m = /^stale (\w+) for ballot (\d+)\.(\d+), current is (\d+)\.(\d+)(.*)$/.exec(reason);
+  if (m === null) return reason;
+  const [, type, r1, n1, r2, n2, rest] = m;
+  const theirs = ballots.of(Number(r1), Number(n1));
+  const mine = ballots.of(Number(r2), Number(n2));
+  const a = ballots.format(theirs);
+  const b = ballots.format(mine);
+  return ballots.less(mine, theirs)
+    ? `${type} for ballot ${a}, another proposer's higher ballot, not this proposer's ${b}${rest}`
+    : `${type} for ballot ${a}, older than this proposer's current ${b}${rest}`;
 }
 
 /** Story 1: both terminals at once; the seed decides the order of every delivery. */
@@ -186,6 +216,7 @@ export function crashAfterQuorum(seed: number): Story {
   n.lines.push(`-- the accept requests reach ${quorum.map(harborName).join(' and ')}, a quorum`);
   n.shuffleDeliver(rng, (m) => m.type === 'accept' && quorum.includes(m.to));
   n.cluster.crash(TERMINAL_A_NODE);
+  n.dropReason = 'dropped by the story, so that no one hears of the acceptances before harbor-2 crashed';
   n.cluster.drop(() => true);
   if (rng.chance(0.5)) n.cluster.restart(TERMINAL_A_NODE);
   n.lines.push(`-- terminal B, whose request timed out elsewhere, asks harbor-3 for ${BOOKING_B}`);
@@ -207,6 +238,7 @@ export function crashBeforeQuorum(seed: number): Story {
   n.lines.push('-- only harbor-2 accepts its own request before it crashes');
   n.shuffleDeliver(rng, (m) => m.type === 'accept' && m.to === TERMINAL_A_NODE);
   n.cluster.crash(TERMINAL_A_NODE);
+  n.dropReason = 'dropped by the story: what harbor-2 sent dies with it';
   n.cluster.drop(() => true);
   const backEarly = rng.chance(0.5);
   if (backEarly) n.cluster.restart(TERMINAL_A_NODE);

@@ -7,7 +7,7 @@ export type { AnySubject, Monitor, Snapshot, StageEvent, StageName, Subject } fr
 export type { CheckMode, Range, ScheduledPartition, SimOptions } from './options';
 export { DEFAULTS, simOptions, validate } from './options';
 export { allFaults, contention } from './profiles';
-export type { EndedBy, SimResult, SimStats, SimViolation } from './simulator';
+export type { EndedBy, RunControl, SimResult, SimStats, SimViolation } from './simulator';
 export { simulate } from './simulator';
 export type { DropReason, TraceEvent, TraceEventType, TraceSink } from './trace';
 export { formatEvent, TraceRecorder } from './trace';

@@ -40,7 +40,7 @@ import * as ballots from '../paxos/ballot';
 import { quorumSystem } from '../paxos/quorum';
 import type { NodeId } from '../core/types';
 import { multiPaxosMutant } from '../zoo/multipaxos';
-import type { Journal, Monitor, Snapshot, StageEvent, Subject } from './subject';
+import type { Journal, Monitor, Snapshot, StageEvent, Subject, SubjectReport } from './subject';
 
 type State = MultiNodeState<KvState, KvOp, KvResult>;
 type Message = MultiMessage<KvOp>;
@@ -190,7 +190,8 @@ class MultiPaxosMonitor implements Monitor<State, Message, Effect, Cmd> {
 
 /** The clients' history, in Jepsen's format, and the run's counters for the report. */
 class HistoryJournal implements Journal<State, Effect, Cmd> {
-  private readonly history: HistoryRecord[] = [];
+  /** Each completion also says which node replied (`node`), for readers of `synod sim --history`. */
+  private readonly history: (HistoryRecord & { readonly node?: NodeId })[] = [];
   private readonly pending = new Map<string, { command: Cmd; process: number }>();
   private readonly processes = new Map<string, number>();
   private elections = 0;
@@ -204,7 +205,7 @@ class HistoryJournal implements Journal<State, Effect, Cmd> {
     this.pending.set(command.client, { command, process });
   }
 
-  effect(_node: NodeId, effect: Effect): void {
+  effect(node: NodeId, effect: Effect): void {
     if (effect.type === 'local' && effect.message.type === 'promise') this.elections += 1;
     if (!isOk(effect)) return;
     const p = this.pending.get(effect.client);
@@ -220,10 +221,11 @@ class HistoryJournal implements Journal<State, Effect, Cmd> {
       f: h.f,
       key: op.key,
       value: op.type === 'get' ? result.value : h.value,
+      node,
     });
   }
 
-  report(final: { readonly nodes: readonly State[]; readonly messages: number }): { readonly fields: Record<string, unknown>; readonly ok: boolean } {
+  report(final: { readonly nodes: readonly State[]; readonly messages: number }): SubjectReport {
     const history = [...this.history];
     for (const { command, process } of this.pending.values()) {
       const h = historyOf(command.op);
@@ -249,6 +251,7 @@ class HistoryJournal implements Journal<State, Effect, Cmd> {
         history: history.length,
       },
       ok: verdict.linearizable === true,
+      history,
     };
   }
 }

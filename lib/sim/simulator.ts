@@ -51,8 +51,22 @@ type Pending<M> =
   | { readonly kind: 'partition-start'; readonly spec: ScheduledPartition }
   | { readonly kind: 'partition-end'; readonly id: number };
 
-/** Why a run ended. */
-export type EndedBy = 'violation' | 'step-limit' | 'quiescent' | 'empty';
+/**
+ * Why a run ended: a violation; the step budget spent ('step-limit'); nothing left that could
+ * change anything ('quiescent', 'empty'); or the driver asked it to stop ('interrupted', SIGINT).
+ */
+export type EndedBy = 'violation' | 'step-limit' | 'quiescent' | 'empty' | 'interrupted';
+
+/**
+ * How a driver watches and stops a long run (the CLI's progress bar and SIGINT): `progress`
+ * is called every `every` steps (default 4096) with the steps run and the budget; `stop` is
+ * read before every step, and a run told to stop ends there, with `endedBy: 'interrupted'`.
+ */
+export interface RunControl {
+  readonly every?: number;
+  progress?(step: number, budget: number): void;
+  stop?(): boolean;
+}
 
 export interface SimViolation extends Violation {
   readonly seed: number;
@@ -106,8 +120,24 @@ export function simulate<S, M extends Addressed, E, D, C>(
   subject: Subject<S, M, E, D, C>,
   options: SimOptions,
   trace: TraceSink | null = null,
+  control: RunControl = {},
 ): SimResult {
-  return new Simulation(subject, options, trace).run();
+  return new Simulation(subject, options, trace).run(control);
+}
+
+/**
+ * `simulate`, yielding to the event loop every `chunk` steps, so that a driver's SIGINT handler
+ * runs during a long run and its `stop` can end the run there. The same seed gives the same
+ * result as `simulate`: yielding changes nothing the run reads.
+ */
+export function simulateAsync<S, M extends Addressed, E, D, C>(
+  subject: Subject<S, M, E, D, C>,
+  options: SimOptions,
+  trace: TraceSink | null = null,
+  control: RunControl = {},
+  chunk = 2048,
+): Promise<SimResult> {
+  return new Simulation(subject, options, trace).runAsync(control, chunk);
 }
 
 function emptyStats(): SimStats {
@@ -197,33 +227,50 @@ class Simulation<S, M extends Addressed, E, D, C> {
     if (this.monitor !== null) this.states.forEach((s, i) => this.monitor!.state(i, s));
   }
 
-  run(): SimResult {
+  run(control: RunControl = {}): SimResult {
     this.start();
-    let endedBy: EndedBy = 'step-limit';
+    let ended: EndedBy | null = null;
+    while (ended === null) ended = this.advance(control, Number.POSITIVE_INFINITY);
+    return this.result(ended);
+  }
+
+  /** The same run, giving the event loop a turn every `chunk` steps (so that SIGINT can be heard). */
+  async runAsync(control: RunControl, chunk: number): Promise<SimResult> {
+    this.start();
+    let ended: EndedBy | null = null;
+    while (ended === null) {
+      ended = this.advance(control, this.step + chunk);
+      if (ended === null) await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    return this.result(ended);
+  }
+
+  private reported = 0;
+
+  /** Runs steps until the run ends (its reason) or `pause` steps have run (null). */
+  private advance(control: RunControl, pause: number): EndedBy | null {
+    const every = control.every ?? 4096;
     while (this.step < this.options.steps) {
+      if (this.step >= pause) return null;
+      if (control.stop?.() === true) return 'interrupted';
+      if (control.progress !== undefined && this.step - this.reported >= every) {
+        this.reported = this.step;
+        control.progress(this.step, this.options.steps);
+      }
       if (this.healed === null && (this.step >= this.options.healAt || this.quiet())) {
         this.heal();
       } else {
-        if (this.queue.size === 0) {
-          endedBy = 'empty';
-          break;
-        }
+        if (this.queue.size === 0) return 'empty';
         const key = this.queue.peekKey();
         const event = this.queue.pop();
         this.now = Math.floor(key / TICK);
         if (!this.process(event)) continue;
       }
       this.step += 1;
-      if (this.checkInvariants()) {
-        endedBy = 'violation';
-        break;
-      }
-      if (this.healed !== null && this.afterHeal()) {
-        endedBy = 'quiescent';
-        break;
-      }
+      if (this.checkInvariants()) return 'violation';
+      if (this.healed !== null && this.afterHeal()) return 'quiescent';
     }
-    return this.result(endedBy);
+    return 'step-limit';
   }
 
   private result(endedBy: EndedBy): SimResult {

@@ -111,6 +111,8 @@ export interface SubjectReport {
   readonly fields: Readonly<Record<string, unknown>>;
   /** False fails the run (exit 1), as a violation does: e.g. a history that is not linearizable. */
   readonly ok: boolean;
+  /** The clients' history in Jepsen's form, in real-time order, when the journal keeps one (`synod sim --history`). */
+  readonly history?: readonly object[];
 }
 
 /**

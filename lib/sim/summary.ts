@@ -7,7 +7,27 @@
  * already held at the heal count as 0 ticks and are also counted apart (`settledAtHeal`),
  * so the percentiles of the runs that had to wait (`afterHeal`) can be read on their own.
  */
+import type { SimOptions } from './options';
 import type { SimResult } from './simulator';
+
+/**
+ * What a run that spent its whole step budget left undone, in words: commands never issued,
+ * commands never acknowledged, faults that never stopped, a liveness goal never reached.
+ * Empty when the run finished its work (or ended for another reason than the budget).
+ */
+export function shortfall(r: SimResult, options: Pick<SimOptions, 'clients' | 'commands'>): string[] {
+  if (r.endedBy !== 'step-limit') return [];
+  const out: string[] = [];
+  const asked = options.clients * options.commands;
+  const unit = `the step budget (${r.steps}) ran out`;
+  if (r.healed === null) out.push(`${unit} before the faults stopped`);
+  else if (r.ticksToChosenAfterHeal === null) out.push(`${unit} before the liveness goal held after the heal`);
+  if (r.stats.acks > 0 || r.report !== undefined) {
+    if (r.stats.commands < asked) out.push(`${r.stats.commands} of the ${asked} commands asked for were issued`);
+    if (r.stats.acks < r.stats.commands) out.push(`${r.stats.acks} of ${r.stats.commands} issued commands were acknowledged`);
+  }
+  return out;
+}
 
 export interface Distribution {
   readonly count: number;
@@ -77,14 +97,54 @@ export class Summary {
   /** Runs in which a value was chosen while the faults were still on. */
   chosenDuringFaults = 0;
   readonly failures: Failure[] = [];
+  /** Runs whose report failed (a history that is not linearizable), first 20 kept. */
+  readonly reportFailures: { readonly seed: number; readonly fields: Readonly<Record<string, unknown>> }[] = [];
+  private reportFailed = 0;
+  /** Runs cut short by their step budget (first 20 kept), and what they left undone. */
+  readonly incomplete: { readonly seed: number; readonly shortfall: readonly string[] }[] = [];
+  private incompleteCount = 0;
+  /** Runs with a journal report (Multi-Paxos), and their totals. */
+  reportRuns = 0;
+  committed = 0;
+  acknowledged = 0;
+  linearizableRuns = 0;
   private readonly ticks: number[] = [];
   private readonly waited: number[] = [];
   private healed = 0;
   private settledAtHeal = 0;
   private readonly never: number[] = [];
 
-  add(r: SimResult): void {
+  /** Runs that failed: an invariant, or a report (a history that is not linearizable). */
+  failing(): number {
+    return this.failures.length + this.reportFailed;
+  }
+
+  /** How many runs were cut short by their budget. */
+  incompleteRuns(): number {
+    return this.incompleteCount;
+  }
+
+  add(r: SimResult, options?: Pick<SimOptions, 'clients' | 'commands'>): void {
     this.runs += 1;
+    if (options !== undefined) {
+      const short = shortfall(r, options);
+      if (short.length > 0) {
+        this.incompleteCount += 1;
+        if (this.incomplete.length < 20) this.incomplete.push({ seed: r.seed, shortfall: short });
+      }
+    }
+    if (r.report !== undefined) {
+      this.reportRuns += 1;
+      const f = r.report.fields;
+      if (typeof f.committed === 'number') this.committed += f.committed;
+      if (typeof f.acknowledged === 'number') this.acknowledged += f.acknowledged;
+      if (f.linearizable === true) this.linearizableRuns += 1;
+      // A run that failed an invariant already counts as failing; its report is not counted twice.
+      if (!r.report.ok && r.violations.length === 0) {
+        this.reportFailed += 1;
+        if (this.reportFailures.length < 20) this.reportFailures.push({ seed: r.seed, fields: f });
+      }
+    }
     this.stepsRun += r.stepsRun;
     this.delivered += r.stats.delivered;
     this.dropped += r.stats.dropped;

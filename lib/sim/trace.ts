@@ -137,3 +137,78 @@ export function formatEvent(e: TraceEvent, describe: (message: unknown) => strin
       return assertNever(e, 'trace event');
   }
 }
+
+/**
+ * The trace file `synod sim --trace` and `synod check --trace` write, and `synod replay` and
+ * `synod trace` read: JSON lines, the first a header, then one event a line, each with its
+ * `step` and `tick` (the checker has no clock: its tick is the step).
+ *
+ *   {"format":"synod-trace","version":1,"synod":"0.1.0","command":"sim","protocol":"multipaxos",
+ *    "seed":7,"options":{...every option of the run...},"reproduce":"synod sim ...","events":412}
+ *   {"step":1,"tick":3,"type":"request",...}
+ *
+ * `options` holds every option of the run as the command line spells it (defaults included),
+ * so the header alone re-runs it; `what` says which run of a check the events are (its
+ * counterexample, or the witness of a sometimes-property).
+ */
+export const TRACE_FORMAT = 'synod-trace';
+export const TRACE_VERSION = 1;
+
+export interface TraceHeader {
+  readonly format: typeof TRACE_FORMAT;
+  readonly version: number;
+  /** The synod version (package.json) that wrote it. */
+  readonly synod: string;
+  readonly command: 'sim' | 'check';
+  readonly protocol: string;
+  readonly seed: number | null;
+  readonly options: Readonly<Record<string, unknown>>;
+  readonly reproduce: string;
+  /** check only: 'counterexample' or 'witness:<property name>'. */
+  readonly what?: string;
+  readonly events: number;
+}
+
+/** The header line, then one event a line (fields in the order the driver wrote them). */
+export function traceFileText(header: Omit<TraceHeader, 'format' | 'version' | 'events'>, events: readonly object[]): string {
+  const head: TraceHeader = { format: TRACE_FORMAT, version: TRACE_VERSION, ...header, events: events.length };
+  return [head, ...events].map((e) => `${JSON.stringify(e)}\n`).join('');
+}
+
+/** Reads a trace file; throws an Error with a one-line message naming the bad line. */
+export function parseTraceFile(text: string): { readonly header: TraceHeader; readonly events: readonly Record<string, unknown>[] } {
+  const lines = text.split('\n').filter((l) => l.trim() !== '');
+  const parsed = lines.map((l, i) => {
+    try {
+      const v = JSON.parse(l) as unknown;
+      if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('not an object');
+      return v as Record<string, unknown>;
+    } catch {
+      throw new Error(`line ${i + 1} is not a JSON object: ${l.slice(0, 80)}`);
+    }
+  });
+  const header = parsed[0];
+  if (header === undefined || header.format !== TRACE_FORMAT) throw new Error(`not a synod trace: the first line must be a header with "format":"${TRACE_FORMAT}"`);
+  if (header.version !== TRACE_VERSION) throw new Error(`trace format version ${String(header.version)}; this synod reads version ${TRACE_VERSION}`);
+  if (header.command !== 'sim' && header.command !== 'check') throw new Error(`the header's command must be sim or check, got ${JSON.stringify(header.command)}`);
+  if (typeof header.options !== 'object' || header.options === null) throw new Error('the header has no options');
+  const events = parsed.slice(1);
+  events.forEach((e, i) => {
+    if (typeof e.type !== 'string' || typeof e.step !== 'number' || typeof e.tick !== 'number') throw new Error(`line ${i + 2} is not an event with type, step and tick`);
+  });
+  return { header: header as unknown as TraceHeader, events };
+}
+
+/** The first place two event lists differ (by their JSON), or null when they are identical. */
+export function firstDifference(
+  expected: readonly object[],
+  actual: readonly object[],
+): { readonly index: number; readonly expected: object | null; readonly actual: object | null } | null {
+  const n = Math.max(expected.length, actual.length);
+  for (let i = 0; i < n; i += 1) {
+    const a = expected[i];
+    const b = actual[i];
+    if (a === undefined || b === undefined || JSON.stringify(a) !== JSON.stringify(b)) return { index: i, expected: a ?? null, actual: b ?? null };
+  }
+  return null;
+}

@@ -13,7 +13,7 @@ describe('synod check', () => {
     const r = await run('check', '--protocol', 'single-decree', '--acceptors', '1', '--proposers', '2', '--values', '2', '--max-round', '2', '--json');
     expect(r.code).to.equal(0);
     const out = JSON.parse(r.out) as Record<string, unknown>;
-    expect(Object.keys(out)).to.deep.equal(['protocol', 'config', 'states', 'transitions', 'depth', 'seconds', 'complete', 'violations', 'sometimes']);
+    expect(Object.keys(out)).to.deep.equal(['ok', 'protocol', 'config', 'states', 'transitions', 'depth', 'seconds', 'complete', 'violations', 'sometimes']);
     expect(out).to.deep.include({ protocol: 'single-decree', states: 1_054, transitions: 8_763, depth: 19, complete: true, violations: [] });
     expect(out['sometimes']).to.deep.equal({ 'a value is chosen': { holds: true, depth: 4 } });
     expect(r.err).to.equal('');
@@ -52,10 +52,12 @@ describe('synod check', () => {
     expect(r.out).to.contain('deliver n1 -> n1 : prepare slot 1 ballot 1.1');
   });
 
-  it('exits 1 when nothing can ever be chosen: the check would pass vacuously', async () => {
-    const r = await run('check', '--acceptors', '1', '--values', '0', '--json');
+  it('exits 1 when nothing can ever be chosen (the only acceptor never runs): the check would pass vacuously', async () => {
+    const r = await run('check', '--acceptors', '1', '--down', '1', '--json');
     expect(r.code).to.equal(1);
-    expect((JSON.parse(r.out) as { sometimes: unknown }).sometimes).to.deep.equal({ 'a value is chosen': { holds: false, depth: null } });
+    const out = JSON.parse(r.out) as { ok: boolean; reason: string; sometimes: unknown };
+    expect(out.sometimes).to.deep.equal({ 'a value is chosen': { holds: false, depth: null } });
+    expect([out.ok, out.reason]).to.deep.equal([false, 'never reached: a value is chosen']);
   });
 
   it('--list-mutants prints the zoo, one a line, name first, then what it breaks', async () => {
@@ -92,7 +94,7 @@ describe('synod check', () => {
     const r = await run('check', '--protocol', 'multipaxos', '--commands', '1', '--timers', '2', '--json');
     expect(r.code).to.equal(0);
     const out = JSON.parse(r.out) as Record<string, unknown>;
-    expect(Object.keys(out)).to.deep.equal(['protocol', 'config', 'states', 'transitions', 'depth', 'seconds', 'complete', 'violations', 'sometimes']);
+    expect(Object.keys(out)).to.deep.equal(['ok', 'protocol', 'config', 'states', 'transitions', 'depth', 'seconds', 'complete', 'violations', 'sometimes']);
     expect(out).to.deep.include({ protocol: 'multipaxos', states: 12_948, transitions: 233_246, depth: 27, complete: true, violations: [] });
   });
 
@@ -118,10 +120,33 @@ describe('synod check', () => {
     expect(b.err).to.match(/--network must be one of set, got 'multiset'/);
   });
 
-  it('--dfs and --max-states: a bounded depth-first run says it is not exhaustive', async () => {
+  it('--dfs and --max-states: a run the budget cut short says it is not exhaustive and exits 3; --bounded makes it exit 0', async () => {
     const r = await run('check', '--dfs', '--max-states', '1000', '--json');
-    const out = JSON.parse(r.out) as { states: number; complete: boolean; config: { search: string } };
+    expect(r.code).to.equal(3);
+    const out = JSON.parse(r.out) as { ok: boolean; reason: string; bounded: boolean; states: number; complete: boolean; config: { search: string } };
     expect([out.states, out.complete, out.config.search]).to.deep.equal([1000, false, 'dfs']);
+    expect([out.ok, out.bounded, out.reason]).to.deep.equal([false, false, 'not exhaustive: the state budget stopped the search at 1000 states']);
+    const text = await run('check', '--max-states', '1000');
+    expect(text.code).to.equal(3);
+    expect(text.out).to.match(/NOT EXHAUSTIVE: the state budget stopped the search at 1000 states \(exit 3;/);
+    const bounded = await run('check', '--max-states', '1000', '--bounded', '--json');
+    expect(bounded.code).to.equal(0);
+    expect(JSON.parse(bounded.out)).to.deep.include({ ok: true, bounded: true, complete: false });
+  });
+
+  it('a large configuration runs with visible progress on stderr (a status line when stderr is not a terminal)', async () => {
+    let out = '';
+    let err = '';
+    const { main } = await import('../../lib/cli/main');
+    const code = await main(['check', '--max-round', '100', '--max-states', '100000', '--bounded'], { out: (t) => { out += t; }, err: (t) => { err += t; } }, { after: 0, every: 0, tty: false });
+    expect(code).to.equal(0);
+    expect(out).to.contain('bounded run (--bounded)');
+    expect(err).to.match(/^check: \d+ states, \d+ queued, \d+ states\/s, \d+ s$/m);
+  });
+
+  it('--list-mutants takes no other option', async () => {
+    const r = await run('check', '--list-mutants', '--mutant', 'nonsense');
+    expect([r.code, r.out, r.err]).to.deep.equal([2, '', 'synod: --list-mutants takes no other option, got --mutant\n']);
   });
 
   for (const [args, message] of [
@@ -131,6 +156,12 @@ describe('synod check', () => {
     [['--mutant', 'nope'], /no mutant named 'nope'/],
     [['--phase1', '4'], /phase-1 quorum size must be a whole number from 1 to 3, got 4/],
     [['--down', '7'], /down node 7 is not in the cluster/],
+    [['--values', '0'], /--values takes a whole number from 1 to 26, got '0'/],
+    [['--timers', '5'], /--timers takes a whole number from 0 to 2, got '5'/],
+    [['--timers', '1'], /--timers 1: with --max-round 1 no proposer retries/],
+    [['--learners', '9'], /--learners takes a whole number from 0 to 3, got '9'/],
+    [['--protocol', 'multipaxos', '--timers', '5'], /--timers takes a whole number from 1 to 3, got '5'/],
+    [['--max-states', '0'], /--max-states takes a whole number from 1/],
   ] as const) {
     it(`exits 2 with one line for ${args.join(' ')}`, async () => {
       const r = await run('check', ...args);

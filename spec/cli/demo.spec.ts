@@ -1,5 +1,7 @@
 import { expect } from 'chai';
 import { BOOKING_A, BOOKING_B, crashAfterQuorum, crashBeforeQuorum, harborPoint, race } from '../../lib/demo/single-decree';
+import { plainReason } from '../../lib/demo/single-decree';
+import { harborPointLog, STAGE_LEGEND, staleLeaderFencing } from '../../lib/demo/multipaxos';
 import { run } from '../helpers/cli';
 
 describe('synod demo (the Harbor Point story)', () => {
@@ -9,7 +11,7 @@ describe('synod demo (the Harbor Point story)', () => {
     expect(r.out).to.match(/^harbor-2 -> harbor-1 : accept slot 812 ballot 41\.2 = #8841$/m);
     expect(r.out).to.match(/^harbor-\d -> harbor-\d : promise slot 812 ballot 41\.3 \(accepted 41\.2 = #8841\)$/m);
     expect(r.out).to.match(/^stages: #8841: proposed/m);
-    expect(r.out.match(/^verdict: HELD/gm)).to.have.length(4);
+    expect(r.out.match(/^verdict: HELD/gm)).to.have.length(5);
     expect(r.out).to.match(/^== 4\. At log level/m);
     expect(r.out).to.match(/every story held/);
   });
@@ -43,5 +45,44 @@ describe('synod demo (the Harbor Point story)', () => {
     }
     expect([...raced].sort()).to.deep.equal([BOOKING_A, BOOKING_B]);
     expect([...before].sort()).to.deep.equal([BOOKING_A, BOOKING_B]);
+  });
+
+  it('story 4: the stage counters have a legend; harbor-2 shows what it proposed before its crash; no reply is both given and unheard', async () => {
+    const log = harborPointLog();
+    expect(log.held).to.equal(true);
+    expect(log.lines).to.include(STAGE_LEGEND);
+    const h2 = log.lines.find((l) => l.startsWith('harbor-2 stages:'))!;
+    expect(h2).to.match(/^harbor-2 stages: proposed 813, quorum-acknowledged 812, .* before its crash; since its restart: proposed 0/);
+    // Terminal A's first answer (from harbor-3) is marked as never seen, and only then does it retry.
+    const first = log.lines.findIndex((l) => l.startsWith('harbor-3 : tells terminal-a'));
+    const retry = log.lines.findIndex((l) => l.startsWith('-- terminal A heard nothing'));
+    expect(log.lines[first]).to.match(/\(lost: terminal-a is waiting on harbor-2's connection and never sees it\)$/);
+    expect(first).to.be.below(retry);
+    expect(log.lines.slice(retry + 1).find((l) => l.startsWith('harbor-3 : tells terminal-a'))).to.not.contain('lost');
+  });
+
+  it('a reply for a higher ballot is not called stale; every lost message says why', async () => {
+    expect(plainReason('stale accepted for ballot 41.3, current is 41.2; slot 812 already learned')).to.equal(
+      "accepted for ballot 41.3, another proposer's higher ballot, not this proposer's 41.2; slot 812 already learned",
+    );
+    expect(plainReason('stale promise for ballot 41.2, current is 42.2')).to.equal("promise for ballot 41.2, older than this proposer's current 42.2");
+    expect(plainReason('late promise: the proposer is accepting')).to.equal('late promise: the proposer is accepting');
+    for (const seed of [1, 2, 3, 7]) {
+      const out = (await run('demo', '--seed', String(seed))).out;
+      expect(out).to.not.match(/stale accepted for ballot 41\.3, current is 41\.2/);
+      expect(out).to.not.match(/^lost: /m);
+      for (const l of out.split('\n').filter((x) => x.startsWith('lost'))) expect(l).to.match(/^lost \((harbor-\d is down|in flight when harbor-\d crashed; dropped by the story.*|dropped by the story.*)\): /);
+    }
+  });
+
+  it('story 5, stale-leader fencing: the old leader\'s accepts for slot 812 are refused, its client told to retry, and the retry books S12 in the new ballot', () => {
+    const f = staleLeaderFencing();
+    expect(f.violations).to.deep.equal([]);
+    expect(f.held).to.equal(true);
+    expect(f.refused).to.equal(2);
+    expect(f.toldTerminalA).to.deep.equal(['harbor-2: indeterminate', 'harbor-3: ok']);
+    expect(f.lines).to.include('harbor-1 -> harbor-2 : rejected ballot 41.2 for slot 812: refused, promised 42.3');
+    expect(f.lines.some((l) => l.startsWith('-- why harbor-2\'s #8841 stopped at "proposed"'))).to.equal(true);
+    expect(f.slot812).to.deep.equal(['harbor-1: reserve S12 for #8841', 'harbor-2: reserve S12 for #8841', 'harbor-3: reserve S12 for #8841']);
   });
 });

@@ -6,7 +6,8 @@ import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { loadSubcommands, packageVersion } from '../../lib/cli/main';
+import { loadSubcommands } from '../../lib/cli/main';
+import { packageVersion } from '../../lib/cli/version';
 import { run } from '../helpers/cli';
 
 const root = path.join(__dirname, '..', '..');

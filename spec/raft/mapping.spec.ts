@@ -43,7 +43,7 @@ describe('lib/raft/mapping (the Raft mapping table)', () => {
   });
 
   it('synod map prints the table; --json prints the records; the README carries the same table', async () => {
-    const md = await run('map');
+    const md = await run('map', '--markdown');
     expect(md.code).to.equal(0);
     expect(md.out).to.equal(`${mappingMarkdown()}\n`);
     const json = await run('map', '--json');

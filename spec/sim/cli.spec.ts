@@ -9,7 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../lib/cli/main';
 import type { Output } from '../../lib/cli/output';
-import { progressBar } from '../../lib/cli/sim';
+import { defaultSteps, rangeReport, simPlan, cliOptions } from '../../lib/cli/sim';
+import { Summary } from '../../lib/sim/summary';
+import type { SimResult } from '../../lib/sim/simulator';
 
 async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
@@ -129,17 +131,50 @@ describe('sim: the command line', () => {
     }
   });
 
-  it('the progress bar is one line redrawn with \\r on stderr, and ends with a newline', () => {
-    let err = '';
-    let now = 1000;
-    const bar = progressBar({ out: () => undefined, err: (t) => { err += t; } }, 'sim', () => now);
-    bar.update(1, 4);
-    now += 50;
-    bar.update(2, 4); // within 100 ms of the last draw: skipped
-    now += 10;
-    bar.update(4, 4); // the last one is always drawn
-    bar.finish();
-    expect(err).to.equal('\rsim [########......................] 1/4\rsim [##############################] 4/4\n');
+  it('a run whose step budget ran out before its commands were issued says so, in text and JSON (complete: false, shortfall)', async () => {
+    const argv = ['sim', '--protocol', 'multipaxos', '--nodes', '5', '--clients', '8', '--commands', '2000', '--seed', '1', '--steps', '3000'];
+    const j = JSON.parse((await run([...argv, '--json'])).out) as { ok: boolean; complete: boolean; shortfall: string[]; commandsAsked: number; commands: number };
+    expect([j.ok, j.complete, j.commandsAsked]).to.deep.equal([true, false, 16000]);
+    expect(j.shortfall[0]).to.equal(`${j.commands} of the 16000 commands asked for were issued`);
+    const text = await run(argv);
+    expect(text.out).to.contain(`INCOMPLETE: ${j.commands} of the 16000 commands asked for were issued`);
+  });
+
+  it('the default step budget scales with the commands asked for, so a Multi-Paxos run issues and settles them all', async () => {
+    const j = JSON.parse((await run(['sim', '--protocol', 'multipaxos', '--nodes', '3', '--clients', '2', '--commands', '40', '--seed', '3', '--json'])).out) as Record<string, unknown>;
+    expect(j.steps).to.equal(2 * 2 * 40 * 6 * 3 < 5000 ? 5000 : 2 * 2 * 40 * 6 * 3);
+    expect(j).to.deep.include({ complete: true, commandsAsked: 80, commands: 80, acks: 80, committed: 80, linearizable: true });
+    const plan = simPlan(cliOptions({ protocol: 'multipaxos', nodes: '5', clients: '8', commands: '2000' }));
+    expect(plan.base.steps).to.equal(960_000);
+    expect(defaultSteps(plan.subject, 5, 8, 2000)).to.equal(960_000);
+    expect(simPlan(cliOptions({ protocol: 'single-decree', clients: '8', commands: '2000' })).base.steps).to.equal(5000);
+  });
+
+  it('a Multi-Paxos seed range reports committed commands and linearizable histories; ok and reason in the JSON', async () => {
+    const r = await run(['sim', '--protocol', 'multipaxos', '--nodes', '3', '--seeds', '1-4', '--steps', '1500', '--loss', '0.05', '--json']);
+    expect(r.code).to.equal(0);
+    const j = JSON.parse(r.out) as Record<string, number | boolean>;
+    expect(j).to.deep.include({ ok: true, historyRuns: 4, linearizableRuns: 4, failingRuns: 0 });
+    expect(j.committed).to.be.greaterThan(20);
+    const text = await run(['sim', '--protocol', 'multipaxos', '--nodes', '3', '--seeds', '1-4', '--steps', '1500', '--loss', '0.05']);
+    expect(text.out).to.match(/clients: \d+ commands committed, \d+ acknowledged; history linearizable in 4 of 4 runs/);
+  });
+
+  it('a run that is not linearizable counts as failing in the summary', () => {
+    const summary = new Summary();
+    const base = { seed: 1, violations: [], stats: { delivered: 0, dropped: 0, duplicated: 0, crashes: 0, partitions: 0, commands: 1, acks: 1 }, stepsRun: 10, endedBy: 'quiescent', healed: null, chosen: 1, decided: 1, chosenAtHeal: null, ticksToChosenAfterHeal: null };
+    summary.add({ ...base, report: { fields: { committed: 1, linearizable: true }, ok: true } } as unknown as SimResult);
+    summary.add({ ...base, seed: 2, report: { fields: { committed: 1, linearizable: false }, ok: false } } as unknown as SimResult);
+    expect([summary.failing(), summary.linearizableRuns, summary.reportRuns, summary.reportFailures.map((f) => f.seed)]).to.deep.equal([1, 1, 2, [2]]);
+  });
+
+  it('interrupted: a seed range stops after the seed that was running, prints the partial summary with interrupted: true, exit 130', async () => {
+    const plan = simPlan(cliOptions({ nodes: '3', seeds: '1-50', json: true }));
+    let done = 0;
+    const report = await rangeReport(plan, { progress: (d) => { done = d; }, get interrupted() { return done >= 3; } });
+    expect(report.exit).to.equal(130);
+    expect(report.json).to.deep.include({ interrupted: true, runs: 3, seedsRun: '1-3', seeds: '1-50' });
+    expect(report.lines.join('\n')).to.contain('INTERRUPTED after 3 of 50 seeds (1-3)');
   });
 
   const bad: [string[], RegExp][] = [
@@ -157,6 +192,10 @@ describe('sim: the command line', () => {
     [['--seeds', '1-2', '--trace', 'x.jsonl'], /--trace writes the trace of one run/],
     [['--seeds', '1-2', '--shrink'], /--shrink shrinks one failing run/],
     [['--steps', 'many'], /--steps takes a whole number/],
+    [['--partition', '1-50:1|1'], /--partition: node 1 is on both sides of '1-50:1\|1'/],
+    [['--partition', '1-50:1,2>2,3'], /--partition: node 2 is on both sides/],
+    [['--seeds', '1-4294967295'], /--seeds 1-4294967295 is 4294967295 runs, about \d+ days .*run at most 1000000 seeds at a time/],
+    [['--policy', 'raft'], /unknown option '--policy'/],
   ];
   for (const [args, message] of bad) {
     it(`exits 2 with one line for ${args.join(' ')}`, async () => {
