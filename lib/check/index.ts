@@ -28,5 +28,5 @@ export type { MultiPaxosCheckOptions, MultiPaxosModel, MultiPaxosResolvedConfig,
 export { checkMultiPaxos, checkMultiPaxosOrThrow, multiPaxosModel, multiPaxosReportLines } from './multipaxos';
 export type { ZooEntry } from './zoo';
 export { registerMutant, zooEntries, zooEntry } from './zoo';
-export type { HistoryF, HistoryRecord, HistoryType, KeyVerdict, Scalar, Verdict } from './linearizability';
-export { checkHistory, checkKey } from './linearizability';
+export type { HistoryF, HistoryRecord, HistoryType, KeyVerdict, Scalar, Verdict } from '../history/linearizability';
+export { checkHistory, checkKey } from '../history/linearizability';

@@ -8,16 +8,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Progress } from '../check/model-checker';
 import { UsageError } from './args';
-import type { CheckFlags } from './check';
+import type { CheckFlags, WorkerMessage } from './check';
 import { checkRun } from './check';
-
-/** What the worker posts to the main thread. */
-export type WorkerMessage =
-  | { readonly type: 'progress'; readonly progress: Progress }
-  | { readonly type: 'done'; readonly report: unknown; readonly header: string[] }
-  | { readonly type: 'interrupted'; readonly last: Progress }
-  | { readonly type: 'usage'; readonly message: string }
-  | { readonly type: 'error'; readonly message: string };
 
 class Stop extends Error {
   constructor(readonly last: Progress) {

@@ -36,12 +36,11 @@ import { checkSingleDecree, passed, reportLines } from '../check/report';
 import { zooEntries, zooEntry } from '../check/zoo';
 import { traceFileText } from '../sim/trace';
 import { integer, oneOf, UsageError } from './args';
-import type { CliContext } from './main';
+import type { CliContext } from './context';
 import type { Report } from './output';
 import { emit, EXIT, EXIT_HELP } from './output';
 import { progress as progressDisplay } from './progress';
 import { synodVersion } from './version';
-import type { WorkerMessage } from './check-worker';
 import { assertNever } from '../core/types';
 
 export const PROTOCOLS = ['single-decree', 'multipaxos'] as const;
@@ -283,6 +282,14 @@ function interruptedReport(p: Progress): Report {
     exit: EXIT.interrupted,
   };
 }
+
+/** What the check's worker thread (./check-worker.ts) posts to the main thread. */
+export type WorkerMessage =
+  | { readonly type: 'progress'; readonly progress: Progress }
+  | { readonly type: 'done'; readonly report: unknown; readonly header: string[] }
+  | { readonly type: 'interrupted'; readonly last: Progress }
+  | { readonly type: 'usage'; readonly message: string }
+  | { readonly type: 'error'; readonly message: string };
 
 /**
  * The check in a worker thread (./check-worker.ts), for the real process: SIGINT sets a flag

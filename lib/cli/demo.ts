@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { harborPointLog, staleLeaderFencing } from '../demo/multipaxos';
 import { harborPoint } from '../demo/single-decree';
 import { integer } from './args';
-import type { CliContext } from './main';
+import type { CliContext } from './context';
 import type { Report } from './output';
 import { emit } from './output';
 

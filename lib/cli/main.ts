@@ -8,20 +8,8 @@ import { UsageError } from './args';
 import type { Output } from './output';
 import { EXIT_HELP, processOutput } from './output';
 import { synodVersion } from './version';
+import type { CliContext, Register } from './context';
 import type { ProgressOptions } from './progress';
-
-/** Every subcommand adds itself here; each sets `exitCode` through the context. */
-export interface CliContext {
-  readonly io: Output;
-  exitCode: number;
-  /** Long runs catch SIGINT and stop with a partial summary (only for the real process, not in tests). */
-  readonly catchSigint?: boolean;
-  /** How progress is shown (tests make it immediate); the defaults of lib/cli/progress.ts otherwise. */
-  readonly progress?: ProgressOptions;
-}
-
-/** Adds one subcommand (its options, help and action) to the program. */
-export type Register = (cli: Command, context: CliContext) => void;
 
 /**
  * Every subcommand, one line each. A subcommand's module (and with it the simulator, the

@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import type { MappingRecord } from '../raft/mapping';
 import { MAPPING, mappingMarkdown } from '../raft/mapping';
 import { integer } from './args';
-import type { CliContext } from './main';
+import type { CliContext } from './context';
 import { emit, table } from './output';
 
 /** The mapping as a terminal table of `width` columns. */

@@ -19,7 +19,7 @@ import { firstDifference, formatEvent, parseTraceFile, TraceRecorder } from '../
 import { UsageError } from './args';
 import type { CheckFlags } from './check';
 import { checkEvents, checkRun } from './check';
-import type { CliContext } from './main';
+import type { CliContext } from './context';
 import type { Report } from './output';
 import { emit } from './output';
 import { cliOptions, seedReport, simPlan } from './sim';

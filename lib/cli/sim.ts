@@ -17,7 +17,7 @@
  */
 import type { Command } from 'commander';
 import { integer, oneOf, probability, seedRange, UsageError } from './args';
-import type { CliContext } from './main';
+import type { CliContext } from './context';
 import type { Output, Report } from './output';
 import { emit, EXIT, EXIT_HELP } from './output';
 import type { Interruption, ProgressOptions } from './progress';

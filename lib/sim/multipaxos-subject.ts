@@ -18,10 +18,10 @@
  * Checks: every invariant of lib/invariants/log.ts and the per-slot ones of voting.ts, from
  * the snapshot (`check`) or incrementally (`monitor`, the same predicates fed step by step),
  * plus `ChosenIsStable` over the `chosen` effects. The journal records the clients' history in
- * Jepsen's format and reports whether it is linearizable (lib/check/linearizability.ts).
+ * Jepsen's format and reports whether it is linearizable (lib/history/linearizability.ts).
  */
-import type { HistoryF, HistoryRecord, Scalar } from '../check/linearizability';
-import { checkHistory } from '../check/linearizability';
+import type { HistoryF, HistoryRecord, Scalar } from '../history/linearizability';
+import { checkHistory } from '../history/linearizability';
 import type { Ack, ReplicaView } from '../invariants/log';
 import { checkLog, LogMonitor } from '../invariants/log';
 import type { Violation } from '../invariants/voting';

@@ -1,15 +1,15 @@
 /**
  * `synod sim --protocol multipaxos --history FILE`: the clients' history in Jepsen's JSON form
  * (docs/history.md), read back from the files of 100 seeds under every fault, is linearizable
- * by synod's own checker (lib/check/linearizability.ts), as each run reported; and a history
+ * by synod's own checker (lib/history/linearizability.ts), as each run reported; and a history
  * edited to read a value nobody wrote is not, so the check can fail.
  */
 import { expect } from 'chai';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { HistoryRecord } from '../../lib/check/linearizability';
-import { checkHistory } from '../../lib/check/linearizability';
+import type { HistoryRecord } from '../../lib/history/linearizability';
+import { checkHistory } from '../../lib/history/linearizability';
 import { run } from '../helpers/cli';
 
 describe('sim --history: Jepsen histories for outside checkers', function () {

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import * as fc from 'fast-check';
-import type { HistoryF, HistoryRecord, Scalar } from '../../lib/check/linearizability';
-import { checkHistory } from '../../lib/check/linearizability';
+import type { HistoryF, HistoryRecord, Scalar } from '../../lib/history/linearizability';
+import { checkHistory } from '../../lib/history/linearizability';
 
 const inv = (process: number, f: HistoryF, key: string, value: HistoryRecord['value'] = null): HistoryRecord => ({ process, type: 'invoke', f, key, value });
 const ok = (process: number, f: HistoryF, key: string, value: HistoryRecord['value'] = null): HistoryRecord => ({ process, type: 'ok', f, key, value });
