@@ -69,11 +69,25 @@ export class ObsoleteMessages<S, M extends Addressed, E, D, C> {
     return r >= 0 && !this.interned.read[m]! && this.isObsolete(m, g.states[r]!);
   }
 
+  /** What the last `reduce` removed from the network. */
+  removed: readonly number[] = NONE;
+
+  /**
+   * A step's effect on the network, reduced: returns `sends` without the messages obsolete on
+   * arrival (see `liveSends`) and leaves in `removed` the messages of `g` the step made
+   * obsolete (see `obsoleted`); `node` is now in `state`.
+   */
+  reduce(g: Global, node: number, state: number, sends: readonly number[], keepRead: boolean): readonly number[] {
+    const live = this.liveSends(g, node, state, sends, keepRead);
+    this.removed = this.obsoleted(g, node, state);
+    return live;
+  }
+
   /**
    * `sends` without the messages obsolete on arrival (`node` is now in `state`); with `keepRead`,
    * messages a property reads are kept (to build the successor `Visitor.unreduced` checks).
    */
-  liveSends(g: Global, node: number, state: number, sends: readonly number[], keepRead: boolean): readonly number[] {
+  private liveSends(g: Global, node: number, state: number, sends: readonly number[], keepRead: boolean): readonly number[] {
     let live: number[] | null = null;
     const ends = this.interned.messageEnds;
     const read = this.interned.read;
@@ -88,7 +102,7 @@ export class ObsoleteMessages<S, M extends Addressed, E, D, C> {
   }
 
   /** The messages of `g` to `node` that its new state `state` makes obsolete. */
-  obsoleted(g: Global, node: number, state: number): readonly number[] {
+  private obsoleted(g: Global, node: number, state: number): readonly number[] {
     if (state === g.states[node]) return NONE;
     let out: number[] | null = null;
     const ends = this.interned.messageEnds;

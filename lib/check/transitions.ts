@@ -114,13 +114,9 @@ export class Transitions<S, M extends Addressed, E, D, C> {
    * the search then checks the successor with it too (see `Visitor.unreduced`).
    */
   private successorKey(g: Global, node: number, state: number, durable: number, stepSends: readonly number[], consumed: number, slot: number, choice: number, crashed: number): boolean {
-    let sends = stepSends;
-    let removed = NONE;
     const obsolete = this.obsolete;
-    if (obsolete !== null) {
-      sends = obsolete.liveSends(g, node, state, stepSends, false);
-      removed = obsolete.obsoleted(g, node, state);
-    }
+    const sends = obsolete === null ? stepSends : obsolete.reduce(g, node, state, stepSends, false);
+    const removed = obsolete === null ? NONE : obsolete.removed;
     const sym = this.sym;
     if (sym !== null) sym.writeSuccessorCanonical(g, node, state, durable, sends, removed, consumed, slot, choice, crashed);
     else this.encoding.writeSuccessor(this.writer, g, node, state, durable, sends, removed, consumed, slot, choice, crashed);
@@ -132,13 +128,9 @@ export class Transitions<S, M extends Addressed, E, D, C> {
    * with `keepRead`, an obsolete message a property reads is kept (`Visitor.unreduced`).
    */
   private successor(out: Global, g: Global, node: number, state: number, durable: number, stepSends: readonly number[], consumed: number, slot: number, choice: number, crashed: number, keepRead: boolean): void {
-    let sends = stepSends;
-    let removed = NONE;
     const obsolete = this.obsolete;
-    if (obsolete !== null) {
-      sends = obsolete.liveSends(g, node, state, stepSends, keepRead);
-      removed = obsolete.obsoleted(g, node, state);
-    }
+    const sends = obsolete === null ? stepSends : obsolete.reduce(g, node, state, stepSends, keepRead);
+    const removed = obsolete === null ? NONE : obsolete.removed;
     this.encoding.materialize(out, g, node, state, durable, sends, removed, consumed, slot, choice, crashed);
   }
 
