@@ -91,10 +91,17 @@ export class Builder<S, Op, R> {
     }
   }
 
-  /** Becomes a follower of `leader` (0: unknown) in the current term; the election timer starts over. */
+  /**
+   * Becomes a follower of `leader` (0: unknown). The election timer starts over only when a
+   * leader was heard (or this server led until now): "If election timeout elapses without
+   * receiving AppendEntries RPC from current leader or granting vote to candidate: convert to
+   * candidate". A higher term alone does not restart it, so that a server that cannot win
+   * (its log is behind) does not keep the one that can from campaigning.
+   */
   becomeFollower(leader: NodeId): void {
+    const restart = leader !== 0 || this.s.role === 'leader';
     this.leaveLeadership(leader);
-    this.update({ role: 'follower', leader, votes: [], nextIndex: {}, matchIndex: {}, elapsed: 0 });
+    this.update({ role: 'follower', leader, votes: [], nextIndex: {}, matchIndex: {}, elapsed: restart ? 0 : this.s.elapsed });
   }
 
   finish(ignored?: string): RaftStep<S, Op, R> {
