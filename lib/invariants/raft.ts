@@ -225,7 +225,9 @@ export function checkRaft<Op>(snapshot: RaftSnapshot<Op>): Violation[] {
   for (const m of snapshot.messages) history.message(m);
   for (const c of snapshot.commits) history.commit(c);
   for (const a of snapshot.acks) history.ack(a);
-  return [...history.found, ...checkRaftStates(snapshot.servers), ...snapshot.servers.flatMap((s) => history.stable(s))];
+  const all = [...history.found, ...checkRaftStates(snapshot.servers), ...snapshot.servers.flatMap((s) => history.stable(s))];
+  // One finding per statement: the same pair of leaders is seen in every AppendEntries they sent.
+  return all.filter((v, i) => all.findIndex((w) => w.invariant === v.invariant && w.description === v.description) === i);
 }
 
 /** The acknowledgement a command got: its (client, seq). */

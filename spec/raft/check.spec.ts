@@ -1,54 +1,61 @@
 /**
- * The model checker catches Raft's Figure-8 bug (`raft-figure8-commit`) at a bounded, directed
- * three-node configuration (lib/check/raft.ts), and exhausts the same bounds under correct Raft
- * and under Paxos without a violation. The state counts are pinned, so that a change to the
- * node's state space is noticed.
+ * Raft under the model checker (lib/check/raft.ts): the pinned configurations of
+ * proofs/configurations.ts that fit in `npm test`, exhaustively, every invariant in every
+ * state; and the Raft zoo, each mutant caught with a pinned counterexample, the correct code
+ * passing the same configuration (exhaustively, or on its first states where the space is
+ * too large: `npm run proofs` says which).
  */
 import { expect } from 'chai';
-import { checkFigure8 } from '../../lib/check/raft';
-import { PAXOS, RAFT, RAFT_WITHOUT_CURRENT_TERM_RULE } from '../../lib/raft/policy';
-import { zooEntry } from '../../lib/check/zoo';
-import { run } from '../helpers/cli';
+import { RAFT_PINNED } from '../../proofs/configurations';
+import { checkRaftModel, raftModel } from '../../lib/check/raft';
+import { zooEntries, zooEntry } from '../../lib/check/zoo';
+import { RAFT_MUTANTS } from '../../lib/zoo/raft';
 
-describe('the model checker on Raft\'s Figure 8 (raft-figure8-commit)', function () {
+/** Shortest counterexample (actions, the directed start included) and the invariants that name it. */
+const EXPECTED: Record<string, { readonly length: number; readonly invariants: readonly string[] }> = {
+  'vote-not-persisted': { length: 7, invariants: ['ElectionSafety'] },
+  'vote-without-up-to-date-check': { length: 8, invariants: ['LeaderCompleteness'] },
+  'follower-keeps-conflicting-suffix': { length: 8, invariants: ['LogMatching'] },
+  'figure8-commit-by-counting': { length: 20, invariants: ['LeaderCompleteness'] },
+};
+
+describe('check: Raft, exhaustively', function () {
   this.timeout(120_000);
 
-  it('finds the shortest counterexample under Raft without the current-term rule: a committed entry is overwritten', () => {
-    const r = checkFigure8(RAFT_WITHOUT_CURRENT_TERM_RULE);
-    expect(r.violations).to.have.length(1);
-    const v = r.violations[0]!;
-    expect(v.invariants).to.deep.equal(['Agreement']);
-    expect(v.description).to.equal('Agreement: node 1 learned x#1@t1.1 at slot 1, node 3 learned noop@t3.3: the committed entry x#1@t1.1 is lost');
-    expect(v.length).to.equal(27);
-    // The run is Figure 8: S1 re-sends X (term 1.1) in ballot 2.1, S2 stores it, and S3 wins term 3.3 with S2's vote.
-    expect(v.trace.join('\n')).to.match(/deliver accept 1>2 2\.1 s1 x#1@t1\.1/);
-    expect(v.trace.join('\n')).to.match(/deliver promise 2>3 3\.3 s0/);
+  for (const pinned of RAFT_PINNED.filter((p) => p.inTests)) {
+    it(`${pinned.name}: ${pinned.states} states, every invariant holds, an entry is committed`, () => {
+      const r = checkRaftModel(pinned.options);
+      expect(r.complete, 'exhaustive').to.equal(true);
+      expect(r.violations.map((v) => v.description)).to.deep.equal([]);
+      expect([r.states, r.transitions, r.depth]).to.deep.equal([pinned.states, pinned.transitions, pinned.depth]);
+      expect(r.sometimes['an entry is committed']?.holds).to.equal(true);
+      if (pinned.options.commands > 0) expect(r.sometimes['a command is committed']?.holds).to.equal(true);
+    });
+  }
+
+  it('registers every Raft mutant in the zoo', () => {
+    expect(zooEntries().filter((e) => e.protocol === 'raft').map((e) => e.name)).to.deep.equal(RAFT_MUTANTS.map((m) => m.name));
+    expect(Object.keys(EXPECTED).sort()).to.deep.equal(RAFT_MUTANTS.map((m) => m.name).sort());
   });
 
-  it('exhausts the same bounds under correct Raft: no violation, and a command is committed', () => {
-    const r = checkFigure8(RAFT);
-    expect(r.violations).to.deep.equal([]);
-    expect(r.complete).to.equal(true);
-    expect(r.sometimes['a command is committed']?.holds).to.equal(true);
-    expect(r.states).to.equal(317_214);
-  });
+  for (const m of RAFT_MUTANTS) {
+    const expected = EXPECTED[m.name]!;
+    it(`${m.name}: caught with a ${expected.length}-action counterexample; the correct code passes the same configuration`, () => {
+      const entry = zooEntry(m.name)!;
+      const caught = entry.run();
+      expect(caught.violations, 'a counterexample').to.have.length(1);
+      const v = caught.violations[0]!;
+      expect(v.length).to.equal(expected.length);
+      expect([...new Set(v.invariants)]).to.deep.equal(expected.invariants);
+      const bound = entry.boundedControl;
+      const control = entry.control(bound === undefined ? {} : { maxStates: bound });
+      expect([control.complete, control.violations.length]).to.deep.equal([bound === undefined, 0]);
+      expect(control.sometimes['an entry is committed']?.holds).to.equal(true);
+    });
+  }
 
-  it('exhausts the same bounds under Paxos: no violation, and a command is committed', () => {
-    const r = checkFigure8(PAXOS);
-    expect(r.violations).to.deep.equal([]);
-    expect(r.complete).to.equal(true);
-    expect(r.sometimes['a command is committed']?.holds).to.equal(true);
-    expect(r.states).to.equal(63_550);
-  });
-
-  it('is in the zoo: synod check --list-mutants names it, and synod check --mutant raft-figure8-commit exits 1 with the counterexample', async () => {
-    const entry = zooEntry('raft-figure8-commit');
-    expect(entry?.protocol).to.equal('raft');
-    const list = await run('check', '--list-mutants');
-    expect(list.out).to.match(/^raft-figure8-commit {2}a Raft leader commits an entry of an older term/m);
-    const r = await run('check', '--mutant', 'raft-figure8-commit');
-    expect(r.code).to.equal(1);
-    expect(r.out).to.match(/bounded and directed/);
-    expect(r.out).to.match(/VIOLATION of Agreement after 27 actions/);
+  it('refuses a configuration out of bounds with one sentence', () => {
+    expect(() => raftModel({ nodes: 6, commands: 0, timers: 1, maxTerm: 1, crashes: 0 })).to.throw(/--nodes must be 1..5/);
+    expect(() => raftModel({ nodes: 3, commands: 0, timers: 4, maxTerm: 1, crashes: 0 })).to.throw(/--timers must be 0..3/);
   });
 });
