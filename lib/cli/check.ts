@@ -7,6 +7,7 @@
  *               [--dfs] [--json]
  *   synod check --protocol multipaxos --nodes 3 --commands 2 --timers 2 --max-round 1
  *               [--crashes 1 [--crashable 1]] [--retry] [--target spread|first] [--mutant NAME]
+ *   synod check --protocol raft --nodes 3 --commands 1 --timers 1 --max-term 1 [--crashes 1 [--crashable 1]] [--mutant NAME]
  *   synod check --list-mutants
  *   synod check --mutant NAME          (the mutant's smallest recorded configuration)
  *
@@ -27,12 +28,14 @@ import type { CheckReport } from '../check/report';
 import { checkSingleDecree, passed, reportLines } from '../check/report';
 import { toJsonLines } from '../check/trace';
 import { zooEntries, zooEntry } from '../check/zoo';
+import type { RaftCheckOptions, RaftResolvedConfig } from '../check/raft';
+import { checkRaftModel, RAFT_PROTOCOL, raftReportLines } from '../check/raft';
 import { integer, oneOf, UsageError } from './args';
 import type { CliContext } from './main';
 import type { Report } from './output';
 import { emit } from './output';
 
-export const PROTOCOLS = ['single-decree', 'multipaxos'] as const;
+export const PROTOCOLS = ['single-decree', 'multipaxos', RAFT_PROTOCOL] as const;
 
 interface CheckFlags {
   protocol?: string;
@@ -40,6 +43,7 @@ interface CheckFlags {
   proposers?: string;
   values?: string;
   maxRound?: string;
+  maxTerm?: string;
   network?: string;
   crashes?: string;
   learners?: string;
@@ -69,7 +73,7 @@ interface CheckFlags {
 /** The flags that describe a configuration; `--mutant` alone means "its smallest one". */
 const CONFIG_FLAGS: readonly (keyof CheckFlags)[] = [
   'protocol', 'acceptors', 'proposers', 'values', 'maxRound', 'network', 'crashes', 'learners', 'assign', 'topology', 'symmetry', 'keepObsolete', 'rawStates', 'lose', 'phase1', 'phase2', 'down',
-  'nodes', 'commands', 'timers', 'retry', 'target', 'crashable',
+  'nodes', 'commands', 'timers', 'retry', 'target', 'crashable', 'maxTerm',
 ];
 
 /** Flags of one protocol only: given with the other, they are a usage error rather than ignored. */
@@ -109,6 +113,27 @@ export function parseMultiPaxosFlags(flags: CheckFlags): MultiPaxosCheckOptions 
   if (entry === undefined) throw new UsageError(`--mutant: no mutant named '${flags.mutant}' (see synod check --list-mutants)`);
   if (entry.protocol !== MULTIPAXOS_PROTOCOL) throw new UsageError(`--mutant ${flags.mutant} belongs to ${entry.protocol}, not ${MULTIPAXOS_PROTOCOL}`);
   return { ...o, mutant: flags.mutant as NonNullable<MultiPaxosCheckOptions['mutant']> };
+}
+
+/** The raft configuration the flags describe (defaults: 3 servers, 1 command, 1 timer, term 1). */
+export function parseRaftFlags(flags: CheckFlags): RaftCheckOptions {
+  refuse(flags, [...SINGLE_DECREE_ONLY, 'retry', 'target', 'maxRound'], RAFT_PROTOCOL);
+  const nodes = integer('--nodes', flags.nodes ?? '3', 1, 5);
+  const crashable =
+    flags.crashable === undefined || flags.crashable.trim() === '' ? undefined : flags.crashable.split(',').map((d) => integer('--crashable', d.trim(), 1, nodes));
+  const o: RaftCheckOptions = {
+    nodes,
+    commands: integer('--commands', flags.commands ?? '1', 0, 4),
+    timers: integer('--timers', flags.timers ?? '1', 0, nodes),
+    maxTerm: integer('--max-term', flags.maxTerm ?? '1', 1, 9),
+    crashes: integer('--crashes', flags.crashes ?? '0', 0, 9),
+    ...(crashable === undefined ? {} : { crashable }),
+  };
+  if (flags.mutant === undefined) return o;
+  const entry = zooEntry(flags.mutant);
+  if (entry === undefined) throw new UsageError(`--mutant: no mutant named '${flags.mutant}' (see synod check --list-mutants)`);
+  if (entry.protocol !== RAFT_PROTOCOL) throw new UsageError(`--mutant ${flags.mutant} belongs to ${entry.protocol}, not ${RAFT_PROTOCOL}`);
+  return { ...o, mutant: flags.mutant as NonNullable<RaftCheckOptions['mutant']> };
 }
 
 /**
@@ -163,7 +188,10 @@ export function parseCheckFlags(flags: CheckFlags): SingleDecreeOptions {
 }
 
 function toReport(r: CheckReport<unknown>, header: readonly string[]): Report {
-  const lines = r.protocol === MULTIPAXOS_PROTOCOL ? multiPaxosReportLines(r as CheckReport<MultiPaxosResolvedConfig>) : reportLines(r as CheckReport);
+  const lines =
+    r.protocol === MULTIPAXOS_PROTOCOL ? multiPaxosReportLines(r as CheckReport<MultiPaxosResolvedConfig>)
+      : r.protocol === RAFT_PROTOCOL ? raftReportLines(r as CheckReport<RaftResolvedConfig>)
+        : reportLines(r as CheckReport);
   return { lines: [...header, ...lines], json: r, ok: passed(r) };
 }
 
@@ -191,6 +219,8 @@ export function runCheck(flags: CheckFlags, context: CliContext): Report {
     if (entry === undefined) throw new UsageError(`--mutant: no mutant named '${flags.mutant}' (see synod check --list-mutants)`);
     header = [`mutant ${entry.name} (${entry.breaks})`, `at its smallest recorded configuration: ${entry.smallest}`];
     report = entry.run({ dfs });
+  } else if ((flags.protocol ?? (flags.mutant === undefined ? undefined : zooEntry(flags.mutant)?.protocol)) === RAFT_PROTOCOL) {
+    report = checkRaftModel(parseRaftFlags(flags), { dfs, maxStates, ...progress });
   } else if ((flags.protocol ?? (flags.mutant === undefined ? undefined : zooEntry(flags.mutant)?.protocol)) === MULTIPAXOS_PROTOCOL) {
     const run = checkMultiPaxos(parseMultiPaxosFlags(flags), { dfs, maxStates, ...progress });
     if (!run.ok) throw new UsageError(run.error);
@@ -218,6 +248,7 @@ export function registerCheck(cli: Command, context: CliContext): void {
     .option('--proposers <n>', 'proposers (nodes 1..n, sharing the acceptors\' processes; default 2)')
     .option('--values <n>', 'values clients propose: A, B, ... (default 2)')
     .option('--max-round <n>', 'no ballot above this round (default 1: no retries)')
+    .option('--max-term <n>', 'raft: no term above this one (default 1)')
     .option('--network <model>', 'set (Paxos.tla msgs: any message any number of times) or multiset (each copy once; single-decree only); default set')
     .option('--crashes <n>', 'crash-and-restart actions per run (default 0)')
     .option('--learners <n>', 'nodes 1..n also learn (default 0)')
