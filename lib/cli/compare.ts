@@ -1,83 +1,117 @@
 /**
- * `synod compare`: one scenario, played under Paxos's leader rules, Raft's, and Raft without the
- * current-term commit rule, printed step by step side by side.
+ * `synod compare`: one scenario played step for step on Multi-Paxos (lib/multipaxos) and on
+ * Raft (lib/raft), and on the broken Raft of Figure 8 where the scenario is about that bug.
  *
  *   synod compare --scenario figure8|slot812|partitioned-leader [--json]
  *
- * For every step: the event, each node's log under each policy (entry, its term under Raft, the
- * ballot it was voted in, `*` for a learned slot), what each policy has committed, and the
- * messages delivered or lost. Then one verdict line per policy, computed by the safety monitor
- * while the real node code ran (lib/raft/safety.ts).
+ * For every step: the event, the row of the mapping table it shows (`synod map`), then under
+ * each protocol every server's state, what is committed, the messages delivered or lost, and
+ * any violation. Then one verdict line per protocol: what the invariants found while the real
+ * code ran (lib/invariants/log.ts, lib/invariants/raft.ts), and the scenario's expectations.
+ * Lines are wrapped to 100 columns.
  *
- * Exit 0 when every correct policy is safe, the broken variant shows its violation where it is
- * expected to (figure8), and every scenario expectation held; 1 otherwise; 2 for a bad argument.
+ * Exit 0 when both real protocols are safe, the broken variant shows its violation (figure8),
+ * and every expectation held; 1 otherwise; 2 for a bad argument.
  */
 import type { Command } from 'commander';
-import { POLICIES } from '../raft/policy';
-import type { NodeSnapshot, ScenarioRun } from '../raft/scenarios';
-import { SCENARIOS, runScenario } from '../raft/scenarios';
+import type { ScenarioRun, SideName } from '../raft/scenarios';
+import { SCENARIOS, runScenario, sidesOf } from '../raft/scenarios';
+import { describeMessage } from '../sim/multipaxos-subject';
+import { raftMutant } from '../zoo/raft';
+import type { BookingOp, BookingResult, BookingState } from '../machine/booking';
+import type { MultiMessage } from '../multipaxos/messages';
+import type { KvOp } from '../machine/kv';
 import { UsageError, oneOf } from './args';
 import type { CliContext } from './main';
 import type { Report } from './output';
 import { emit } from './output';
 
-const MAX_MESSAGES = 16;
+const WIDTH = 100;
+const MAX_MESSAGES = 12;
 
-function nodeCell(n: NodeSnapshot): string {
-  const role = n.role === 'leader' ? 'L' : n.role === 'candidate' ? 'C' : 'F';
-  return `S${n.id}${n.up ? '' : '(down)'} ${role} p${n.promised} c${n.commit} [${n.log.join(' ')}]`;
+export const LEGEND: readonly string[] = [
+  'legend: S1 L|C|F = server 1, leader, candidate or follower; (down) = crashed.',
+  '  multipaxos: b41.2 = the ballot promised; [slot:entry] with * learned (chosen),',
+  '    /41.2 = accepted in that ballot and not yet learned.',
+  '  raft: t4 = currentTerm; [index:entry@term] with * committed (index <= commitIndex).',
+  '  raft-figure8-broken: Raft whose leader commits by counting replicas, any term (Figure 8).',
+  '  mapping: the row of `synod map` the step shows.',
+];
+
+/** `text` cut into lines of at most `width` columns at spaces, continuation lines indented by `indent`. */
+export function wrap(text: string, width = WIDTH, indent = '      '): string[] {
+  const out: string[] = [];
+  const lead = /^ */.exec(text)?.[0] ?? '';
+  let line = lead;
+  for (const word of text.slice(lead.length).split(' ')) {
+    if (line.trim() !== '' && line.length + 1 + word.length > width) {
+      out.push(line);
+      line = indent + word;
+    } else line = line.trim() === '' ? line + word : `${line} ${word}`;
+  }
+  if (line.trim() !== '') out.push(line);
+  return out.flatMap((l) => (l.length <= width ? [l] : chop(l, width, indent)));
 }
 
-/** Columns padded to the widest cell, separated by ` | `. */
-function table(rows: readonly (readonly string[])[]): string[] {
-  const widths: number[] = [];
-  for (const r of rows) r.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
-  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join(' | ').trimEnd());
+function chop(line: string, width: number, indent: string): string[] {
+  const out: string[] = [line.slice(0, width)];
+  for (let i = width; i < line.length; i += width - indent.length) out.push(indent + line.slice(i, i + width - indent.length));
+  return out;
 }
 
 export function verdictLine(run: ScenarioRun): string {
-  const verdict = run.safe ? 'SAFE' : `UNSAFE: ${run.violations[0]?.invariant ?? ''}: ${run.violations[0]?.description ?? ''}`;
+  const v = run.violations[0];
+  const verdict = run.safe ? 'SAFE' : `UNSAFE: ${v?.invariant ?? ''}: ${v?.description ?? ''}`;
   const expected = run.expectedSafe ? 'expected safe' : 'expected unsafe (the broken variant)';
   const failed = run.expectations.filter((e) => !e.held).map((e) => e.description);
   const tail = failed.length === 0 ? '' : `; expectations that did not hold: ${failed.join('; ')}`;
-  return `${run.ok ? 'ok  ' : 'FAIL'} ${run.policy}: ${verdict} (${expected})${tail}`;
+  return `${run.ok ? 'ok  ' : 'FAIL'} ${run.side}: ${verdict} (${expected})${tail}`;
+}
+
+const brokenRaft = () => raftMutant('figure8-commit-by-counting')!.handlers<BookingState, BookingOp, BookingResult>();
+
+/** The one Multi-Paxos message formatter (lib/sim/multipaxos-subject.ts), for a booking log. */
+const describeMultiPaxos = (m: MultiMessage<BookingOp>): string => describeMessage(m as unknown as MultiMessage<KvOp>);
+
+export function compareRuns(scenario: string): ScenarioRun[] {
+  const name = oneOf('--scenario', scenario, SCENARIOS);
+  return sidesOf(name).map((side: SideName) => runScenario(name, side, { describeMultiPaxos, brokenRaft: brokenRaft() }));
 }
 
 export function compareReport(scenario: string): Report {
-  const name = oneOf('--scenario', scenario, SCENARIOS);
-  const runs = POLICIES.map((p) => runScenario(name, p));
+  const runs = compareRuns(scenario);
+  const name = runs[0]!.scenario;
+  const lines: string[] = [...wrap(`synod compare --scenario ${name}: ${runs.map((r) => r.side).join(' | ')}`), ...LEGEND];
   const steps = Math.max(...runs.map((r) => r.steps.length));
-  const lines: string[] = [`synod compare --scenario ${name}: ${runs.map((r) => r.policy).join(' | ')}`];
   for (let i = 0; i < steps; i += 1) {
     lines.push('');
-    const labels = runs.map((r) => r.steps[i]?.label ?? '-');
-    const same = labels.every((l) => l === labels[0]);
-    lines.push(same ? `step ${i + 1}: ${labels[0] ?? ''}` : `step ${i + 1}: ${runs.map((r, k) => `[${r.policy}] ${labels[k] ?? ''}`).join('  ')}`);
-    const nodeCount = Math.max(...runs.map((r) => r.steps[i]?.nodes.length ?? 0));
-    const rows: string[][] = [runs.map((r) => r.policy)];
-    for (let n = 0; n < nodeCount; n += 1) rows.push(runs.map((r) => { const node = r.steps[i]?.nodes[n]; return node === undefined ? '' : nodeCell(node); }));
-    rows.push(runs.map((r) => `committed: ${r.steps[i]?.committed.join(' ') || '(nothing)'}`));
-    lines.push(...table(rows).map((l) => `  ${l}`));
+    const first = runs[0]!.steps[i];
+    lines.push(...wrap(`step ${i + 1}: ${first?.label ?? ''}`, WIDTH, '  '));
+    lines.push(...wrap(`  mapping: ${first?.row ?? ''}`));
     for (const r of runs) {
       const step = r.steps[i];
       if (step === undefined) continue;
+      if (step.label !== first?.label) lines.push(...wrap(`  [${r.side}] ${step.label}`));
+      lines.push(`  [${r.side}]`);
+      for (const cell of step.nodes) lines.push(...wrap(`    ${cell}`));
+      lines.push(...wrap(`    committed: ${step.committed.join(' ') || '(nothing)'}`));
       const shown = step.messages.slice(0, MAX_MESSAGES).join(', ');
       const more = step.messages.length > MAX_MESSAGES ? `, ... (+${step.messages.length - MAX_MESSAGES})` : '';
-      if (step.messages.length > 0) lines.push(`  ${r.policy} messages: ${shown}${more}`);
-      for (const v of step.violations) lines.push(`  ${r.policy} VIOLATION ${v.invariant}: ${v.description}`);
+      if (step.messages.length > 0) lines.push(...wrap(`    messages: ${shown}${more}`));
+      for (const v of step.violations) lines.push(...wrap(`    VIOLATION ${v.invariant}: ${v.description}`));
     }
   }
   lines.push('');
-  lines.push(...runs.map(verdictLine));
+  for (const r of runs) lines.push(...wrap(verdictLine(r)));
   const ok = runs.every((r) => r.ok);
-  lines.push(ok ? 'every policy behaved as expected' : 'a policy did not behave as expected');
+  lines.push(ok ? 'every protocol behaved as expected' : 'a protocol did not behave as expected');
   return { lines, json: { scenario: name, ok, runs }, ok };
 }
 
 export function registerCompare(cli: Command, context: CliContext): void {
   cli
     .command('compare')
-    .description('one scenario under Paxos and Raft leader rules, step by step side by side, with a verdict per policy')
+    .description('one scenario on Multi-Paxos and on Raft (and on the Figure-8 broken Raft), step for step, with a verdict each')
     .option('--scenario <name>', `one of ${SCENARIOS.join(', ')}`)
     .option('--json', 'print one JSON object')
     .action((options: { scenario?: string; json?: boolean }) => {

@@ -30,6 +30,9 @@ import type { RaftMessage } from '../raft/messages';
 import type { RaftEntry, RaftLog, RaftRole } from '../raft/state';
 import { entryAt, termAt } from '../raft/state';
 import type { InvariantName, Violation } from './voting';
+import { entryText } from '../raft/format';
+
+export { entryText };
 
 /** What the invariants need of one server. */
 export interface RaftView<Op> {
@@ -64,11 +67,6 @@ export interface RaftSnapshot<Op> {
 
 function violation(invariant: InvariantName, index: number, nodes: readonly NodeId[], description: string): Violation {
   return { invariant, slot: index, ballots: [], nodes, description };
-}
-
-export function entryText(e: RaftEntry<unknown> | undefined): string {
-  if (e === undefined) return 'nothing';
-  return e.kind === 'noop' ? `noop@${e.term}` : `${commandKey(e.command)}@${e.term}`;
 }
 
 function sameEntry(a: RaftEntry<unknown> | undefined, b: RaftEntry<unknown> | undefined): boolean {

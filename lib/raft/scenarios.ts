@@ -1,71 +1,74 @@
 /**
- * Scripted scenarios, each played under every leader policy on the scripted cluster
- * (lib/harness/cluster.ts), so that Paxos's rules and Raft's can be compared step by step.
+ * Scripted scenarios, each played on the two real protocols step for step: Multi-Paxos
+ * (lib/multipaxos, with no Raft in it) and Raft (lib/raft, Figure 2), and, where the scenario
+ * is about a bug, on the broken Raft of lib/zoo/raft.ts. Both run on the scripted cluster
+ * (lib/harness/cluster.ts), with the Harbor Point booking authority of lib/machine.
  *
- * A script names nodes and actions, never slots: under Raft a new leader first writes a no-op
- * of its term (section 8), so the same command lands in a different slot than under Paxos. The
- * verdict of a run is not written anywhere: it is what the safety monitor (./safety.ts) saw
- * while the real node code ran. What a scenario adds are its expectations, each checked on
- * the run (the figure was really played: X sat on a majority; the fenced leader was never
- * acknowledged), so that a run cannot pass by not exercising what it claims to.
+ * A script names servers and actions, never log positions: a new Raft leader first appends a
+ * no-op of its term (section 8), so one command sits at different positions in the two logs.
+ * The verdict of a run is not written anywhere: it is what the invariants (lib/invariants/log.ts
+ * for Multi-Paxos, lib/invariants/raft.ts for Raft) found after each step while the real code
+ * ran. What a scenario adds are expectations, checked on the run (X really sat on a majority;
+ * the fenced leader was never acknowledged), so a run cannot pass by not exercising its point.
+ * Each step names the row of the mapping (./mapping.ts) it shows.
  *
- * - `figure8`: Figure 8 of the Raft paper. Under `raft-without-current-term-rule` the leader
- *   of term 4 commits X by counting replicas, applies it, and X is later overwritten: the
- *   committed entry is lost. Under `raft` X is never committed, so its overwrite is legal.
- *   Under `paxos` the re-proposal of X in ballot 4 is chosen and the next leader's promise
- *   merge keeps it.
- * - `slot812`: the Harbor Point crash after quorum acceptance: the leader of term 41 has
- *   booking #8841 accepted by a quorum, and crashes before anyone learns it. The next leader
- *   must keep #8841 (Paxos: the merge finds it; Raft: only a node holding it can win).
- * - `partitioned-leader`: an old leader cut off from the others keeps its stale ballot; its
- *   proposals are fenced by the newer promise and never acknowledged.
+ * - `figure8`: Figure 8 of the Raft paper on five servers. Under Raft, X (term 2) reaches a
+ *   majority in term 4 but is not committed (not of the current term), so S5 may overwrite it;
+ *   under the broken Raft it is committed by counting, then lost. Under Multi-Paxos the new
+ *   leader re-proposes X in its own ballot, a quorum of that ballot chooses it, and the next
+ *   leader's promise merge keeps it.
+ * - `slot812`: the Harbor Point crash after quorum acceptance: #8841 is stored by harbor-1 and
+ *   harbor-2, and harbor-1 crashes before anyone learns it. Multi-Paxos: harbor-3 may lead, and
+ *   the merge finds #8841 in harbor-2's promise. Raft: harbor-3's log lacks it, so harbor-2
+ *   refuses its vote, and harbor-2 leads.
+ * - `partitioned-leader`: an old leader cut off from the others keeps proposing in its stale
+ *   epoch; the newer ballot (term) fences it, and nothing it proposed is acknowledged.
+ *
+ * The protocol folder stays free of drivers: message lines are written by the caller's
+ * formatter (`synod compare` passes the one Multi-Paxos `describeMessage`).
  */
-import * as ballots from '../paxos/ballot';
 import { majorities } from '../paxos/quorum';
+import * as ballots from '../paxos/ballot';
 import type { NodeId } from '../core/types';
 import { assertNever } from '../core/types';
+import type { Addressed, Protocol } from '../core/protocol';
 import { Cluster } from '../harness/cluster';
 import type { BookingOp, BookingResult, BookingState } from '../machine/booking';
 import { bookingAuthority } from '../machine/booking';
 import type { Command } from '../machine/command';
-import type { MultiMessage } from '../multipaxos/messages';
 import { commandKey } from '../machine/command';
-import type { MultiEffect, MultiNodeState, MultiPaxosProtocol, MultiRecord } from '../multipaxos/node';
-import { multiPaxosProtocol } from '../multipaxos/node';
+import type { Entry, MultiMessage } from '../multipaxos/messages';
+import type { MultiEffect, MultiNodeState, MultiRecord } from '../multipaxos/node';
+import { multiPaxosProtocol, observedMessage } from '../multipaxos/node';
+import type { ReplicaView } from '../invariants/log';
+import { checkLog } from '../invariants/log';
+import type { Violation } from '../invariants/voting';
+import type { Commit, RaftAck } from '../invariants/raft';
+import { checkRaft } from '../invariants/raft';
 import * as vec from '../core/vector';
-import type { LeaderPolicy } from './policy';
-import type { SafetyViolation } from './safety';
-import { SafetyMonitor, entryLabel } from './safety';
+import type { RaftMessage } from './messages';
+import type { RaftNodeState, RaftRecord } from './state';
+import { entriesBetween, entryAt } from './state';
+import type { RaftEffect } from './step';
+import type { RaftHandlers } from './node';
+import { raftProtocol } from './node';
+import { describeRaftMessage, entryText } from './format';
 
 export type ScenarioName = 'figure8' | 'slot812' | 'partitioned-leader';
 
 export const SCENARIOS: readonly ScenarioName[] = ['figure8', 'slot812', 'partitioned-leader'];
 
-type State = MultiNodeState<BookingState, BookingOp, BookingResult>;
-type Message = MultiMessage<BookingOp>;
-type Effect = MultiEffect<BookingOp, BookingResult>;
-type ScenarioCluster = Cluster<State, Message, Effect, MultiRecord<BookingOp>, Command<BookingOp>>;
+export type SideName = 'multipaxos' | 'raft' | 'raft-figure8-broken';
 
-/** One node as a step leaves it: role, ballots, and each slot's entry (learned ones marked). */
-export interface NodeSnapshot {
-  readonly id: NodeId;
-  readonly up: boolean;
-  readonly role: string;
-  readonly promised: string;
-  readonly commit: number;
-  /** `slot:entry/ballot`, e.g. `1:x#1@t2.1/4.1` (entry X of term 2.1 voted in ballot 4.1); `*` marks a learned slot. */
-  readonly log: readonly string[];
-}
-
+/** One step of one run: every node's cell, what is committed, the messages, the violations first seen. */
 export interface ScenarioStep {
   readonly label: string;
-  readonly nodes: readonly NodeSnapshot[];
-  /** Every slot some replica learned so far (the first value learned there), as `slot:entry`. */
+  /** The mapping row (./mapping.ts) this step shows. */
+  readonly row: string;
+  readonly nodes: readonly string[];
   readonly committed: readonly string[];
-  /** The messages delivered (or lost) during the step, oldest first. */
   readonly messages: readonly string[];
-  /** Violations first seen during this step. */
-  readonly violations: readonly SafetyViolation[];
+  readonly violations: readonly Violation[];
 }
 
 export interface Expectation {
@@ -75,57 +78,71 @@ export interface Expectation {
 
 export interface ScenarioRun {
   readonly scenario: ScenarioName;
-  readonly policy: string;
+  readonly side: SideName;
   readonly steps: readonly ScenarioStep[];
-  readonly violations: readonly SafetyViolation[];
-  /** True when no safety invariant was violated. */
+  readonly violations: readonly Violation[];
   readonly safe: boolean;
-  /** Should this policy be safe on this scenario? Only the broken variant on figure8 is not. */
   readonly expectedSafe: boolean;
   readonly expectations: readonly Expectation[];
   /** The verdict matches the expectation, and every expectation held. */
   readonly ok: boolean;
 }
 
-/** Only Raft without the current-term commit rule is expected to lose a committed entry, and only in Figure 8. */
-export function expectedSafe(scenario: ScenarioName, policy: LeaderPolicy): boolean {
-  return !(scenario === 'figure8' && policy.commit === 'replica-count');
-}
+type MpState = MultiNodeState<BookingState, BookingOp, BookingResult>;
+type MpMessage = MultiMessage<BookingOp>;
+type RState = RaftNodeState<BookingState, BookingOp, BookingResult>;
+type RMessage = RaftMessage<BookingOp>;
+
+/** How the caller writes one Multi-Paxos message as a line. */
+export type DescribeMultiPaxos = (m: MpMessage) => string;
 
 function reserve(client: string, booking: string): Command<BookingOp> {
   return { client, seq: 1, op: { type: 'reserve', suite: 'S12', booking } };
 }
 
-/** Drives one cluster and records a step after each scripted action. */
-class Script {
-  readonly cluster: ScenarioCluster;
-  readonly monitor = new SafetyMonitor<BookingOp>();
+const X = reserve('x', '#8841');
+const Y = reserve('y', '#8849');
+
+/**
+ * The script's view of one protocol on the scripted cluster: the actions, and what a step
+ * records. Two implementations below: Multi-Paxos and Raft.
+ */
+abstract class Play<S, M extends Addressed, E, D> {
+  readonly cluster: Cluster<S, M, E, D, Command<BookingOp>>;
   readonly steps: ScenarioStep[] = [];
   readonly expectations: Expectation[] = [];
-  private reported = 0;
-  private seenEvents = 0;
+  readonly violations: Violation[] = [];
+  private seen = new Set<string>();
+  private events = 0;
 
-  constructor(
-    readonly protocol: MultiPaxosProtocol<BookingState, BookingOp, BookingResult>,
-  ) {
+  constructor(readonly protocol: Protocol<S, M, E, D, Command<BookingOp>>) {
     this.cluster = new Cluster(protocol);
-    this.cluster.on((e) => {
-      if (e.type === 'effect') this.monitor.effect(e.node, e.effect, this.cluster.states);
-    });
   }
 
-  state(id: NodeId): State {
+  abstract role(id: NodeId): string;
+  abstract epoch(id: NodeId): string;
+  abstract isElection(m: M): boolean;
+  /** For Figure 8: a message that makes no server store an entry of its sender's current epoch. */
+  abstract olderEntriesOnly(m: M): boolean;
+  abstract cell(id: NodeId): string;
+  abstract committed(): string[];
+  abstract check(): Violation[];
+  abstract describe(m: M): string;
+  /** Nodes that hold an entry with this command (stored or learned). */
+  abstract holders(key: string): NodeId[];
+  /** Nodes that committed it. */
+  abstract learners(key: string): NodeId[];
+  abstract booked(id: NodeId): string | undefined;
+  abstract acked(key: string): boolean;
+
+  state(id: NodeId): S {
     return this.cluster.state(id);
   }
 
-  /**
-   * Delivers the matching messages between the nodes of `among` (oldest first) until none is
-   * left. A message that crosses the partition is lost; one inside it that does not match
-   * stays in flight for a later step.
-   */
-  settle(among: readonly NodeId[], match: (m: Message) => boolean = () => true): void {
-    const inside = (m: Message) => among.includes(m.from) && among.includes(m.to);
-    const wanted = (m: Message) => inside(m) && match(m);
+  /** Delivers matching messages among `among` until none is left; messages that cross the partition are lost. */
+  settle(among: readonly NodeId[], match: (m: M) => boolean = () => true): void {
+    const inside = (m: M): boolean => among.includes(m.from) && among.includes(m.to);
+    const wanted = (m: M): boolean => inside(m) && match(m);
     this.cluster.drop((m) => !inside(m));
     for (let i = 0; i < 10_000 && this.cluster.inFlight.some(wanted); i += 1) {
       this.cluster.deliver(wanted);
@@ -133,31 +150,30 @@ class Script {
     }
   }
 
-  /** `node` campaigns (ticks until its timer fires) and only election messages flow among `among`, until it leads. */
+  /** `node` campaigns until it leads, only election messages flowing among `among`. */
   elect(node: NodeId, among: readonly NodeId[], attempts = 5): void {
-    const election = (m: Message) => m.type === 'prepare' || m.type === 'promise' || m.type === 'rejected';
-    for (let attempt = 0; attempt < attempts && this.state(node).role !== 'leader'; attempt += 1) {
-      for (let t = 0; t < 1000 && this.state(node).role === 'follower'; t += 1) this.cluster.timeout(node);
-      this.settle(among, election);
-      // A candidate that did not win waits for its timer and tries again, above what it saw.
-      for (let t = 0; t < 1000 && this.state(node).role === 'candidate'; t += 1) {
-        const before = this.state(node).ballot;
+    for (let attempt = 0; attempt < attempts && this.role(node) !== 'leader'; attempt += 1) {
+      for (let t = 0; t < 1000 && this.role(node) === 'follower'; t += 1) this.cluster.timeout(node);
+      this.settle(among, (m) => this.isElection(m));
+      for (let t = 0; t < 1000 && this.role(node) === 'candidate'; t += 1) {
+        const before = this.epoch(node);
         this.cluster.timeout(node);
-        if (!ballots.equals(before, this.state(node).ballot)) break;
+        if (this.epoch(node) !== before) break;
       }
-      this.settle(among, election);
+      this.settle(among, (m) => this.isElection(m));
     }
-    if (this.state(node).role !== 'leader') throw new Error(`synod: node ${node} could not be elected among ${among.join(',')}`);
+    if (this.role(node) !== 'leader') throw new Error(`synod: node ${node} could not be elected among ${among.join(',')}`);
   }
 
-  /** A leader ticks until it has sent `rounds` heartbeats; messages flow among `among`. */
-  heartbeats(node: NodeId, among: readonly NodeId[], rounds: number): void {
+  /** The leader ticks until it has sent `rounds` rounds of heartbeats; messages flow among `among`. */
+  heartbeats(node: NodeId, among: readonly NodeId[], rounds: number, match: (m: M) => boolean = () => true): void {
     for (let r = 0; r < rounds; r += 1) {
-      const hb = this.protocol.nodes.length * 1000;
-      for (let t = 0; t < hb && this.state(node).elapsed !== 0; t += 1) this.cluster.timeout(node);
-      this.cluster.timeout(node);
-      for (let t = 0; t < hb && this.state(node).elapsed !== 0; t += 1) this.cluster.timeout(node);
-      this.settle(among);
+      for (let t = 0; t < 100; t += 1) {
+        const before = this.cluster.inFlight.length;
+        this.cluster.timeout(node);
+        if (this.cluster.inFlight.length > before) break;
+      }
+      this.settle(among, match);
     }
   }
 
@@ -165,236 +181,336 @@ class Script {
     this.expectations.push({ description, held });
   }
 
-  /** Records the step: every node, what is committed, and the violations it brought. */
-  step(label: string): void {
-    this.monitor.check(this.cluster.states);
-    const violations = this.monitor.violations.slice(this.reported);
-    this.reported = this.monitor.violations.length;
-    this.steps.push({
-      label,
-      nodes: this.protocol.nodes.map((id) => snapshot(this.state(id), this.cluster.isUp(id))),
-      committed: [...this.monitor.committed()].map(([slot, e]) => `${slot}:${e}`),
-      messages: this.cluster.events.slice(this.seenEvents).flatMap((e) => {
-        switch (e.type) {
-          case 'deliver':
-            return [describeMessage(e.message) + (e.ignored === undefined ? '' : ' (ignored)')];
-          case 'drop':
-            return [`${describeMessage(e.message)} (lost)`];
-          case 'send':
-          case 'effect':
-          case 'crash':
-          case 'restart':
-            return [];
-          default:
-            return assertNever(e, 'cluster event');
-        }
-      }),
-      violations,
+  step(label: string, row: string): void {
+    const fresh = this.check().filter((v) => {
+      const k = `${v.invariant}|${v.description}`;
+      if (this.seen.has(k)) return false;
+      this.seen.add(k);
+      return true;
     });
-    this.seenEvents = this.cluster.events.length;
+    this.violations.push(...fresh);
+    const messages = this.cluster.events.slice(this.events).flatMap((e) => {
+      switch (e.type) {
+        case 'deliver':
+          return [this.describe(e.message) + (e.ignored === undefined ? '' : ' (ignored)')];
+        case 'drop':
+          return [`${this.describe(e.message)} (lost)`];
+        case 'send':
+        case 'effect':
+        case 'crash':
+        case 'restart':
+          return [];
+        default:
+          return assertNever(e, 'cluster event');
+      }
+    });
+    this.events = this.cluster.events.length;
+    this.steps.push({ label, row, nodes: this.protocol.nodes.map((id) => this.cell(id)), committed: this.committed(), messages, violations: fresh });
+  }
+}
+
+function multiPaxosLabel(e: Entry<BookingOp>): string {
+  return e.kind === 'noop' ? 'noop' : e.commands.map((c) => commandKey(c)).join('+');
+}
+
+class MultiPaxosPlay extends Play<MpState, MpMessage, MultiEffect<BookingOp, BookingResult>, MultiRecord<BookingOp>> {
+  private readonly local: MpMessage[] = [];
+  private readonly acks: { node: NodeId; client: string; seq: number }[] = [];
+
+  constructor(
+    nodes: number,
+    startRound: number,
+    private readonly describeMessage: DescribeMultiPaxos,
+  ) {
+    super(multiPaxosProtocol({ quorums: majorities(nodes), machine: bookingAuthority, window: 4, batch: 1, heartbeat: 2, electionTimeout: 10, seed: 8, startRound }));
+    this.cluster.on((e) => {
+      if (e.type !== 'effect') return;
+      const m = observedMessage(e.effect);
+      if (m !== null && e.effect.type === 'local') this.local.push(m);
+      if (e.effect.type === 'reply' && e.effect.reply.status === 'ok') this.acks.push({ node: e.effect.node, client: e.effect.client, seq: e.effect.seq });
+    });
   }
 
-  /** Nodes (up or down) that hold an entry with this command, voted or learned. */
+  role(id: NodeId): string {
+    return this.state(id).role;
+  }
+  epoch(id: NodeId): string {
+    return ballots.format(this.state(id).ballot);
+  }
+  isElection(m: MpMessage): boolean {
+    return m.type === 'prepare' || m.type === 'promise' || m.type === 'rejected';
+  }
+  olderEntriesOnly(): boolean {
+    return true; // Multi-Paxos re-proposes every entry in the new ballot: there is no older entry to hold back
+  }
+  cell(id: NodeId): string {
+    const s = this.state(id);
+    const log: string[] = [];
+    for (let slot = 0; slot < Math.max(s.votes.size, s.log.size); slot += 1) {
+      const learned = vec.get(s.log, slot);
+      const vote = vec.get(s.votes, slot);
+      if (learned !== undefined) log.push(`${slot}:${multiPaxosLabel(learned)}*`);
+      else if (vote !== undefined) log.push(`${slot}:${multiPaxosLabel(vote.value)}/${ballots.format(vote.ballot)}`);
+    }
+    const role = s.role === 'leader' ? 'L' : s.role === 'candidate' ? 'C' : 'F';
+    return `S${id}${this.cluster.isUp(id) ? '' : '(down)'} ${role} b${ballots.format(s.promised)} [${log.join(' ')}]`;
+  }
+  committed(): string[] {
+    const out: string[] = [];
+    const longest = this.protocol.nodes.map((id) => this.state(id)).reduce((a, b) => (b.commit > a.commit ? b : a));
+    for (let slot = 0; slot < longest.commit; slot += 1) out.push(`${slot}:${multiPaxosLabel(vec.get(longest.log, slot)!)}`);
+    return out;
+  }
+  check(): Violation[] {
+    const views: ReplicaView<BookingOp>[] = this.protocol.nodes.map((id) => {
+      const s = this.state(id);
+      return { id, promised: s.promised, votes: s.votes, log: s.log, commit: s.commit };
+    });
+    return checkLog({ quorums: majorities(this.protocol.nodes.length), nodes: views, messages: [...this.cluster.sent, ...this.local], requested: this.cluster.requests, acks: this.acks });
+  }
+  describe(m: MpMessage): string {
+    return this.describeMessage(m);
+  }
+  private has(id: NodeId, key: string, learnedOnly: boolean): boolean {
+    const s = this.state(id);
+    for (let slot = 0; slot < Math.max(s.votes.size, s.log.size); slot += 1) {
+      const e = vec.get(s.log, slot) ?? (learnedOnly ? undefined : vec.get(s.votes, slot)?.value);
+      if (e?.kind === 'batch' && e.commands.some((c) => commandKey(c) === key)) return true;
+    }
+    return false;
+  }
   holders(key: string): NodeId[] {
-    return this.protocol.nodes.filter((id) => {
-      const s = this.state(id);
-      for (let slot = 0; slot < Math.max(s.votes.size, s.log.size); slot += 1) {
-        const e = vec.get(s.log, slot) ?? vec.get(s.votes, slot)?.value;
-        if (e?.kind === 'batch' && e.commands.some((c) => commandKey(c) === key)) return true;
-      }
-      return false;
-    });
+    return this.protocol.nodes.filter((id) => this.has(id, key, false));
   }
-
-  /** Nodes that learned the command. */
   learners(key: string): NodeId[] {
-    return this.protocol.nodes.filter((id) => {
-      const s = this.state(id);
-      for (let slot = 0; slot < s.log.size; slot += 1) {
-        const e = vec.get(s.log, slot);
-        if (e?.kind === 'batch' && e.commands.some((c) => commandKey(c) === key)) return true;
-      }
-      return false;
+    return this.protocol.nodes.filter((id) => this.has(id, key, true));
+  }
+  booked(id: NodeId): string | undefined {
+    return this.state(id).replica.machine['S12']?.booking;
+  }
+  acked(key: string): boolean {
+    return this.acks.some((a) => commandKey(a) === key);
+  }
+}
+
+class RaftPlay extends Play<RState, RMessage, RaftEffect<BookingOp, BookingResult>, RaftRecord<BookingOp>> {
+  private readonly commits: Commit<BookingOp>[] = [];
+  private readonly acks: RaftAck[] = [];
+
+  constructor(nodes: number, handlers?: RaftHandlers<BookingState, BookingOp, BookingResult>) {
+    // One entry per AppendEntries, so that a script can deliver an old entry and hold back the next.
+    super(raftProtocol({ servers: Array.from({ length: nodes }, (_, i) => i + 1), machine: bookingAuthority, heartbeat: 2, electionTimeout: 10, seed: 8, maxEntries: 1 }, handlers));
+    this.cluster.on((e) => {
+      if (e.type !== 'effect') return;
+      if (e.effect.type === 'chosen') this.commits.push({ node: e.node, index: e.effect.slot, entry: e.effect.value });
+      if (e.effect.type === 'reply' && e.effect.reply.status === 'ok') this.acks.push({ node: e.effect.node, client: e.effect.client, seq: e.effect.seq });
     });
   }
 
+  role(id: NodeId): string {
+    return this.state(id).role;
+  }
+  epoch(id: NodeId): string {
+    return String(this.state(id).currentTerm);
+  }
+  isElection(m: RMessage): boolean {
+    return m.type === 'request-vote' || m.type === 'vote';
+  }
+  olderEntriesOnly(m: RMessage): boolean {
+    if (m.type !== 'append-entries' || m.entries.every((e) => e.term < m.term)) return true;
+    // An AppendEntries the follower refuses stores nothing: it may pass (the leader steps back).
+    const log = this.state(m.to).log;
+    return m.prevLogIndex > log.size || (m.prevLogIndex > 0 && entryAt(log, m.prevLogIndex)?.term !== m.prevLogTerm);
+  }
+  cell(id: NodeId): string {
+    const s = this.state(id);
+    const log = entriesBetween(s.log, 1, s.log.size).map((e, i) => `${i + 1}:${entryText(e)}${i + 1 <= s.commitIndex ? '*' : ''}`);
+    const role = s.role === 'leader' ? 'L' : s.role === 'candidate' ? 'C' : 'F';
+    return `S${id}${this.cluster.isUp(id) ? '' : '(down)'} ${role} t${s.currentTerm} [${log.join(' ')}]`;
+  }
+  committed(): string[] {
+    const first = new Map<number, string>();
+    for (const c of this.commits) if (!first.has(c.index)) first.set(c.index, entryText(c.entry));
+    return [...first].sort((a, b) => a[0] - b[0]).map(([i, e]) => `${i}:${e}`);
+  }
+  check(): Violation[] {
+    const servers = this.protocol.nodes.map((id) => {
+      const s = this.state(id);
+      return { id, role: s.role, currentTerm: s.currentTerm, log: s.log, commitIndex: s.commitIndex };
+    });
+    return checkRaft({ servers, messages: this.cluster.sent, commits: this.commits, acks: this.acks });
+  }
+  describe(m: RMessage): string {
+    return describeRaftMessage(m);
+  }
+  holders(key: string): NodeId[] {
+    return this.protocol.nodes.filter((id) => entriesBetween(this.state(id).log, 1, this.state(id).log.size).some((e) => e.kind === 'command' && commandKey(e.command) === key));
+  }
+  learners(key: string): NodeId[] {
+    const nodes = new Set<NodeId>();
+    for (const c of this.commits) if (c.entry.kind === 'command' && commandKey(c.entry.command) === key) nodes.add(c.node);
+    return [...nodes];
+  }
+  booked(id: NodeId): string | undefined {
+    return this.state(id).replica.machine['S12']?.booking;
+  }
   acked(key: string): boolean {
-    return this.cluster.events.some((e) => e.type === 'effect' && e.effect.type === 'reply' && e.effect.reply.status === 'ok' && commandKey(e.effect) === key);
+    return this.acks.some((a) => commandKey(a) === key);
+  }
+  /** The term of the leader's entry at `index`, for labels. */
+  termAt(id: NodeId, index: number): number | undefined {
+    return entryAt(this.state(id).log, index)?.term;
   }
 }
 
-/** `accept 1>2 4.1 s1 x#1@t2.1`: type, sender > receiver, ballot, and the slot and entry if any. */
-export function describeMessage<Op>(m: MultiMessage<Op>): string {
-  const head = `${m.type} ${m.from}>${m.to} ${ballots.format(m.ballot)}`;
-  switch (m.type) {
-    case 'accept':
-    case 'accepted':
-      return `${head} s${m.slot} ${entryLabel(m.value)}`;
-    case 'prepare':
-    case 'promise':
-    case 'rejected':
-    case 'catchup':
-    case 'learn':
-      return `${head} s${m.slot}`;
-    case 'heartbeat':
-      return `${head} c${m.commit}`;
-    default:
-      return assertNever(m, 'message');
-  }
-}
+type AnyPlay = Play<unknown, Addressed, unknown, unknown>;
 
-function snapshot(s: State, up: boolean): NodeSnapshot {
-  const log: string[] = [];
-  for (let slot = 0; slot < Math.max(s.votes.size, s.log.size); slot += 1) {
-    const learned = vec.get(s.log, slot);
-    const vote = vec.get(s.votes, slot);
-    if (learned !== undefined) log.push(`${slot}:${entryLabel(learned)}*`);
-    else if (vote !== undefined) log.push(`${slot}:${entryLabel(vote.value)}/${ballots.format(vote.ballot)}`);
-  }
-  return { id: s.id, up, role: s.role, promised: ballots.format(s.promised), commit: s.commit, log };
-}
-
-function protocolFor(policy: LeaderPolicy, nodes: number, startRound: number): MultiPaxosProtocol<BookingState, BookingOp, BookingResult> {
-  return multiPaxosProtocol({
-    quorums: majorities(nodes),
-    machine: bookingAuthority,
-    window: 4,
-    batch: 1,
-    heartbeat: 2,
-    electionTimeout: 10,
-    seed: 8,
-    startRound,
-    policy,
-  });
-}
-
-const X = reserve('x', '#8841');
-const Y = reserve('y', '#8849');
-
-/** Figure 8 of the Raft paper, terms 2 to 5 (ballot rounds), five servers S1..S5. */
-function figure8(s: Script): void {
+/** Figure 8 of the Raft paper, five servers S1..S5. */
+function figure8(s: AnyPlay): void {
   const all = [1, 2, 3, 4, 5];
   s.elect(1, all);
   s.settle(all);
-  s.step('S1 leads term 2 (every node promised it)');
+  s.step(`S1 leads epoch ${s.epoch(1)}; every server stores its first entry`, 'Election Safety');
   s.cluster.request(1, X);
   s.settle([1, 2]);
-  s.step('S1 replicates X to S2 only (accepts to S3..S5 lost)');
+  s.step('S1 replicates X to S2 only (its messages to S3..S5 are lost)', 'Leader Append-Only');
   s.cluster.crash(1);
-  s.step('S1 crashes');
   s.elect(5, [5, 3, 4]);
   s.cluster.request(5, Y);
   s.cluster.drop((m) => m.from === 5);
-  s.step('S5 leads term 3 with S3, S4 and writes Y locally (its accepts are lost)');
+  s.step(`S1 crashes; S5 leads epoch ${s.epoch(5)} with S3, S4 and stores Y alone`, 'Election Safety');
   s.cluster.crash(5);
   s.cluster.restart(1);
-  s.step('S5 crashes, S1 restarts');
-  s.elect(1, [1, 2, 3]);
-  const term = s.state(1).ballot;
-  // X (and what precedes it) reaches S2 and S3; the leader's own-term entry stays local.
-  const old = (m: Message) => !(m.type === 'accept' && m.value.term !== undefined && ballots.equals(m.value.term, term));
-  s.settle([1, 2, 3], old);
-  s.expect('X is stored on a majority (S1, S2, S3) before S1 crashes', s.holders(commandKey(X)).length >= 3);
-  s.step(`S1 leads term ${ballots.format(term)} with S2, S3 and replicates X to S3: X is on a majority`);
-  const s1Learned = s.learners(commandKey(X)).includes(1);
+  s.elect(1, [1, 2, 3, 4]);
+  s.settle([1, 2, 3, 4], (m) => s.olderEntriesOnly(m));
+  s.heartbeats(1, [1, 2, 3, 4], 3, (m) => s.olderEntriesOnly(m));
+  s.expect('X is stored on a majority (S1, S2, S3, S4)', s.holders(commandKey(X)).length >= 3);
+  const s1Committed = s.learners(commandKey(X)).includes(1);
+  s.step(`S5 crashes; S1 restarts, leads epoch ${s.epoch(1)} and brings X (and no newer entry) to S3 and S4: X is on a majority; ${s1Committed ? 'S1 commits it' : 'S1 does not commit it by counting'}`, 'Difference 3: when may an entry from an older epoch count as decided?');
   s.cluster.crash(1);
   s.cluster.drop((m) => m.from === 1);
-  s.step(`S1 crashes (${s1Learned ? 'it had committed and applied X' : 'X was never committed'})`);
   s.cluster.restart(5);
   s.elect(5, [5, 2, 3, 4]);
   s.settle([5, 2, 3, 4]);
   s.heartbeats(5, [5, 2, 3, 4], 3);
-  s.step(`S5 restarts, leads term ${ballots.format(s.state(5).ballot)} with S2, S3, S4 and replicates its log`);
+  s.step(`S1 crashes; S5 restarts, leads epoch ${s.epoch(5)} with S2, S3, S4 and replicates its log`, 'Leader Completeness');
   s.cluster.restart(1);
   s.heartbeats(5, all, 4);
-  s.step('S1 restarts; the leader S5 brings every node up to date');
-  s.expect('the leader of the last term commits its log', s.state(5).commit > 0);
+  s.step('S1 restarts; the leader S5 brings every server up to date', 'State Machine Safety');
 }
 
-/** Harbor Point, slot 812: the leader's proposal is accepted by a quorum, and the leader crashes before anyone learns it. */
-function slot812(s: Script): void {
+/** Harbor Point, slot 812: #8841 is stored by a quorum, and the leader crashes before anyone learns it. */
+function slot812(s: AnyPlay): void {
   const all = [1, 2, 3];
   s.elect(1, all);
   s.settle(all);
   s.heartbeats(1, all, 1);
-  s.step(`harbor-1 leads ballot ${ballots.format(s.state(1).ballot)}`);
+  s.step(`harbor-1 leads epoch ${s.epoch(1)}`, 'Election Safety');
   s.cluster.request(1, X);
-  s.settle([1, 2], (m) => m.type === 'accept');
-  s.expect('#8841 is accepted by a quorum (harbor-1, harbor-2)', s.holders(commandKey(X)).length >= 2);
-  s.step('harbor-1 proposes #8841; harbor-2 accepts; the acceptance never reaches harbor-1');
-  s.cluster.crash(1);
+  s.settle([1, 2], (m) => m.from === 1);
   s.cluster.drop(() => true);
-  s.step('harbor-1 crashes: nobody learned #8841');
-  // harbor-3 tries first; under Raft its log is behind harbor-2's, so harbor-2 must lead.
+  s.expect('#8841 is stored by a quorum (harbor-1, harbor-2)', s.holders(commandKey(X)).length >= 2);
+  s.expect('nobody committed #8841 before the crash', s.learners(commandKey(X)).length === 0);
+  s.step('harbor-1 proposes #8841; harbor-2 stores it; its answer never reaches harbor-1', 'What makes a slot durable?');
+  s.cluster.crash(1);
+  s.step('harbor-1 crashes: nobody learned #8841', 'Why must failover preserve history?');
+  let leader = 3;
   try {
     s.elect(3, [2, 3], 1);
   } catch {
+    leader = 2;
     s.elect(2, [2, 3]);
   }
-  const leader = s.state(3).role === 'leader' ? 3 : 2;
   s.settle([2, 3]);
   s.heartbeats(leader, [2, 3], 2);
-  s.step(`harbor-${leader} leads ballot ${ballots.format(s.state(leader).ballot)} and finishes what harbor-1 began`);
+  s.step(`harbor-3 campaigns first; harbor-${leader} leads epoch ${s.epoch(leader)} and finishes what harbor-1 began`, 'Difference 2: how does a new leader get every decided entry?');
   s.cluster.request(leader, Y);
   s.settle([2, 3]);
   s.heartbeats(leader, [2, 3], 2);
-  s.step(`harbor-${leader} serves #8849 after it`);
+  s.step(`harbor-${leader} serves #8849 after it`, 'When does application state change?');
   s.expect('#8841 is committed on the new quorum', s.learners(commandKey(X)).length >= 2);
-  s.expect('#8849 was refused by the state machine (S12 is held by #8841)', bookedFor(s.state(leader)) === '#8841');
+  s.expect('#8849 was refused by the state machine (S12 is held by #8841)', s.booked(leader) === '#8841');
 }
 
-function bookedFor(s: State): string | undefined {
-  return s.replica.machine['S12']?.booking;
-}
-
-/** A leader cut off from the others keeps its stale ballot; the newer ballot fences it. */
-function partitionedLeader(s: Script): void {
+/** A leader cut off from the others keeps its stale epoch; the newer one fences it. */
+function partitionedLeader(s: AnyPlay): void {
   const all = [1, 2, 3];
   s.elect(1, all);
   s.settle(all);
   s.cluster.request(1, X);
   s.settle(all);
   s.heartbeats(1, all, 1);
-  s.step(`S1 leads ballot ${ballots.format(s.state(1).ballot)} and commits X`);
+  s.step(`S1 leads epoch ${s.epoch(1)} and commits X`, 'AckImpliesChosen');
   s.elect(2, [2, 3]);
   s.settle([2, 3]);
   s.heartbeats(2, [2, 3], 1);
-  s.step(`S1 is cut off; S2 leads ballot ${ballots.format(s.state(2).ballot)} with S3`);
-  const stale = s.state(1).ballot;
+  s.step(`S1 is cut off; S2 leads epoch ${s.epoch(2)} with S3`, 'Difference 1: how is a leader made unique per epoch?');
+  const stale = s.epoch(1);
   s.cluster.request(1, Y);
-  s.step(`S1, still leading ${ballots.format(stale)}, proposes Y; its accepts are in flight`);
+  s.step(`S1, still leading epoch ${stale}, proposes Y; its messages are in flight`, 'Who may drive the next command?');
   s.settle(all);
-  s.step('the partition heals: S2 and S3 refuse the stale accepts, S1 steps down');
+  s.step('the partition heals: S2 and S3 refuse the stale epoch, S1 steps down', 'PromiseKept');
   s.heartbeats(2, all, 2);
-  s.step('S2 brings S1 up to date');
-  s.expect('the stale leader stepped down', s.state(1).role === 'follower');
-  s.expect('Y, proposed in the stale ballot, was never acknowledged', !s.acked(commandKey(Y)));
-  s.expect('Y was never learned', s.learners(commandKey(Y)).length === 0);
+  s.step('S2 brings S1 up to date', 'LogPrefixAgreement');
+  s.expect('the stale leader stepped down', s.role(1) === 'follower');
+  s.expect('Y, proposed in the stale epoch, was never acknowledged', !s.acked(commandKey(Y)));
+  s.expect('Y was never committed', s.learners(commandKey(Y)).length === 0);
   s.expect('X, committed before the partition, is on every node', s.learners(commandKey(X)).length === 3);
 }
 
-const SCRIPTS: Readonly<Record<ScenarioName, { nodes: number; startRound: number; play: (s: Script) => void }>> = {
-  figure8: { nodes: 5, startRound: 1, play: figure8 },
-  slot812: { nodes: 3, startRound: 40, play: slot812 },
-  'partitioned-leader': { nodes: 3, startRound: 0, play: partitionedLeader },
+const SCRIPTS: Readonly<Record<ScenarioName, { nodes: number; startRound: number; play: (s: AnyPlay) => void; sides: readonly SideName[] }>> = {
+  figure8: { nodes: 5, startRound: 1, play: figure8, sides: ['multipaxos', 'raft', 'raft-figure8-broken'] },
+  slot812: { nodes: 3, startRound: 40, play: slot812, sides: ['multipaxos', 'raft'] },
+  'partitioned-leader': { nodes: 3, startRound: 0, play: partitionedLeader, sides: ['multipaxos', 'raft'] },
 };
 
-/** Plays the scenario under the policy and checks every safety invariant after each step. */
-export function runScenario(scenario: ScenarioName, policy: LeaderPolicy): ScenarioRun {
+/** The sides a scenario is played on. */
+export function sidesOf(scenario: ScenarioName): readonly SideName[] {
+  return SCRIPTS[scenario].sides;
+}
+
+/** Only the broken Raft is expected to break an invariant, and only in Figure 8. */
+export function expectedSafe(side: SideName): boolean {
+  return side !== 'raft-figure8-broken';
+}
+
+/**
+ * Plays the scenario on one side, checking the invariants after each step. `brokenRaft` is the
+ * Figure-8 mutant's handlers (lib/zoo/raft.ts), injected by the caller: a protocol folder never
+ * builds a mutant.
+ */
+export function runScenario(
+  scenario: ScenarioName,
+  side: SideName,
+  options: { readonly describeMultiPaxos: DescribeMultiPaxos; readonly brokenRaft?: RaftHandlers<BookingState, BookingOp, BookingResult> },
+): ScenarioRun {
   const spec = SCRIPTS[scenario];
-  const s = new Script(protocolFor(policy, spec.nodes, spec.startRound));
-  spec.play(s);
-  const violations = [...s.monitor.violations];
-  const safe = violations.length === 0;
-  const want = expectedSafe(scenario, policy);
+  let play: AnyPlay;
+  switch (side) {
+    case 'multipaxos':
+      play = new MultiPaxosPlay(spec.nodes, spec.startRound, options.describeMultiPaxos) as unknown as AnyPlay;
+      break;
+    case 'raft':
+      play = new RaftPlay(spec.nodes) as unknown as AnyPlay;
+      break;
+    case 'raft-figure8-broken':
+      if (options.brokenRaft === undefined) throw new Error('synod: the broken Raft needs its handlers');
+      play = new RaftPlay(spec.nodes, options.brokenRaft) as unknown as AnyPlay;
+      break;
+    default:
+      return assertNever(side, 'side');
+  }
+  spec.play(play);
+  const safe = play.violations.length === 0;
+  const want = expectedSafe(side);
   return {
     scenario,
-    policy: policy.name,
-    steps: s.steps,
-    violations,
+    side,
+    steps: play.steps,
+    violations: [...play.violations],
     safe,
     expectedSafe: want,
-    expectations: s.expectations,
-    ok: safe === want && s.expectations.every((e) => e.held),
+    expectations: play.expectations,
+    ok: safe === want && play.expectations.every((e) => e.held),
   };
 }

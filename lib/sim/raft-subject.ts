@@ -15,7 +15,8 @@
 import type { HistoryRecord } from '../check/linearizability';
 import { checkHistory } from '../check/linearizability';
 import type { Commit, RaftAck, RaftView } from '../invariants/raft';
-import { RaftHistory, checkRaft, checkRaftStates, entryText } from '../invariants/raft';
+import { RaftHistory, checkRaft, checkRaftStates } from '../invariants/raft';
+import { describeRaftMessage } from '../raft/format';
 import type { Violation } from '../invariants/voting';
 import { lookup } from '../core/hashmap';
 import type { KvOp, KvResult, KvState } from '../machine/kv';
@@ -37,6 +38,8 @@ type State = RaftNodeState<KvState, KvOp, KvResult>;
 type Message = RaftMessage<KvOp>;
 type Effect = RaftEffect<KvOp, KvResult>;
 type Cmd = Command<KvOp>;
+
+export { describeRaftMessage };
 
 export type RaftSubject = Subject<State, Message, Effect, RaftRecord<KvOp>, Cmd>;
 
@@ -206,23 +209,4 @@ export function raftSubject(options: RaftSubjectOptions): RaftSubject {
     },
     describe: describeRaftMessage,
   };
-}
-
-/** One readable line for a Raft message. */
-export function describeRaftMessage(m: Message): string {
-  const head = `n${m.from} -> n${m.to} : ${m.type} term ${m.term}`;
-  switch (m.type) {
-    case 'request-vote':
-      return `${head} last ${m.lastLogIndex}@${m.lastLogTerm}`;
-    case 'vote':
-      return `${head} ${m.granted ? 'granted' : 'denied'}`;
-    case 'append-entries':
-      return `${head} prev ${m.prevLogIndex}@${m.prevLogTerm} [${m.entries.map(entryText).join(' ')}] commit ${m.leaderCommit}`;
-    case 'append-reply':
-      return m.success ? `${head} ok match ${m.match}` : `${head} refused at ${m.index} (hint ${m.conflictIndex}@${m.conflictTerm})`;
-    default: {
-      const never: never = m;
-      return JSON.stringify(never);
-    }
-  }
 }
