@@ -14,10 +14,12 @@
  * and every expectation held; 1 otherwise; 2 for a bad argument.
  */
 import type { Command } from 'commander';
-import type { ScenarioRun, SideName } from '../raft/scenarios';
+import type { ScenarioRun, ScenarioTools, SideName } from '../raft/scenarios';
 import { SCENARIOS, runScenario, sidesOf } from '../raft/scenarios';
 import { describeMessage } from '../sim/multipaxos-subject';
 import { raftMutant } from '../zoo/raft';
+import { checkLog } from '../invariants/log';
+import { checkRaft } from '../invariants/raft';
 import type { BookingOp, BookingResult, BookingState } from '../machine/booking';
 import type { MultiMessage } from '../multipaxos/messages';
 import type { KvOp } from '../machine/kv';
@@ -73,9 +75,14 @@ const brokenRaft = () => raftMutant('figure8-commit-by-counting')!.handlers<Book
 /** The one Multi-Paxos message formatter (lib/sim/multipaxos-subject.ts), for a booking log. */
 const describeMultiPaxos = (m: MultiMessage<BookingOp>): string => describeMessage(m as unknown as MultiMessage<KvOp>);
 
+/** The tools a scenario needs from outside the protocol folder. */
+export function scenarioTools(): ScenarioTools {
+  return { describeMultiPaxos, checkMultiPaxos: checkLog, checkRaft, brokenRaft: brokenRaft() };
+}
+
 export function compareRuns(scenario: string): ScenarioRun[] {
   const name = oneOf('--scenario', scenario, SCENARIOS);
-  return sidesOf(name).map((side: SideName) => runScenario(name, side, { describeMultiPaxos, brokenRaft: brokenRaft() }));
+  return sidesOf(name).map((side: SideName) => runScenario(name, side, scenarioTools()));
 }
 
 export function compareReport(scenario: string): Report {

@@ -24,8 +24,8 @@
  * - `partitioned-leader`: an old leader cut off from the others keeps proposing in its stale
  *   epoch; the newer ballot (term) fences it, and nothing it proposed is acknowledged.
  *
- * The protocol folder stays free of drivers: message lines are written by the caller's
- * formatter (`synod compare` passes the one Multi-Paxos `describeMessage`).
+ * The protocol folder stays free of drivers, invariants and mutants: the caller brings them
+ * (`ScenarioTools`; `synod compare` passes the one Multi-Paxos `describeMessage`).
  */
 import { majorities } from '../paxos/quorum';
 import * as ballots from '../paxos/ballot';
@@ -40,11 +40,9 @@ import { commandKey } from '../machine/command';
 import type { Entry, MultiMessage } from '../multipaxos/messages';
 import type { MultiEffect, MultiNodeState, MultiRecord } from '../multipaxos/node';
 import { multiPaxosProtocol, observedMessage } from '../multipaxos/node';
-import type { ReplicaView } from '../invariants/log';
-import { checkLog } from '../invariants/log';
+import type { LogSnapshot, ReplicaView } from '../invariants/log';
 import type { Violation } from '../invariants/voting';
-import type { Commit, RaftAck } from '../invariants/raft';
-import { checkRaft } from '../invariants/raft';
+import type { Commit, RaftAck, RaftSnapshot } from '../invariants/raft';
 import * as vec from '../core/vector';
 import type { RaftMessage } from './messages';
 import type { RaftNodeState, RaftRecord } from './state';
@@ -95,6 +93,19 @@ type RMessage = RaftMessage<BookingOp>;
 
 /** How the caller writes one Multi-Paxos message as a line. */
 export type DescribeMultiPaxos = (m: MpMessage) => string;
+
+/**
+ * What the caller brings: the Multi-Paxos message formatter, the invariants of each protocol
+ * (lib/invariants/log.ts `checkLog`, lib/invariants/raft.ts `checkRaft`), and the broken Raft's
+ * handlers (lib/zoo/raft.ts). The protocol folder imports no driver, no invariant and no mutant:
+ * invariants read the protocols, never the reverse.
+ */
+export interface ScenarioTools {
+  readonly describeMultiPaxos: DescribeMultiPaxos;
+  readonly checkMultiPaxos: (snapshot: LogSnapshot<BookingOp>) => Violation[];
+  readonly checkRaft: (snapshot: RaftSnapshot<BookingOp>) => Violation[];
+  readonly brokenRaft?: RaftHandlers<BookingState, BookingOp, BookingResult>;
+}
 
 function reserve(client: string, booking: string): Command<BookingOp> {
   return { client, seq: 1, op: { type: 'reserve', suite: 'S12', booking } };
@@ -221,6 +232,7 @@ class MultiPaxosPlay extends Play<MpState, MpMessage, MultiEffect<BookingOp, Boo
     nodes: number,
     startRound: number,
     private readonly describeMessage: DescribeMultiPaxos,
+    private readonly checkLog: ScenarioTools['checkMultiPaxos'],
   ) {
     super(multiPaxosProtocol({ quorums: majorities(nodes), machine: bookingAuthority, window: 4, batch: 1, heartbeat: 2, electionTimeout: 10, seed: 8, startRound }));
     this.cluster.on((e) => {
@@ -266,7 +278,7 @@ class MultiPaxosPlay extends Play<MpState, MpMessage, MultiEffect<BookingOp, Boo
       const s = this.state(id);
       return { id, promised: s.promised, votes: s.votes, log: s.log, commit: s.commit };
     });
-    return checkLog({ quorums: majorities(this.protocol.nodes.length), nodes: views, messages: [...this.cluster.sent, ...this.local], requested: this.cluster.requests, acks: this.acks });
+    return this.checkLog({ quorums: majorities(this.protocol.nodes.length), nodes: views, messages: [...this.cluster.sent, ...this.local], requested: this.cluster.requests, acks: this.acks });
   }
   describe(m: MpMessage): string {
     return this.describeMessage(m);
@@ -297,7 +309,11 @@ class RaftPlay extends Play<RState, RMessage, RaftEffect<BookingOp, BookingResul
   private readonly commits: Commit<BookingOp>[] = [];
   private readonly acks: RaftAck[] = [];
 
-  constructor(nodes: number, handlers?: RaftHandlers<BookingState, BookingOp, BookingResult>) {
+  constructor(
+    nodes: number,
+    private readonly checkRaft: ScenarioTools['checkRaft'],
+    handlers?: RaftHandlers<BookingState, BookingOp, BookingResult>,
+  ) {
     // One entry per AppendEntries, so that a script can deliver an old entry and hold back the next.
     super(raftProtocol({ servers: Array.from({ length: nodes }, (_, i) => i + 1), machine: bookingAuthority, heartbeat: 2, electionTimeout: 10, seed: 8, maxEntries: 1 }, handlers));
     this.cluster.on((e) => {
@@ -338,7 +354,7 @@ class RaftPlay extends Play<RState, RMessage, RaftEffect<BookingOp, BookingResul
       const s = this.state(id);
       return { id, role: s.role, currentTerm: s.currentTerm, log: s.log, commitIndex: s.commitIndex };
     });
-    return checkRaft({ servers, messages: this.cluster.sent, commits: this.commits, acks: this.acks });
+    return this.checkRaft({ servers, messages: this.cluster.sent, commits: this.commits, acks: this.acks });
   }
   describe(m: RMessage): string {
     return describeRaftMessage(m);
@@ -474,28 +490,20 @@ export function expectedSafe(side: SideName): boolean {
   return side !== 'raft-figure8-broken';
 }
 
-/**
- * Plays the scenario on one side, checking the invariants after each step. `brokenRaft` is the
- * Figure-8 mutant's handlers (lib/zoo/raft.ts), injected by the caller: a protocol folder never
- * builds a mutant.
- */
-export function runScenario(
-  scenario: ScenarioName,
-  side: SideName,
-  options: { readonly describeMultiPaxos: DescribeMultiPaxos; readonly brokenRaft?: RaftHandlers<BookingState, BookingOp, BookingResult> },
-): ScenarioRun {
+/** Plays the scenario on one side, checking the invariants (brought by the caller) after each step. */
+export function runScenario(scenario: ScenarioName, side: SideName, options: ScenarioTools): ScenarioRun {
   const spec = SCRIPTS[scenario];
   let play: AnyPlay;
   switch (side) {
     case 'multipaxos':
-      play = new MultiPaxosPlay(spec.nodes, spec.startRound, options.describeMultiPaxos) as unknown as AnyPlay;
+      play = new MultiPaxosPlay(spec.nodes, spec.startRound, options.describeMultiPaxos, options.checkMultiPaxos) as unknown as AnyPlay;
       break;
     case 'raft':
-      play = new RaftPlay(spec.nodes) as unknown as AnyPlay;
+      play = new RaftPlay(spec.nodes, options.checkRaft) as unknown as AnyPlay;
       break;
     case 'raft-figure8-broken':
       if (options.brokenRaft === undefined) throw new Error('synod: the broken Raft needs its handlers');
-      play = new RaftPlay(spec.nodes, options.brokenRaft) as unknown as AnyPlay;
+      play = new RaftPlay(spec.nodes, options.checkRaft, options.brokenRaft) as unknown as AnyPlay;
       break;
     default:
       return assertNever(side, 'side');

@@ -5,9 +5,8 @@
  */
 import { expect } from 'chai';
 import { runScenario, SCENARIOS, sidesOf } from '../../lib/raft/scenarios';
-import { compareRuns, wrap } from '../../lib/cli/compare';
+import { compareRuns, scenarioTools, wrap } from '../../lib/cli/compare';
 import { MAPPING } from '../../lib/raft/mapping';
-import { raftMutant } from '../../lib/zoo/raft';
 import { run } from '../helpers/cli';
 
 describe('synod compare (Multi-Paxos and Raft side by side)', function () {
@@ -51,7 +50,7 @@ describe('synod compare (Multi-Paxos and Raft side by side)', function () {
     const names = new Set(MAPPING.map((r) => r.name));
     for (const scenario of SCENARIOS) {
       for (const side of sidesOf(scenario)) {
-        const r = runScenario(scenario, side, { describeMultiPaxos: () => '', brokenRaft: raftMutant('figure8-commit-by-counting')!.handlers() });
+        const r = runScenario(scenario, side, { ...scenarioTools(), describeMultiPaxos: () => '' });
         for (const s of r.steps) expect(names, `${scenario} ${side}: ${s.row}`).to.include(s.row);
       }
     }
