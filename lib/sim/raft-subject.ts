@@ -103,7 +103,9 @@ class RaftJournal implements Journal<State, Effect, Cmd> {
   private readonly history: HistoryRecord[] = [];
   private readonly pending = new Map<string, { command: Cmd; process: number }>();
   private readonly processes = new Map<string, number>();
+  /** Elections started (as the Multi-Paxos journal counts them: campaigns), and won. */
   private elections = 0;
+  private won = 0;
   private acknowledged = 0;
 
   command(command: Cmd): void {
@@ -114,8 +116,10 @@ class RaftJournal implements Journal<State, Effect, Cmd> {
     this.pending.set(command.client, { command, process });
   }
 
-  effect(_node: NodeId, effect: Effect): void {
-    if (effect.type === 'elected') this.elections += 1;
+  effect(node: NodeId, effect: Effect): void {
+    // A campaign persists the new term with a vote for the server itself.
+    if (effect.type === 'persist' && effect.change.kind === 'hard-state' && effect.change.votedFor === node) this.elections += 1;
+    if (effect.type === 'elected') this.won += 1;
     if (!isOk(effect)) return;
     const p = this.pending.get(effect.client);
     if (p === undefined || p.command.seq !== effect.seq) return;
@@ -143,6 +147,7 @@ class RaftJournal implements Journal<State, Effect, Cmd> {
         applied: final.nodes.reduce((most, n) => Math.max(most, n.counters.applied), 0),
         acknowledged: this.acknowledged,
         elections: this.elections,
+        leadersElected: this.won,
         commitIndex: longest,
         messagesPerCommand: committed === 0 ? null : Math.round((final.messages / committed) * 1000) / 1000,
         linearizable: verdict.linearizable,
