@@ -341,6 +341,25 @@ describe('Raft clients', () => {
     expect(cluster.state(1).counters.applied).to.equal(1);
   });
 
+  it('one follower lags far behind and the other crashes: the leader steps the laggard up and acknowledges the command', () => {
+    const c = raftConfig(3);
+    const cluster = clusterOf(c, [server(c, 1, { currentTerm: 3, log: logOf([1, 1, 2, 3, 3], true) }), server(c, 3, { currentTerm: 3, log: logOf([1, 1, 2, 3, 3], true) })]);
+    elect(cluster, 1);
+    cluster.crash(3);
+    cluster.drop(() => true);
+    const acked: unknown[] = [];
+    cluster.on((e) => {
+      if (e.type === 'effect' && e.effect.type === 'reply') acked.push(e.effect.reply);
+    });
+    cluster.request(1, put('a', 1, 7));
+    for (let beat = 0; beat < 10 && acked.length === 0; beat += 1) {
+      cluster.timeout(1);
+      cluster.deliverAll();
+    }
+    expect(acked).to.deep.equal([{ status: 'ok', result: { ok: true, value: 5 } }]);
+    expect(termsOf(cluster.state(2).log)).to.deep.equal(termsOf(cluster.state(1).log));
+  });
+
   it('a crash keeps currentTerm, votedFor and the log, and nothing volatile', () => {
     const cluster = clusterOf(raftConfig(3));
     elect(cluster, 1);
