@@ -7,6 +7,7 @@
  */
 import type { MultiPaxosCheckOptions } from '../lib/check/multipaxos';
 import type { SingleDecreeOptions } from '../lib/check/paxos';
+import type { RaftCheckOptions } from '../lib/check/raft';
 
 export interface ProofConfiguration {
   readonly name: string;
@@ -246,6 +247,65 @@ export const MULTIPAXOS_PINNED: readonly MultiPaxosProofConfiguration[] = [
     states: 9_628_808,
     transitions: 263_536_370,
     depth: 39,
+    inTests: false,
+  },
+];
+
+/** A pinned configuration of Raft (lib/raft), checked by lib/check/raft.ts. */
+export interface RaftProofConfiguration {
+  readonly name: string;
+  readonly about: string;
+  readonly options: RaftCheckOptions;
+  readonly states: number;
+  readonly transitions: number;
+  readonly depth: number;
+  readonly inTests: boolean;
+}
+
+export const RAFT_PINNED: readonly RaftProofConfiguration[] = [
+  {
+    name: 'raft: 2 servers, 1 command, two terms',
+    about: '2 servers, 1 command to server 1, timers on both, terms up to 2, no crash',
+    options: { nodes: 2, commands: 1, timers: 2, maxTerm: 2, crashes: 0 },
+    states: 8_320,
+    transitions: 112_261,
+    depth: 25,
+    inTests: true,
+  },
+  {
+    name: 'raft: 3 servers, 1 command, one term',
+    about: '3 servers, 1 command to server 1, a timer on server 1, term 1, no crash',
+    options: { nodes: 3, commands: 1, timers: 1, maxTerm: 1, crashes: 0 },
+    states: 15_607,
+    transitions: 269_809,
+    depth: 23,
+    inTests: true,
+  },
+  {
+    name: 'raft: 3 servers, three candidates, a crash',
+    about: '3 servers, no command (the no-ops), timers on all three, term 1, any one server may crash and restart once',
+    options: { nodes: 3, commands: 0, timers: 3, maxTerm: 1, crashes: 1 },
+    states: 27_515,
+    transitions: 390_897,
+    depth: 18,
+    inTests: true,
+  },
+  {
+    name: 'raft: 3 servers, 1 command, two candidates',
+    about: '3 servers, 1 command to server 1, timers on servers 1 and 2, term 1, no crash',
+    options: { nodes: 3, commands: 1, timers: 2, maxTerm: 1, crashes: 0 },
+    states: 39_021,
+    transitions: 720_867,
+    depth: 25,
+    inTests: false,
+  },
+  {
+    name: 'raft: 3 servers, 1 command, a crash',
+    about: '3 servers, 1 command to server 1, a timer on server 1, term 1, any one server may crash and restart once',
+    options: { nodes: 3, commands: 1, timers: 1, maxTerm: 1, crashes: 1 },
+    states: 100_308,
+    transitions: 1_801_877,
+    depth: 25,
     inTests: false,
   },
 ];

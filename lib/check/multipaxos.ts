@@ -53,7 +53,7 @@ import type { Action, AlwaysProperty, CheckResult, Codec, Model, NetworkModel, P
 import { formatTrace, ModelChecker } from './model-checker';
 import type { CheckReport } from './report';
 import { reportLines, toCheckReport } from './report';
-import type { ZooEntry } from './zoo';
+import type { ZooEntry } from './report';
 
 export type MpState = MultiNodeState<KvState, KvOp, KvResult>;
 export type MpCommand = Command<KvOp>;

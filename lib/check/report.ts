@@ -225,3 +225,23 @@ export function reportLines<Config>(r: CheckReport<Config>, describe: (config: C
   }
   return out;
 }
+
+/** One mutant of the bug zoo as the checker runs it (registered in ./zoo.ts by each protocol's model). */
+export interface ZooEntry {
+  readonly name: string;
+  /** What it breaks, in one sentence. */
+  readonly breaks: string;
+  /** The protocol it is a variant of (`single-decree`, later `multi-paxos`, `raft`). */
+  readonly protocol: string;
+  /** The smallest configuration at which the checker catches it, in words. */
+  readonly smallest: string;
+  /** Checks the mutant at its smallest configuration (BFS: the shortest counterexample). */
+  run(options?: { readonly dfs?: boolean; readonly maxStates?: number }): CheckReport<unknown>;
+  /**
+   * When the correct code's space at this configuration is too large to exhaust: the control
+   * is checked on this many states (first found, breadth-first), and reports say so.
+   */
+  readonly boundedControl?: number;
+  /** Checks the correct code at the same configuration: it must pass. */
+  control(options?: { readonly dfs?: boolean; readonly maxStates?: number }): CheckReport<unknown>;
+}

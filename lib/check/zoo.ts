@@ -1,29 +1,18 @@
 /**
  * The bug zoo as the checker sees it: a registry of named broken variants, each with what it
  * breaks, the protocol it belongs to, the smallest configuration at which the checker catches
- * it, and a runner. Registered here: the single-decree mutants (lib/zoo/paxos.ts) and the
- * Multi-Paxos mutants (lib/zoo/multipaxos.ts, at the configurations of lib/check/multipaxos.ts);
- * `registerMutant` takes entries of any protocol.
+ * it, and a runner. Registered here: the single-decree mutants (lib/zoo/paxos.ts), the Multi-Paxos mutants
+ * (lib/zoo/multipaxos.ts, at the configurations of lib/check/multipaxos.ts) and the Raft
+ * mutants (lib/zoo/raft.ts, at the configurations of lib/check/raft.ts); `registerMutant` takes entries of any protocol.
  */
 import { PAXOS_MUTANTS } from '../zoo/paxos';
+import { raftZooEntries } from './raft';
 import type { PaxosMutant } from '../zoo/paxos';
-import type { CheckReport } from './report';
+import type { ZooEntry } from './report';
 import { checkSingleDecreeOrThrow, describeConfig } from './report';
 import { multiPaxosZooEntries } from './multipaxos';
 
-export interface ZooEntry {
-  readonly name: string;
-  /** What it breaks, in one sentence. */
-  readonly breaks: string;
-  /** The protocol it is a variant of (`single-decree`, later `multi-paxos`, `raft`). */
-  readonly protocol: string;
-  /** The smallest configuration at which the checker catches it, in words. */
-  readonly smallest: string;
-  /** Checks the mutant at its smallest configuration (BFS: the shortest counterexample). */
-  run(options?: { readonly dfs?: boolean; readonly maxStates?: number }): CheckReport<unknown>;
-  /** Checks the correct code at the same configuration: it must pass. */
-  control(options?: { readonly dfs?: boolean; readonly maxStates?: number }): CheckReport<unknown>;
-}
+export type { ZooEntry } from './report';
 
 const registry: ZooEntry[] = [];
 
@@ -75,3 +64,6 @@ export function paxosZooEntry(m: PaxosMutant): ZooEntry {
 for (const m of PAXOS_MUTANTS) registerMutant(paxosZooEntry(m));
 
 for (const e of multiPaxosZooEntries()) registerMutant(e);
+
+/** The Raft mutants (lib/zoo/raft.ts) at the configurations of lib/check/raft.ts. */
+for (const e of raftZooEntries()) registerMutant(e);

@@ -7,6 +7,7 @@
  *               [--dfs] [--json]
  *   synod check --protocol multipaxos --nodes 3 --commands 2 --timers 2 --max-round 1
  *               [--crashes 1 [--crashable 1]] [--retry] [--target spread|first] [--mutant NAME]
+ *   synod check --protocol raft --nodes 3 --commands 1 --timers 1 --max-term 1 [--crashes 1 [--crashable 1]] [--mutant NAME]
  *   synod check --list-mutants
  *   synod check --mutant NAME          (the mutant's smallest recorded configuration)
  *
@@ -35,6 +36,8 @@ import type { CheckReport } from '../check/report';
 import { checkSingleDecree, passed, reportLines } from '../check/report';
 import { zooEntries, zooEntry } from '../check/zoo';
 import { traceFileText } from '../sim/trace';
+import type { RaftCheckOptions, RaftResolvedConfig } from '../check/raft';
+import { checkRaftModel, RAFT_PROTOCOL, raftReportLines } from '../check/raft';
 import { integer, oneOf, UsageError } from './args';
 import type { CliContext } from './context';
 import type { Report } from './output';
@@ -43,7 +46,7 @@ import { progress as progressDisplay } from './progress';
 import { synodVersion } from './version';
 import { assertNever } from '../core/types';
 
-export const PROTOCOLS = ['single-decree', 'multipaxos'] as const;
+export const PROTOCOLS = ['single-decree', 'multipaxos', RAFT_PROTOCOL] as const;
 
 export interface CheckFlags {
   protocol?: string;
@@ -51,6 +54,7 @@ export interface CheckFlags {
   proposers?: string;
   values?: string;
   maxRound?: string;
+  maxTerm?: string;
   network?: string;
   crashes?: string;
   learners?: string;
@@ -82,7 +86,7 @@ export interface CheckFlags {
 /** The flags that describe a configuration; `--mutant` alone means "its smallest one". */
 const CONFIG_FLAGS: readonly (keyof CheckFlags)[] = [
   'protocol', 'acceptors', 'proposers', 'values', 'maxRound', 'network', 'crashes', 'learners', 'assign', 'topology', 'symmetry', 'keepObsolete', 'rawStates', 'lose', 'phase1', 'phase2', 'down',
-  'nodes', 'commands', 'timers', 'retry', 'target', 'crashable',
+  'nodes', 'commands', 'timers', 'retry', 'target', 'crashable', 'maxTerm',
 ];
 
 /** Flags of one protocol only: given with the other, they are a usage error rather than ignored. */
@@ -122,6 +126,27 @@ export function parseMultiPaxosFlags(flags: CheckFlags): MultiPaxosCheckOptions 
   if (entry === undefined) throw new UsageError(`--mutant: no mutant named '${flags.mutant}' (see synod check --list-mutants)`);
   if (entry.protocol !== MULTIPAXOS_PROTOCOL) throw new UsageError(`--mutant ${flags.mutant} belongs to ${entry.protocol}, not ${MULTIPAXOS_PROTOCOL}`);
   return { ...o, mutant: flags.mutant as NonNullable<MultiPaxosCheckOptions['mutant']> };
+}
+
+/** The raft configuration the flags describe (defaults: 3 servers, 1 command, 1 timer, term 1). */
+export function parseRaftFlags(flags: CheckFlags): RaftCheckOptions {
+  refuse(flags, [...SINGLE_DECREE_ONLY, 'retry', 'target', 'maxRound'], RAFT_PROTOCOL);
+  const nodes = integer('--nodes', flags.nodes ?? '3', 1, 5);
+  const crashable =
+    flags.crashable === undefined || flags.crashable.trim() === '' ? undefined : flags.crashable.split(',').map((d) => integer('--crashable', d.trim(), 1, nodes));
+  const o: RaftCheckOptions = {
+    nodes,
+    commands: integer('--commands', flags.commands ?? '1', 0, 4),
+    timers: integer('--timers', flags.timers ?? '1', 0, nodes),
+    maxTerm: integer('--max-term', flags.maxTerm ?? '1', 1, 9),
+    crashes: integer('--crashes', flags.crashes ?? '0', 0, 9),
+    ...(crashable === undefined ? {} : { crashable }),
+  };
+  if (flags.mutant === undefined) return o;
+  const entry = zooEntry(flags.mutant);
+  if (entry === undefined) throw new UsageError(`--mutant: no mutant named '${flags.mutant}' (see synod check --list-mutants)`);
+  if (entry.protocol !== RAFT_PROTOCOL) throw new UsageError(`--mutant ${flags.mutant} belongs to ${entry.protocol}, not ${RAFT_PROTOCOL}`);
+  return { ...o, mutant: flags.mutant as NonNullable<RaftCheckOptions['mutant']> };
 }
 
 /**
@@ -186,7 +211,10 @@ export function parseCheckFlags(flags: CheckFlags): SingleDecreeOptions {
 
 /** The report as printed: the JSON with `ok`, `reason` and `exhaustive` first (and without the witness traces). */
 function toReport(r: CheckReport<unknown>, header: readonly string[], bounded: boolean): Report {
-  const lines = r.protocol === MULTIPAXOS_PROTOCOL ? multiPaxosReportLines(r as CheckReport<MultiPaxosResolvedConfig>) : reportLines(r as CheckReport);
+  const lines =
+    r.protocol === MULTIPAXOS_PROTOCOL ? multiPaxosReportLines(r as CheckReport<MultiPaxosResolvedConfig>)
+      : r.protocol === RAFT_PROTOCOL ? raftReportLines(r as CheckReport<RaftResolvedConfig>)
+        : reportLines(r as CheckReport);
   const ok = passed(r);
   const cut = !r.complete && r.violations.length === 0;
   const never = Object.entries(r.sometimes).filter(([, s]) => !s.holds).map(([name]) => name);
@@ -260,6 +288,9 @@ export function checkRun(flags: CheckFlags, watch: { progress?: (p: Progress) =>
     if (entry === undefined) throw new UsageError(`--mutant: no mutant named '${flags.mutant}' (see synod check --list-mutants)`);
     const header = [`mutant ${entry.name} (${entry.breaks})`, `at its smallest recorded configuration: ${entry.smallest}`];
     return { report: entry.run({ dfs }), header };
+  }
+  if ((flags.protocol ?? (flags.mutant === undefined ? undefined : zooEntry(flags.mutant)?.protocol)) === RAFT_PROTOCOL) {
+    return { report: checkRaftModel(parseRaftFlags(flags), { dfs, maxStates, ...watch }), header: [] };
   }
   if ((flags.protocol ?? (flags.mutant === undefined ? undefined : zooEntry(flags.mutant)?.protocol)) === MULTIPAXOS_PROTOCOL) {
     const run = checkMultiPaxos(parseMultiPaxosFlags(flags), { dfs, maxStates, ...watch });
@@ -412,6 +443,7 @@ export function registerCheck(cli: Command, context: CliContext): void {
     .option('--proposers <n>', 'proposers (nodes 1..n, sharing the acceptors\' processes; default 2)')
     .option('--values <n>', 'values clients propose: A, B, ... (default 2)')
     .option('--max-round <n>', 'no ballot above this round (default 1: no retries)')
+    .option('--max-term <n>', 'raft: no term above this one (default 1)')
     .option('--network <model>', 'set (Paxos.tla msgs: any message any number of times) or multiset (each copy once; single-decree only); default set')
     .option('--crashes <n>', 'crash-and-restart actions per run (default 0)')
     .option('--learners <n>', 'nodes 1..n also learn (default 0)')

@@ -27,7 +27,13 @@ export type InvariantName =
   | 'VotesSafe'
   | 'ChosenIsStable'
   | 'AckImpliesChosen'
-  | 'LogPrefixAgreement';
+  | 'LogPrefixAgreement'
+  // Raft's own (lib/invariants/raft.ts), Figure 3 of the Raft paper.
+  | 'ElectionSafety'
+  | 'LeaderAppendOnly'
+  | 'LogMatching'
+  | 'LeaderCompleteness'
+  | 'StateMachineSafety';
 
 export interface Violation {
   readonly invariant: InvariantName;

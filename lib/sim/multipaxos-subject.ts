@@ -88,7 +88,7 @@ export function kvCommand(client: number, k: number): Cmd {
   return { client: `c${client}`, seq: k + 1, op };
 }
 
-function historyOf(op: KvOp): { f: HistoryF; value: Scalar | readonly [Scalar, Scalar] } {
+export function historyOf(op: KvOp): { f: HistoryF; value: Scalar | readonly [Scalar, Scalar] } {
   switch (op.type) {
     case 'get':
       return { f: 'read', value: null };

@@ -12,6 +12,8 @@ import { paxosSubject } from './paxos-subject';
 import { multiPaxosSubject } from './multipaxos-subject';
 import { MULTIPAXOS_MUTANTS } from '../zoo/multipaxos';
 import type { AnySubject } from './subject';
+import { raftSubject } from './raft-subject';
+import { RAFT_MUTANTS } from '../zoo/raft';
 
 export interface SubjectOptions {
   readonly nodes: number;
@@ -71,7 +73,18 @@ export const multiPaxos: SubjectEntry = {
   },
 };
 
-const BUILT_IN: SubjectEntry[] = [singleDecree, multiPaxos];
+export const raft: SubjectEntry = {
+  name: 'raft',
+  description: 'Raft as itself (Figure 2 of the Raft paper): every server a potential leader and a key-value replica',
+  minNodes: 1,
+  mutants: RAFT_MUTANTS.map((m) => m.name),
+  build(options) {
+    if (options.proposers !== undefined) throw new Error('raft: every server may lead; --proposers does not apply');
+    return raftSubject({ nodes: options.nodes, ...(options.mutant === undefined ? {} : { mutant: options.mutant }) }) as AnySubject;
+  },
+};
+
+const BUILT_IN: SubjectEntry[] = [singleDecree, multiPaxos, raft];
 
 const entries = new Map<string, SubjectEntry>(BUILT_IN.map((e) => [e.name, e]));
 

@@ -1,4 +1,5 @@
 /** `synod check`: the JSON shape, exit codes, the zoo listing, a mutant alone, bad arguments. */
+import { RAFT_MUTANTS } from '../../lib/zoo/raft';
 import { expect } from 'chai';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -66,8 +67,9 @@ describe('synod check', () => {
     const lines = r.out.trim().split('\n');
     const names = lines.map((l) => l.split('  ')[0]);
     expect(names.slice(0, PAXOS_MUTANTS.length)).to.deep.equal(PAXOS_MUTANTS.map((m) => m.name));
-    expect(names.slice(-MULTIPAXOS_MUTANTS.length)).to.deep.equal(MULTIPAXOS_MUTANTS.map((m) => m.name));
-    expect(lines.at(-1)).to.contain('[multipaxos]');
+    expect(names.slice(PAXOS_MUTANTS.length, PAXOS_MUTANTS.length + MULTIPAXOS_MUTANTS.length)).to.deep.equal(MULTIPAXOS_MUTANTS.map((m) => m.name));
+    expect(names.slice(-RAFT_MUTANTS.length)).to.deep.equal(RAFT_MUTANTS.map((m) => m.name));
+    expect(lines.at(-1)).to.contain('[raft]');
     expect(lines[0]).to.contain(PAXOS_MUTANTS[0]!.breaks);
   });
 
@@ -152,7 +154,8 @@ describe('synod check', () => {
   for (const [args, message] of [
     [['--acceptors', 'x'], /--acceptors takes a whole number from 1 to 9, got 'x'/],
     [['--network', 'fifo'], /--network must be one of set, multiset, got 'fifo'/],
-    [['--protocol', 'raft'], /--protocol must be one of single-decree, multipaxos, got 'raft'/],
+    [['--protocol', 'zab'], /--protocol must be one of single-decree, multipaxos, raft, got 'zab'/],
+    [['--protocol', 'raft', '--max-round', '2'], /--max-round does not apply to --protocol raft/],
     [['--mutant', 'nope'], /no mutant named 'nope'/],
     [['--phase1', '4'], /phase-1 quorum size must be a whole number from 1 to 3, got 4/],
     [['--down', '7'], /down node 7 is not in the cluster/],

@@ -7,7 +7,8 @@ import { expect } from 'chai';
 import type { SimResult } from '../../lib/sim/simulator';
 import { simulate } from '../../lib/sim/simulator';
 import { simOptions } from '../../lib/sim/options';
-import type { multiPaxosSubject } from '../../lib/sim/multipaxos-subject';
+import type { Subject } from '../../lib/sim/subject';
+import type { Addressed } from '../../lib/core/protocol';
 
 export const FAULTS = { loss: 0.05, dup: 0.05, partitions: true, crashes: true, reorder: true } as const;
 
@@ -24,7 +25,7 @@ export function failure(r: SimResult): string | null {
  * Runs seeds 1..seeds under every fault and asserts each run held; then asserts the faults
  * and the work really happened, so the runs are not vacuous.
  */
-export function expectSafeUnderFaults(subject: ReturnType<typeof multiPaxosSubject>, seeds: number, steps: number): void {
+export function expectSafeUnderFaults<S, M extends Addressed, E, D, C>(subject: Subject<S, M, E, D, C>, seeds: number, steps: number): void {
   const failures: string[] = [];
   let committed = 0;
   let crashes = 0;

@@ -38,6 +38,16 @@ describe('lib/raft/mapping (the Raft mapping table)', () => {
     expect(MAPPING.filter((r) => r.kind === 'engineer-question')).to.have.length(4);
   });
 
+  it('cites real code and a check on both sides in every row: Paxos or Multi-Paxos, and Raft (lib/raft)', () => {
+    for (const r of MAPPING) {
+      expect(r.enforcedBy.some((c) => c.module.startsWith('lib/raft/')), `${r.name}: Raft code`).to.equal(true);
+      expect(r.enforcedBy.some((c) => /^lib\/(paxos|multipaxos|machine)\//.test(c.module)), `${r.name}: Paxos code`).to.equal(true);
+      expect(r.enforcedBy.some((c) => c.module === 'lib/raft/policy'), `${r.name}: the policy mode is gone`).to.equal(false);
+      expect(r.checkedBy.some((c) => c.spec.startsWith('spec/raft/')), `${r.name}: a Raft check`).to.equal(true);
+      expect(r.checkedBy.some((c) => !c.spec.startsWith('spec/raft/') || c.test.startsWith('Multi-Paxos')), `${r.name}: a Paxos check`).to.equal(true);
+    }
+  });
+
   it('keeps Raft words out of the neutral statements', () => {
     for (const r of MAPPING) expect(r.neutral, r.name).to.not.match(/\b(term|ballot|AppendEntries|commitIndex|acceptor|proposer|promise)\b/i);
   });

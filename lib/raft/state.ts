@@ -1,0 +1,216 @@
+/**
+ * The state of a Raft server, as Figure 2 of the paper lays it out ("State"), and the log.
+ *
+ * Persistent state on all servers ("Updated on stable storage before responding to RPCs"):
+ * currentTerm, votedFor, log[]. Volatile state on all servers: commitIndex, lastApplied.
+ * Volatile state on leaders ("Reinitialized after election"): nextIndex[], matchIndex[].
+ *
+ * Log indices start at 1, as in the paper; index 0 is the empty prefix, of term 0. Terms are
+ * plain integers; term 0 is "before any election". Here lastApplied always equals commitIndex:
+ * a step that raises commitIndex applies the newly committed entries in the same step ("If
+ * commitIndex > lastApplied: increment lastApplied, apply log[lastApplied] to state machine").
+ *
+ * Persistence is a list of changes, never a whole record: the term and vote changed, entries
+ * written from index i, the log cut from index i. `persistChange` folds one change into the
+ * durable record; the driver applies a step's changes before that step's messages leave.
+ */
+import type { NodeId } from '../core/types';
+import { invariant } from '../core/types';
+import type { Replica, StateMachine } from '../machine/replica';
+import { initReplica } from '../machine/replica';
+import { drawBetween, seedFor } from '../core/random';
+import type { Vector } from '../core/vector';
+import * as vec from '../core/vector';
+import type { RaftEntry, RaftMessageType } from './messages';
+
+export type { RaftEntry } from './messages';
+
+
+/** The log, log[1] first (stored at position 0 of the vector). */
+export type RaftLog<Op> = Vector<RaftEntry<Op>>;
+
+export function lastIndex(log: RaftLog<unknown>): number {
+  return log.size;
+}
+
+export function entryAt<Op>(log: RaftLog<Op>, index: number): RaftEntry<Op> | undefined {
+  return index < 1 ? undefined : vec.get(log, index - 1);
+}
+
+/** The term of the entry at `index`; 0 for index 0; undefined past the end. */
+export function termAt(log: RaftLog<unknown>, index: number): number | undefined {
+  if (index === 0) return 0;
+  return entryAt(log, index)?.term;
+}
+
+export function lastTerm(log: RaftLog<unknown>): number {
+  return termAt(log, log.size) ?? 0;
+}
+
+/** The entries at indices [from, to], in order. */
+export function entriesBetween<Op>(log: RaftLog<Op>, from: number, to: number): RaftEntry<Op>[] {
+  return vec.range(log, from - 1, to).filter((e): e is RaftEntry<Op> => e !== undefined);
+}
+
+/** The log with `entries` written at indices index, index + 1, ...; what lies beyond is kept. */
+export function writeEntries<Op>(log: RaftLog<Op>, index: number, entries: readonly RaftEntry<Op>[]): RaftLog<Op> {
+  invariant(index >= 1 && index <= log.size + 1, `entries written at index ${index} of a log of ${log.size} entries leave a hole`);
+  let out = log;
+  entries.forEach((e, k) => {
+    out = vec.set(out, index - 1 + k, e);
+  });
+  return out;
+}
+
+/** The log without its entries at `from` and after. */
+export function truncateFrom<Op>(log: RaftLog<Op>, from: number): RaftLog<Op> {
+  if (from > log.size) return log;
+  return vec.fromArray(entriesBetween(log, 1, from - 1));
+}
+
+export interface RaftConfig<S, Op, R> {
+  /** Every server, by id (whole numbers >= 1). */
+  readonly servers: readonly NodeId[];
+  readonly machine: StateMachine<S, Op, R>;
+  /** Ticks between a leader's AppendEntries to each follower (heartbeat, retransmission). */
+  readonly heartbeat: number;
+  /** Base election timeout in ticks; each is drawn from [T, 2T) ("randomized election timeouts", section 5.2). */
+  readonly electionTimeout: number;
+  /** Seeds each server's timeout generator (with its id). */
+  readonly seed: number;
+  /** Most entries in one AppendEntries. */
+  readonly maxEntries?: number;
+}
+
+export type RaftRole = 'follower' | 'candidate' | 'leader';
+
+export interface RaftCounters {
+  readonly proposed: number;
+  readonly committed: number;
+  readonly applied: number;
+  readonly electionsStarted: number;
+  readonly electionsWon: number;
+  readonly sent: Readonly<Record<RaftMessageType, number>>;
+}
+
+export interface RaftNodeState<S, Op, R> {
+  readonly id: NodeId;
+  readonly role: RaftRole;
+  // Persistent state on all servers.
+  /** "latest term server has seen (initialized to 0 on first boot, increases monotonically)" */
+  readonly currentTerm: number;
+  /** "candidateId that received vote in current term (or null if none)": 0 for none. */
+  readonly votedFor: NodeId;
+  readonly log: RaftLog<Op>;
+  // Volatile state on all servers.
+  /** "index of highest log entry known to be committed"; the state machine has applied up to it. */
+  readonly commitIndex: number;
+  readonly replica: Replica<S, R>;
+  /** The leader this server last heard from in its current term (0: unknown). */
+  readonly leader: NodeId;
+  // Candidates.
+  /** Servers that granted this candidate their vote in its current term, itself included. */
+  readonly votes: readonly NodeId[];
+  // Leaders ("Reinitialized after election"), indexed by server id.
+  readonly nextIndex: Readonly<Record<number, number>>;
+  readonly matchIndex: Readonly<Record<number, number>>;
+  // Time.
+  /** Ticks since the leader was heard (follower), the election started (candidate) or the last heartbeat (leader). */
+  readonly elapsed: number;
+  readonly timeoutAt: number;
+  /** The timeout generator's state (lib/core/random.ts). */
+  readonly rng: number;
+  readonly counters: RaftCounters;
+}
+
+/** What survives a crash: Figure 2's persistent state. */
+export interface RaftRecord<Op> {
+  readonly currentTerm: number;
+  readonly votedFor: NodeId;
+  readonly log: RaftLog<Op>;
+}
+
+/** One change to the persistent state, written before any message that depends on it leaves. */
+export type PersistChange<Op> =
+  | { readonly kind: 'hard-state'; readonly currentTerm: number; readonly votedFor: NodeId }
+  | { readonly kind: 'append'; readonly index: number; readonly entries: readonly RaftEntry<Op>[] }
+  | { readonly kind: 'truncate'; readonly from: number };
+
+const EMPTY_RECORD: RaftRecord<never> = { currentTerm: 0, votedFor: 0, log: vec.emptyVector() };
+
+/** The durable record after one change: the one function every driver folds persists with. */
+export function persistChange<Op>(durable: RaftRecord<Op> | undefined, change: PersistChange<Op>): RaftRecord<Op> {
+  const d: RaftRecord<Op> = durable ?? EMPTY_RECORD;
+  switch (change.kind) {
+    case 'hard-state':
+      return { ...d, currentTerm: change.currentTerm, votedFor: change.votedFor };
+    case 'append':
+      return { ...d, log: writeEntries(d.log, change.index, change.entries) };
+    case 'truncate':
+      return { ...d, log: truncateFrom(d.log, change.from) };
+    default: {
+      const never: never = change;
+      throw new Error(`synod: unknown persist change ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+const ZERO_SENT: Readonly<Record<RaftMessageType, number>> = { 'request-vote': 0, vote: 0, 'append-entries': 0, 'append-reply': 0 };
+
+export const ZERO_COUNTERS: RaftCounters = { proposed: 0, committed: 0, applied: 0, electionsStarted: 0, electionsWon: 0, sent: ZERO_SENT };
+
+/** Checks a configuration; returns the reason it is unusable, or null. */
+export function raftConfigProblem(config: RaftConfig<unknown, unknown, unknown>): string | null {
+  if (config.servers.length === 0) return 'a Raft cluster needs at least one server';
+  if (config.servers.some((id) => !Number.isInteger(id) || id < 1)) return 'server ids are whole numbers >= 1';
+  if (new Set(config.servers).size !== config.servers.length) return 'server ids must be distinct';
+  if (!Number.isInteger(config.heartbeat) || config.heartbeat < 1) return `heartbeat must be >= 1 tick, got ${config.heartbeat}`;
+  if (!Number.isInteger(config.electionTimeout) || config.electionTimeout <= config.heartbeat) {
+    return `the election timeout (${config.electionTimeout}) must be a whole number of ticks above the heartbeat (${config.heartbeat})`;
+  }
+  if (config.maxEntries !== undefined && (!Number.isInteger(config.maxEntries) || config.maxEntries < 1)) return `maxEntries must be >= 1, got ${config.maxEntries}`;
+  return null;
+}
+
+/** "initialized to 0 on first boot": a server that has never run. */
+export function initRaftNode<S, Op, R>(config: RaftConfig<S, Op, R>, id: NodeId): RaftNodeState<S, Op, R> {
+  const draw = drawBetween(seedFor(config.seed, id), config.electionTimeout, 2 * config.electionTimeout - 1);
+  return {
+    id,
+    role: 'follower',
+    currentTerm: 0,
+    votedFor: 0,
+    log: vec.emptyVector(),
+    commitIndex: 0,
+    replica: initReplica(config.machine),
+    leader: 0,
+    votes: [],
+    nextIndex: {},
+    matchIndex: {},
+    elapsed: 0,
+    timeoutAt: draw.value,
+    rng: draw.state,
+    counters: ZERO_COUNTERS,
+  };
+}
+
+/**
+ * A server restarted from its persistent state alone: a follower with commitIndex 0 (volatile;
+ * a leader will tell it again), an empty state machine it rebuilds as entries commit.
+ */
+export function recoverRaftNode<S, Op, R>(config: RaftConfig<S, Op, R>, id: NodeId, record: RaftRecord<Op> | undefined): RaftNodeState<S, Op, R> {
+  const fresh = initRaftNode(config, id);
+  if (record === undefined) return fresh;
+  const rng = (fresh.rng ^ Math.imul(record.currentTerm + 1, 0x9e3779b9)) >>> 0;
+  const draw = drawBetween(rng, config.electionTimeout, 2 * config.electionTimeout - 1);
+  return { ...fresh, currentTerm: record.currentTerm, votedFor: record.votedFor, log: record.log, timeoutAt: draw.value, rng: draw.state };
+}
+
+export function raftRecord<S, Op, R>(s: RaftNodeState<S, Op, R>): RaftRecord<Op> {
+  return { currentTerm: s.currentTerm, votedFor: s.votedFor, log: s.log };
+}
+
+/** A majority of the servers. */
+export function majority(config: RaftConfig<unknown, unknown, unknown>): number {
+  return Math.floor(config.servers.length / 2) + 1;
+}

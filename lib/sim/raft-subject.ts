@@ -1,0 +1,217 @@
+/**
+ * Raft (lib/raft) as a simulation subject: `synod sim --protocol raft`.
+ *
+ * The same cluster, clients and commands as the Multi-Paxos subject (./multipaxos-subject.ts):
+ * servers 1..N, each a replica of the key-value store of lib/machine; client c's k-th command is
+ * the same key-value operation under both protocols; a command is acknowledged by an "ok"
+ * reply; a follower's redirect and a deposed leader's "indeterminate" make the client retry.
+ * Time: a leader sends AppendEntries at every tick; a follower campaigns after 3-5 of its own
+ * ticks without hearing a leader (the same timing as the Multi-Paxos subject).
+ *
+ * Checks: Raft's own invariants and the shared ones (lib/invariants/raft.ts), after every step,
+ * from the snapshot (`check`) or incrementally (`monitor`); the journal records the client
+ * history in Jepsen's format and reports whether it is linearizable.
+ */
+import type { HistoryRecord } from '../history/linearizability';
+import { checkHistory } from '../history/linearizability';
+import type { Commit, RaftAck, RaftView } from '../invariants/raft';
+import { RaftHistory, checkRaft, checkRaftStates } from '../invariants/raft';
+import { describeRaftMessage } from '../raft/format';
+import type { Violation } from '../invariants/voting';
+import { lookup } from '../core/hashmap';
+import type { KvOp, KvResult, KvState } from '../machine/kv';
+import { kvStore } from '../machine/kv';
+import type { Command, Reply } from '../machine/command';
+import { commandKey } from '../machine/command';
+import type { NodeId } from '../core/types';
+import type { RaftMessage } from '../raft/messages';
+import type { RaftConfig, RaftNodeState, RaftRecord } from '../raft/state';
+import { entriesBetween } from '../raft/state';
+import type { RaftEffect } from '../raft/step';
+import type { RaftHandlers } from '../raft/node';
+import { raftProtocol } from '../raft/node';
+import { raftMutant } from '../zoo/raft';
+import { historyOf, kvCommand } from './multipaxos-subject';
+import type { Journal, Monitor, Snapshot, StageEvent, Subject } from './subject';
+
+type State = RaftNodeState<KvState, KvOp, KvResult>;
+type Message = RaftMessage<KvOp>;
+type Effect = RaftEffect<KvOp, KvResult>;
+type Cmd = Command<KvOp>;
+
+export { describeRaftMessage };
+
+export type RaftSubject = Subject<State, Message, Effect, RaftRecord<KvOp>, Cmd>;
+
+export interface RaftSubjectOptions {
+  readonly nodes: number;
+  /** A broken variant from lib/zoo/raft.ts, by name. */
+  readonly mutant?: string;
+}
+
+export function raftSimConfig(options: RaftSubjectOptions): RaftConfig<KvState, KvOp, KvResult> {
+  return { servers: Array.from({ length: options.nodes }, (_, i) => i + 1), machine: kvStore, heartbeat: 1, electionTimeout: 3, seed: 0x5eed, maxEntries: 16 };
+}
+
+type OkReply = Extract<Effect, { type: 'reply' }> & { readonly reply: Extract<Reply<KvResult>, { status: 'ok' }> };
+
+const isOk = (e: Effect): e is OkReply => e.type === 'reply' && e.reply.status === 'ok';
+
+export function raftView(s: State): RaftView<KvOp> {
+  return { id: s.id, role: s.role, currentTerm: s.currentTerm, log: s.log, commitIndex: s.commitIndex };
+}
+
+/**
+ * The history checks fed step by step (Leader Append-Only among them, on the AppendEntries a
+ * leader sends), the state checks recomputed when a state changed.
+ */
+class RaftMonitor implements Monitor<State, Message, Effect, Cmd> {
+  private readonly history = new RaftHistory<KvOp>();
+  private readonly nodes: State[] = [];
+  private dirty = true;
+  private failed = false;
+
+  state(index: number, state: State): void {
+    this.nodes[index] = state;
+    this.dirty = true;
+  }
+
+  sent(message: Message): void {
+    this.history.message(message);
+  }
+
+  command(): void {}
+
+  observed(node: NodeId, effect: Effect): void {
+    if (effect.type === 'chosen') this.history.commit({ node, index: effect.slot, entry: effect.value });
+    if (isOk(effect)) this.history.ack({ node: effect.node, client: effect.client, seq: effect.seq });
+    this.dirty = true;
+  }
+
+  violated(): boolean {
+    if (this.failed || this.history.found.length > 0) return (this.failed = true);
+    if (!this.dirty) return false;
+    this.dirty = false;
+    const views = this.nodes.map(raftView);
+    this.failed = checkRaftStates(views).length > 0 || this.nodes.some((s) => this.history.stable(raftView(s)).length > 0);
+    return this.failed;
+  }
+}
+
+/** The clients' history, in Jepsen's format, and the run's counters for the report. */
+class RaftJournal implements Journal<State, Effect, Cmd> {
+  private readonly history: HistoryRecord[] = [];
+  private readonly pending = new Map<string, { command: Cmd; process: number }>();
+  private readonly processes = new Map<string, number>();
+  /** Elections started (as the Multi-Paxos journal counts them: campaigns), and won. */
+  private elections = 0;
+  private won = 0;
+  private acknowledged = 0;
+
+  command(command: Cmd): void {
+    const process = this.processes.get(command.client) ?? this.processes.size;
+    this.processes.set(command.client, process);
+    const h = historyOf(command.op);
+    this.history.push({ process, type: 'invoke', f: h.f, key: command.op.key, value: h.value });
+    this.pending.set(command.client, { command, process });
+  }
+
+  effect(node: NodeId, effect: Effect): void {
+    // A campaign persists the new term with a vote for the server itself.
+    if (effect.type === 'persist' && effect.change.kind === 'hard-state' && effect.change.votedFor === node) this.elections += 1;
+    if (effect.type === 'elected') this.won += 1;
+    if (!isOk(effect)) return;
+    const p = this.pending.get(effect.client);
+    if (p === undefined || p.command.seq !== effect.seq) return;
+    this.pending.delete(effect.client);
+    this.acknowledged += 1;
+    const op = p.command.op;
+    const h = historyOf(op);
+    const result = effect.reply.result;
+    this.history.push({ process: p.process, type: result.ok ? 'ok' : 'fail', f: h.f, key: op.key, value: op.type === 'get' ? result.value : h.value });
+  }
+
+  report(final: { readonly nodes: readonly State[]; readonly messages: number }): { readonly fields: Record<string, unknown>; readonly ok: boolean } {
+    const history = [...this.history];
+    for (const { command, process } of this.pending.values()) {
+      const h = historyOf(command.op);
+      history.push({ process, type: 'info', f: h.f, key: command.op.key, value: h.value });
+    }
+    const verdict = checkHistory(history);
+    const committed = committedCommands(final.nodes);
+    const longest = final.nodes.reduce((most, n) => Math.max(most, n.commitIndex), 0);
+    const problem = verdict.keys.find((k) => k.linearizable !== true);
+    return {
+      fields: {
+        committed,
+        applied: final.nodes.reduce((most, n) => Math.max(most, n.counters.applied), 0),
+        acknowledged: this.acknowledged,
+        elections: this.elections,
+        leadersElected: this.won,
+        commitIndex: longest,
+        messagesPerCommand: committed === 0 ? null : Math.round((final.messages / committed) * 1000) / 1000,
+        linearizable: verdict.linearizable,
+        ...(problem === undefined || !('reason' in problem) ? {} : { linearizability: problem.reason }),
+        history: history.length,
+      },
+      ok: verdict.linearizable === true,
+    };
+  }
+}
+
+/** Commands in the committed prefixes the servers hold now. */
+function committedCommands(nodes: readonly State[]): number {
+  const seen = new Set<string>();
+  for (const n of nodes) for (const e of entriesBetween(n.log, 1, n.commitIndex)) if (e.kind === 'command') seen.add(commandKey(e.command));
+  return seen.size;
+}
+
+export function raftSubject(options: RaftSubjectOptions): RaftSubject {
+  const config = raftSimConfig(options);
+  let handlers: RaftHandlers<KvState, KvOp, KvResult> | undefined;
+  if (options.mutant !== undefined) {
+    const mutant = raftMutant(options.mutant);
+    if (mutant === undefined) throw new Error(`synod: unknown raft mutant '${options.mutant}'`);
+    handlers = mutant.handlers<KvState, KvOp, KvResult>();
+  }
+  const protocol = raftProtocol(config, handlers);
+  return {
+    protocol,
+    targets: protocol.nodes,
+    command: kvCommand,
+    check(snapshot: Snapshot<State, Message, Effect, Cmd>): Violation[] {
+      const commits: Commit<KvOp>[] = [];
+      const acks: RaftAck[] = [];
+      for (const { node, effect } of snapshot.observed) {
+        if (effect.type === 'chosen') commits.push({ node, index: effect.slot, entry: effect.value });
+        if (isOk(effect)) acks.push({ node: effect.node, client: effect.client, seq: effect.seq });
+      }
+      return checkRaft({ servers: snapshot.nodes.map(raftView), messages: snapshot.messages, commits, acks });
+    },
+    monitor: () => new RaftMonitor(),
+    journal: () => new RaftJournal(),
+    decided: (nodes) => nodes.reduce((most, n) => Math.max(most, n.commitIndex), 0),
+    settled(nodes, commands) {
+      if (commands.length === 0) return false;
+      return nodes.some((n) => commands.every((c) => (lookup(n.replica.sessions, c.client)?.seq ?? 0) >= c.seq));
+    },
+    chosen(snapshot) {
+      let most = 0;
+      for (const { effect } of snapshot.observed) if (effect.type === 'chosen') most = Math.max(most, effect.slot);
+      return most;
+    },
+    stage(_node, effect): StageEvent | null {
+      if (effect.type === 'stage') return { stage: effect.stage, slot: effect.slot, value: effect.value, ballot: String(effect.term) };
+      if (effect.type === 'chosen') return { stage: 'chosen', slot: effect.slot, value: effect.value };
+      if (effect.type === 'applied') return { stage: 'applied', slot: effect.slot, value: effect.commands };
+      return null;
+    },
+    observe: (effect) => effect.type === 'chosen' || isOk(effect),
+    acked(_node, effect) {
+      if (!isOk(effect)) return null;
+      const m = /^c(\d+)$/.exec(effect.client);
+      return m === null ? null : { client: Number(m[1]), k: effect.seq - 1 };
+    },
+    describe: describeRaftMessage,
+  };
+}

@@ -1,0 +1,119 @@
+/**
+ * The bug zoo, Raft part: named broken variants of lib/raft, each built from outside by
+ * wrapping the real handlers (so everything else is the code under test), never active by
+ * default. The checker (lib/check/raft.ts) and the simulator must catch each one.
+ */
+import type { RaftMessage } from '../raft/messages';
+import type { RaftHandlers } from '../raft/node';
+import { raftHandlers } from '../raft/node';
+import { commitAt, replicatedOn } from '../raft/commit';
+import type { RaftConfig, RaftNodeState } from '../raft/state';
+import { majority, persistChange } from '../raft/state';
+import type { RaftEffect, RaftStep } from '../raft/step';
+
+export type RaftMutantName = 'figure8-commit-by-counting' | 'vote-without-up-to-date-check' | 'vote-not-persisted' | 'follower-keeps-conflicting-suffix';
+
+export interface RaftMutant {
+  readonly name: RaftMutantName;
+  /** What it breaks, in one sentence. */
+  readonly breaks: string;
+  /** The invariants expected to catch it. */
+  readonly caughtBy: readonly string[];
+  handlers<S, Op, R>(): RaftHandlers<S, Op, R>;
+}
+
+/**
+ * Figure 8: the leader commits any entry stored on a majority, of an older term too ("commit by
+ * counting replicas"), not only entries of its own term.
+ */
+function commitByCounting<S, Op, R>(): RaftHandlers<S, Op, R> {
+  const real = raftHandlers<S, Op, R>();
+  const counting = (config: RaftConfig<S, Op, R>, step: RaftStep<S, Op, R>): RaftStep<S, Op, R> => {
+    const s = step.state;
+    if (s.role !== 'leader') return step;
+    let n = s.log.size;
+    while (n > s.commitIndex && replicatedOn(config, s, n) < majority(config)) n -= 1;
+    if (n <= s.commitIndex) return step;
+    const more = commitAt(config, s, n);
+    return { state: more.state, effects: [...step.effects, ...more.effects] };
+  };
+  return {
+    deliver: (config, s, m) => counting(config, real.deliver(config, s, m)),
+    timeout: (config, s) => counting(config, real.timeout(config, s)),
+    request: (config, s, c) => counting(config, real.request(config, s, c)),
+  };
+}
+
+/** A voter that skips section 5.4.1's check: it sees every candidate's log as up to date. */
+function noUpToDateCheck<S, Op, R>(): RaftHandlers<S, Op, R> {
+  const real = raftHandlers<S, Op, R>();
+  return {
+    ...real,
+    deliver: (config, s, m: RaftMessage<Op>) =>
+      real.deliver(config, s, m.type === 'request-vote' ? { ...m, lastLogTerm: Number.MAX_SAFE_INTEGER, lastLogIndex: Number.MAX_SAFE_INTEGER } : m),
+  };
+}
+
+/** The vote goes out, but votedFor never reaches stable storage: after a crash the server may vote again in the same term. */
+function voteNotPersisted<S, Op, R>(): RaftHandlers<S, Op, R> {
+  const real = raftHandlers<S, Op, R>();
+  const forget = (step: RaftStep<S, Op, R>): RaftStep<S, Op, R> => ({
+    state: step.state,
+    effects: step.effects.map((e): RaftEffect<Op, R> => (e.type === 'persist' && e.change.kind === 'hard-state' ? { type: 'persist', change: { ...e.change, votedFor: 0 } } : e)),
+  });
+  return {
+    deliver: (config, s, m) => forget(real.deliver(config, s, m)),
+    timeout: (config, s) => forget(real.timeout(config, s)),
+    request: (config, s, c) => forget(real.request(config, s, c)),
+  };
+}
+
+/**
+ * A follower writes the leader's entries over its own but does not delete the conflicting
+ * entries after them (Figure 2's receiver rule 3 skipped): its log keeps a stale suffix.
+ */
+function keepsSuffix<S, Op, R>(): RaftHandlers<S, Op, R> {
+  const real = raftHandlers<S, Op, R>();
+  return {
+    ...real,
+    deliver: (config, s: RaftNodeState<S, Op, R>, m) => {
+      const step = real.deliver(config, s, m);
+      if (!step.effects.some((e) => e.type === 'persist' && e.change.kind === 'truncate')) return step;
+      const effects = step.effects.filter((e) => !(e.type === 'persist' && e.change.kind === 'truncate'));
+      let log = s.log;
+      for (const e of effects) if (e.type === 'persist' && e.change.kind === 'append') log = persistChange({ currentTerm: 0, votedFor: 0, log }, e.change).log;
+      return { state: { ...step.state, log }, effects };
+    },
+  };
+}
+
+export const RAFT_MUTANTS: readonly RaftMutant[] = [
+  {
+    name: 'figure8-commit-by-counting',
+    breaks: 'section 5.4.2: a leader commits an entry of an older term by counting the servers that store it (Figure 8)',
+    caughtBy: ['LeaderCompleteness', 'StateMachineSafety', 'Agreement', 'ChosenIsStable'],
+    handlers: commitByCounting,
+  },
+  {
+    name: 'vote-without-up-to-date-check',
+    breaks: "section 5.4.1: a server votes for a candidate whose log is less up to date than its own",
+    caughtBy: ['LeaderCompleteness', 'StateMachineSafety', 'Agreement', 'ChosenIsStable'],
+    handlers: noUpToDateCheck,
+  },
+  {
+    name: 'vote-not-persisted',
+    breaks: 'Figure 2: votedFor is not on stable storage when the vote is sent, so a restarted server votes twice in one term',
+    caughtBy: ['ElectionSafety', 'LeaderAppendOnly', 'LeaderCompleteness', 'LogMatching', 'StateMachineSafety', 'Agreement', 'ChosenIsStable'],
+    handlers: voteNotPersisted,
+  },
+  {
+    name: 'follower-keeps-conflicting-suffix',
+    breaks: 'Figure 2, AppendEntries rule 3: a follower overwrites conflicting entries but keeps the ones after them',
+    caughtBy: ['LogMatching', 'LeaderCompleteness', 'StateMachineSafety', 'Agreement', 'ChosenIsStable'],
+    handlers: keepsSuffix,
+  },
+];
+
+export function raftMutant(name: string): RaftMutant | undefined {
+  return RAFT_MUTANTS.find((m) => m.name === name);
+}
