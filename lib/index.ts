@@ -5,7 +5,7 @@
  * Point booking authority) are exported flat; each protocol and the invariants are a namespace,
  * because their roles share names (`record`, `Effect`, message types):
  *
- *   import { paxos, multipaxos, invariants, Cluster } from 'synod';
+ *   import { paxos, multipaxos, raft, invariants, Cluster } from 'synod';
  *   const step = paxos.onPrepare(paxos.initAcceptor(1, [1, 2, 3]), prepare);
  *
  * Everything is re-exported through each folder's own index, so a role file can be split or
@@ -17,6 +17,7 @@ export * from './core';
 export * from './machine';
 export * as paxos from './paxos';
 export * as multipaxos from './multipaxos';
+export * as raft from './raft';
 export * as invariants from './invariants';
 export type { ClusterEvent } from './harness/cluster';
 export { Cluster } from './harness/cluster';

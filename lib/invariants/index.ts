@@ -1,3 +1,4 @@
 export * from './voting';
 export * from './paxos';
 export * from './log';
+export * as raft from './raft';

@@ -6,3 +6,4 @@
  */
 export * from './paxos';
 export * from './multipaxos';
+export * from './raft';
