@@ -131,6 +131,8 @@ class HarborLog {
         if (line !== null) this.lines.push(line);
       }
       if (this.narrate && e.type === 'crash') this.lines.push(`${name(e.node)} : CRASHED (it keeps its promise, votes and chosen log)`);
+      // After every step (and every crash, restart or loss), with the step's messages and replies recorded.
+      if (e.type === 'effect' || e.type === 'send' || e.type === 'deliver') return;
       this.violations.push(...this.monitor.check([...this.cluster.states.values()].map((s) => ({ id: s.id, promised: s.acceptor.maxBal, votes: s.acceptor.votes, log: s.learner.log, commit: s.learner.commit }))));
     });
   }

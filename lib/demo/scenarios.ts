@@ -209,6 +209,7 @@ abstract class Play<S, M extends Addressed, E, D> {
           return [`${this.describe(e.message)} (lost)`];
         case 'send':
         case 'effect':
+        case 'step':
         case 'crash':
         case 'restart':
           return [];

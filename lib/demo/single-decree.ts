@@ -143,6 +143,7 @@ function describeEvent(e: ClusterEvent<Message<string>, Effect<string>>): string
     case 'restart':
       return `${harborName(e.node)} : restarted`;
     case 'send':
+    case 'step':
       return null;
     case 'effect': {
       const f = e.effect;

@@ -14,7 +14,9 @@ export type ClusterEvent<M, E> =
   | { readonly type: 'drop'; readonly message: M }
   | { readonly type: 'effect'; readonly node: NodeId; readonly effect: E }
   | { readonly type: 'crash'; readonly node: NodeId }
-  | { readonly type: 'restart'; readonly node: NodeId };
+  | { readonly type: 'restart'; readonly node: NodeId }
+  /** One step of `node` is complete: its state is set, its effects and sends emitted (a monitor checks here). */
+  | { readonly type: 'step'; readonly node: NodeId };
 
 export class Cluster<S, M extends Addressed, E, D, C> {
   readonly states = new Map<NodeId, S>();
@@ -119,6 +121,7 @@ export class Cluster<S, M extends Addressed, E, D, C> {
       this.inFlight.push(message);
       this.emit({ type: 'send', message });
     }
+    this.emit({ type: 'step', node });
     return step;
   }
 
