@@ -62,8 +62,8 @@ function verdictOf(c: ProofConfiguration, r: CheckReport): { verdict: string; pr
   }
 }
 
-/** A Multi-Paxos row: exhaustive, no violation, every sometimes-property witnessed, counts as pinned. */
-function multiPaxosVerdict(c: Pick<MultiPaxosProofConfiguration, 'states' | 'transitions' | 'depth'>, r: CheckReport<unknown>): { verdict: string; problems: string[] } {
+/** A log-level row (Multi-Paxos or Raft): exhaustive, no violation, every sometimes-property witnessed, counts as pinned. */
+function logVerdict(c: Pick<MultiPaxosProofConfiguration, 'states' | 'transitions' | 'depth'>, r: CheckReport<unknown>): { verdict: string; problems: string[] } {
   const problems: string[] = [];
   if (!r.complete) problems.push('not exhaustive');
   if (r.violations.length > 0) problems.push(`violation: ${r.violations[0]!.description}`);
@@ -96,33 +96,26 @@ function main(): number {
     display.update(done, total);
   };
   progress('Single-decree Paxos, the real roles of lib/paxos, every reachable state (BFS)\n\n');
+  const record = (name: string, r: CheckReport<unknown>, judged: { verdict: string; problems: string[] }): void => {
+    finished();
+    const row: Row = { name, states: r.states, transitions: r.transitions, depth: r.depth, seconds: r.seconds, complete: r.complete, verdict: judged.verdict, ok: judged.problems.length === 0, problems: judged.problems };
+    rows.push(row);
+    progress(line(row));
+  };
   for (const c of singles) {
     const run = checkSingleDecree(c.options, watching(c.name));
     if (!run.ok) throw new Error(`synod: ${run.error}`);
-    const r = run.report;
-    finished();
-    const { verdict, problems } = verdictOf(c, r);
-    const row: Row = { name: c.name, states: r.states, transitions: r.transitions, depth: r.depth, seconds: r.seconds, complete: r.complete, verdict, ok: problems.length === 0, problems };
-    rows.push(row);
-    progress(line(row));
+    record(c.name, run.report, verdictOf(c, run.report));
   }
   progress(longRows ? '' : '\nMulti-Paxos, the real stable-leader layer of lib/multipaxos, every reachable state (BFS)\n\n');
   for (const c of multis) {
     const r = checkMultiPaxosOrThrow(c.options, watching(c.name));
-    finished();
-    const { verdict, problems } = multiPaxosVerdict(c, r);
-    const row: Row = { name: c.name, states: r.states, transitions: r.transitions, depth: r.depth, seconds: r.seconds, complete: r.complete, verdict, ok: problems.length === 0, problems };
-    rows.push(row);
-    progress(line(row));
+    record(c.name, r, logVerdict(c, r));
   }
   progress(longRows ? '' : '\nRaft, the real Figure-2 servers of lib/raft, every reachable state (BFS)\n\n');
   for (const c of rafts) {
     const r = checkRaftModel(c.options, watching(c.name));
-    finished();
-    const { verdict, problems } = multiPaxosVerdict(c, r);
-    const row: Row = { name: c.name, states: r.states, transitions: r.transitions, depth: r.depth, seconds: r.seconds, complete: r.complete, verdict, ok: problems.length === 0, problems };
-    rows.push(row);
-    progress(line(row));
+    record(c.name, r, logVerdict(c, r));
   }
   progress(longRows ? '' : '\nThe bug zoo, each mutant at its smallest configuration, and the correct code there\n\n');
   const zoo = mutants.map((e) => {
