@@ -146,7 +146,7 @@ export function toCheckReport<Config, M, C>(
     complete: r.complete,
     violations: r.violations.map((v) => ({
       property: v.property,
-      invariants: v.findings.map((f) => f.invariant),
+      invariants: [...new Set(v.findings.map((f) => f.invariant))],
       description: v.findings.map((f) => `${f.invariant}: ${f.description}`).join('; '),
       length: v.trace.length,
       trace: show(v.trace),
