@@ -578,9 +578,9 @@ function staleAcceptedScript(d: Driver): void {
 }
 
 /** Mutants searched from a directed start, and their controls checked on their first states only. */
-const MULTIPAXOS_DIRECTED: Partial<Record<MultiPaxosMutantName, { readonly prefix?: () => readonly Action<MpMessage, MpCommand>[]; readonly prefixLength?: number; readonly boundedControl: number }>> = {
+const MULTIPAXOS_DIRECTED: Partial<Record<MultiPaxosMutantName, { readonly prefix?: () => readonly Action<MpMessage, MpCommand>[]; readonly boundedControl: number }>> = {
   'candidate-counts-stale-promise': { boundedControl: 150_000 },
-  'leader-counts-stale-accepted': { prefix: staleAcceptedStart, prefixLength: 25, boundedControl: 150_000 },
+  'leader-counts-stale-accepted': { prefix: staleAcceptedStart, boundedControl: 150_000 },
 };
 
 function resolved(o: MultiPaxosCheckOptions): MultiPaxosResolvedConfig {
@@ -610,7 +610,7 @@ export function multiPaxosZooEntries(): ZooEntry[] {
       name: m.name,
       breaks: m.breaks,
       protocol: MULTIPAXOS_PROTOCOL,
-      smallest: describeMultiPaxosConfig({ ...resolved(config), prefix: directed?.prefixLength ?? 0 }),
+      smallest: describeMultiPaxosConfig({ ...resolved(config), prefix: start === undefined ? 0 : start().length }),
       run: (options = {}) => checkMultiPaxosOrThrow({ ...config, mutant: m.name }, { ...options, ...prefix() }),
       ...(directed === undefined ? {} : { boundedControl: directed.boundedControl }),
       control: (options = {}) => checkMultiPaxosOrThrow(config, { ...options, ...prefix() }),
