@@ -487,6 +487,100 @@ export const MULTIPAXOS_SMALLEST: Readonly<Record<MultiPaxosMutantName, MultiPax
   // chosen the moment the follower applies it, so the mutant is harmless there. With 4 nodes
   // (quorums of 3) it is not, and a client's retry at the follower is answered "done".
   'follower-applies-unchosen-entry': { nodes: 4, commands: 1, timers: 1, maxRound: 1, crashes: 0, network: 'set', retry: true },
+  'candidate-counts-stale-promise': { nodes: 3, commands: 2, timers: 2, maxRound: 2, crashes: 0, network: 'set' },
+  'leader-counts-stale-accepted': { nodes: 5, commands: 2, timers: 2, maxRound: 2, crashes: 0, network: 'set' },
+};
+
+/**
+ * A directed start, as the actions of a run of the real roles at the model's configuration:
+ * `script` drives a small driver (timeouts, requests, deliveries of messages in flight,
+ * leaving the others in flight) and the actions it took are the prefix.
+ */
+function directedStart(nodes: number, script: (d: Driver) => void): readonly Action<MpMessage, MpCommand>[] {
+  const driver = new Driver(multiPaxosProtocol(modelConfig(nodes)));
+  script(driver);
+  return driver.actions;
+}
+
+class Driver {
+  readonly actions: Action<MpMessage, MpCommand>[] = [];
+  private readonly states = new Map<NodeId, MultiNodeState<KvState, KvOp, KvResult>>();
+  private readonly inFlight: MultiMessage<KvOp>[] = [];
+
+  constructor(private readonly protocol: ReturnType<typeof multiPaxosProtocol<KvState, KvOp, KvResult>>) {
+    for (const id of protocol.nodes) this.states.set(id, protocol.init(id));
+  }
+
+  state(node: NodeId): MultiNodeState<KvState, KvOp, KvResult> {
+    return this.states.get(node)!;
+  }
+
+  private apply(node: NodeId, step: Step<MultiNodeState<KvState, KvOp, KvResult>, MultiEffect<KvOp, KvResult>>): void {
+    this.states.set(node, step.state);
+    for (const e of step.effects) if (e.type === 'send') this.inFlight.push(e.message);
+  }
+
+  /** Ticks `node` until `until` holds of it. */
+  tickUntil(node: NodeId, until: (s: MultiNodeState<KvState, KvOp, KvResult>) => boolean): void {
+    for (let i = 0; !until(this.state(node)); i += 1) {
+      if (i === 10) throw new Error(`synod: directed start: node ${node} never got there`);
+      this.actions.push({ type: 'timeout', node });
+      this.apply(node, this.protocol.timeout(this.state(node)));
+    }
+  }
+
+  request(node: NodeId, command: MpCommand): void {
+    this.actions.push({ type: 'request', node, command });
+    this.apply(node, this.protocol.request(this.state(node), command));
+  }
+
+  /** Delivers the in-flight messages that match, oldest first (new ones included). */
+  deliver(match: (m: MultiMessage<KvOp>) => boolean): void {
+    for (let i = this.inFlight.findIndex(match); i >= 0; i = this.inFlight.findIndex(match)) {
+      const [m] = this.inFlight.splice(i, 1);
+      this.actions.push({ type: 'deliver', message: m! });
+      this.apply(m!.to, this.protocol.deliver(this.state(m!.to), m!));
+    }
+  }
+}
+
+/**
+ * leader-counts-stale-accepted on five nodes (the smallest cluster where it matters: with three,
+ * the leader and any one acceptance of its older ballot already are a quorum that voted the
+ * same value): node 1 leads 1.1 (nodes 3-5 promise) and proposes x=1 in slot 0; node 4 accepts,
+ * its acceptance stays in flight. Node 2, which never saw 1.1, leads 1.2 with nodes 3 and 5 and
+ * proposes x=2 in slot 0; node 1 accepts it. Node 1 leads 2.1 with nodes 3 and 5, re-proposes
+ * x=2 (its vote in 1.2 is the highest) and node 3 accepts. The search starts there, with node
+ * 4's acceptance of 1.1 (for x=1) still in flight.
+ */
+export function staleAcceptedStart(): readonly Action<MpMessage, MpCommand>[] {
+  return directedStart(5, staleAcceptedScript);
+}
+
+function staleAcceptedScript(d: Driver): void {
+  const is = (type: MultiMessage<KvOp>['type'], from: NodeId, to: readonly NodeId[]) => (m: MultiMessage<KvOp>): boolean => m.type === type && m.from === from && to.includes(m.to);
+  d.tickUntil(1, (s) => s.leader.role === 'candidate');
+  d.deliver(is('prepare', 1, [3, 4, 5]));
+  d.deliver(is('promise', 3, [1]));
+  d.deliver(is('promise', 4, [1]));
+  d.request(1, modelCommand(0));
+  d.deliver(is('accept', 1, [4]));
+  d.tickUntil(2, (s) => s.leader.role === 'candidate');
+  d.deliver(is('prepare', 2, [3, 5]));
+  d.deliver(is('promise', 3, [2]));
+  d.deliver(is('promise', 5, [2]));
+  d.request(2, modelCommand(1));
+  d.deliver(is('accept', 2, [1]));
+  d.tickUntil(1, (s) => s.leader.role === 'candidate');
+  d.deliver(is('prepare', 1, [3, 5]));
+  d.deliver((m) => m.type === 'promise' && m.to === 1 && m.ballot.round === 2);
+  d.deliver((m) => m.type === 'accept' && m.from === 1 && m.to === 3 && m.ballot.round === 2);
+}
+
+/** Mutants searched from a directed start, and their controls checked on their first states only. */
+const MULTIPAXOS_DIRECTED: Partial<Record<MultiPaxosMutantName, { readonly prefix?: () => readonly Action<MpMessage, MpCommand>[]; readonly boundedControl: number }>> = {
+  'candidate-counts-stale-promise': { boundedControl: 150_000 },
+  'leader-counts-stale-accepted': { prefix: staleAcceptedStart, boundedControl: 150_000 },
 };
 
 function resolved(o: MultiPaxosCheckOptions): MultiPaxosResolvedConfig {
@@ -509,13 +603,17 @@ function resolved(o: MultiPaxosCheckOptions): MultiPaxosResolvedConfig {
 export function multiPaxosZooEntries(): ZooEntry[] {
   return MULTIPAXOS_MUTANTS.map((m) => {
     const config = MULTIPAXOS_SMALLEST[m.name];
+    const directed = MULTIPAXOS_DIRECTED[m.name];
+    const start = directed?.prefix;
+    const prefix = (): { prefix?: readonly Action<MpMessage, MpCommand>[] } => (start === undefined ? {} : { prefix: start() });
     return {
       name: m.name,
       breaks: m.breaks,
       protocol: MULTIPAXOS_PROTOCOL,
-      smallest: describeMultiPaxosConfig(resolved(config)),
-      run: (options = {}) => checkMultiPaxosOrThrow({ ...config, mutant: m.name }, options),
-      control: (options = {}) => checkMultiPaxosOrThrow(config, options),
+      smallest: describeMultiPaxosConfig({ ...resolved(config), prefix: start === undefined ? 0 : start().length }),
+      run: (options = {}) => checkMultiPaxosOrThrow({ ...config, mutant: m.name }, { ...options, ...prefix() }),
+      ...(directed === undefined ? {} : { boundedControl: directed.boundedControl }),
+      control: (options = {}) => checkMultiPaxosOrThrow(config, { ...options, ...prefix() }),
     };
   });
 }

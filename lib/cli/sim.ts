@@ -400,7 +400,10 @@ export async function seedReport(plan: SimPlan, seed: number, trace: TraceRecord
   };
   const reportLines = result.report === undefined
     ? []
-    : [`${Object.entries(result.report.fields).map(([k, v]) => `${k} ${String(v)}`).join(', ')}${result.report.ok ? '' : ' -- FAILED'}`];
+    : [
+      `${Object.entries(result.report.fields).map(([k, v]) => `${k} ${String(v)}`).join(', ')}${result.report.ok ? '' : ' -- FAILED'}`,
+      ...(result.report.ok ? [] : ['the run FAILED its report (a history that is not linearizable)']),
+    ];
   const budgetLines = short.length === 0 ? [] : [`INCOMPLETE: ${short.join('; ')}`];
   const lines = [...seedLines(plan, result, reproduce, tailLines), ...reportLines, ...budgetLines, ...(shrunk?.lines ?? [])];
   return { lines, json, ok, result, ...(interrupted ? { exit: EXIT.interrupted } : {}), ...(reason === undefined ? {} : { reason }) };
@@ -494,7 +497,7 @@ export async function rangeReport(plan: SimPlan, watch: RunWatch = UNWATCHED): P
     chosenRuns: summary.chosenRuns,
     chosenFraction: summary.runs === 0 ? 0 : summary.chosenRuns / summary.runs,
     chosenDuringFaults: summary.chosenDuringFaults,
-    incompleteRuns: summary.incomplete.length,
+    incompleteRuns: summary.incompleteRuns(),
     ...(summary.incomplete.length === 0 ? {} : { incomplete: summary.incomplete.slice(0, 20) }),
     ...(summary.reportRuns === 0 ? {} : { committed: summary.committed, acknowledged: summary.acknowledged, linearizableRuns: summary.linearizableRuns, historyRuns: summary.reportRuns }),
     failingRuns: failing,
@@ -515,12 +518,12 @@ export async function rangeReport(plan: SimPlan, watch: RunWatch = UNWATCHED): P
       : [`clients: ${summary.committed} commands committed, ${summary.acknowledged} acknowledged; history linearizable in ${summary.linearizableRuns} of ${summary.reportRuns} runs`]),
     ...(summary.incomplete.length === 0
       ? []
-      : [`INCOMPLETE: ${summary.incomplete.length} runs spent their step budget before their work was done (first: seed ${summary.incomplete[0]!.seed}: ${summary.incomplete[0]!.shortfall.join('; ')}); raise --steps`]),
+      : [`INCOMPLETE: ${summary.incompleteRuns()} runs spent their step budget before their work was done (first: seed ${summary.incomplete[0]!.seed}: ${summary.incomplete[0]!.shortfall.join('; ')}); raise --steps`]),
     ...failures.map((f) => `FAILED seed ${f.seed}: ${f.invariant} at step ${f.step}: ${f.description}\n  reproduce: ${f.reproduce}`),
     ...reportFailures.map((f) => `FAILED seed ${f.seed}: ${JSON.stringify(f.fields)}\n  reproduce: ${f.reproduce}`),
     ...(interrupted ? [`INTERRUPTED after ${summary.runs} of ${total} seeds (${ran || 'none'}): the figures above are those of the seeds run`] : []),
     summary.failures.length === 0 ? 'every invariant held after every step of every run' : `${summary.failures.length} runs FAILED an invariant`,
-    ...(summary.reportFailures.length === 0 ? [] : [`${summary.reportFailures.length} runs FAILED their report (a history that is not linearizable)`]),
+    ...(summary.reportFailedRuns() === 0 ? [] : [`${summary.reportFailedRuns()} runs FAILED their report (a history that is not linearizable)${summary.reportFailedRuns() > reportFailures.length ? `; the first ${reportFailures.length} are listed` : ''}`]),
   ];
   return { lines, json, ok, ...(interrupted ? { exit: EXIT.interrupted } : {}), ...(reason === undefined ? {} : { reason }) };
 }

@@ -18,6 +18,17 @@
  * - `f`: "read" (`value` on the ok record is what it read, null for an absent key), "write"
  *   (`value` is written), "cas" (`value` is `[expected, new]`; a cas that found another value
  *   completes as "fail") or "delete" (the key becomes absent).
+ * - `observed` (synod's addition, on "ok" and "fail" completions only; optional): the value the
+ *   operation saw when it took effect. A write, a delete and a successful cas report the value
+ *   they replaced (null: the key was absent); a failed cas reports the value it found instead
+ *   of the expected one. Without it an operation constrains nothing but its effect, as in
+ *   Jepsen's cas-register model.
+ *
+ * A failed cas is not dropped: synod's "fail" means the cas ran and found another value, so it
+ * is a read that must see something other than `expected` (and `observed`, when it is given).
+ * `checkHistory(h, { observed: false })` is the weaker check (observed values ignored, failed
+ * cas dropped, as Knossos's cas-register does), kept for comparison and for outside histories
+ * whose "fail" means "did not run".
  *
  * Wing and Gong's search: walk the history in order; at each invocation try to linearize that
  * operation now (its effect on the model must be legal, for a read: it must read the model's
@@ -39,6 +50,8 @@ export interface HistoryRecord {
   readonly f: HistoryF;
   readonly key: string;
   readonly value?: Scalar | readonly [Scalar, Scalar];
+  /** On a completion: the value the operation replaced (write, delete, cas) or found (failed cas). */
+  readonly observed?: Scalar;
 }
 
 export type KeyVerdict =
@@ -67,8 +80,12 @@ interface Operation {
   readonly f: HistoryF;
   /** For a write: the value; for a cas: [expected, new]; for a read: what it read. */
   readonly value: Scalar | readonly [Scalar, Scalar];
-  /** True for ok; false for info (or no completion): the operation may never have happened. */
+  /** True for ok (and a failed cas); false for info (or no completion): the operation may never have happened. */
   readonly certain: boolean;
+  /** A cas that ran and found a value other than its expected one: it changed nothing. */
+  readonly failed: boolean;
+  /** The value the operation saw when it took effect, if its completion said (undefined: unconstrained). */
+  readonly observed: Scalar | undefined;
   readonly text: string;
 }
 
@@ -82,8 +99,11 @@ interface Node {
   next: Node | null;
 }
 
-/** Pairs invocations with completions; drops failed operations (they did not happen). */
-function operations(history: readonly HistoryRecord[]): { byKey: Map<string, Node[]>; errors: string[] } {
+/**
+ * Pairs invocations with completions. A failed cas takes part (it found another value) unless
+ * `observed` is false; any other failed operation is dropped (it did not happen).
+ */
+function operations(history: readonly HistoryRecord[], useObserved: boolean): { byKey: Map<string, Node[]>; errors: string[] } {
   const errors: string[] = [];
   const open = new Map<string, { record: HistoryRecord; index: number }>();
   const events: { index: number; record: HistoryRecord; completion: HistoryRecord | null; endIndex: number }[] = [];
@@ -110,9 +130,10 @@ function operations(history: readonly HistoryRecord[]): { byKey: Map<string, Nod
   const timeline = new Map<string, { at: number; node: Node }[]>();
   let id = 0;
   for (const e of events) {
-    if (e.completion?.type === 'fail') continue;
-    const certain = e.completion?.type === 'ok';
     const f = e.record.f;
+    const failed = e.completion?.type === 'fail';
+    if (failed && (f !== 'cas' || !useObserved)) continue;
+    const certain = e.completion?.type === 'ok' || failed;
     const source = f === 'read' ? e.completion?.value : e.record.value;
     if (f === 'read' && !certain) continue; // a read that may not have happened constrains nothing
     const value = source === undefined ? null : source;
@@ -120,7 +141,10 @@ function operations(history: readonly HistoryRecord[]): { byKey: Map<string, Nod
       errors.push(`record ${e.index}: a cas takes [expected, new], got ${JSON.stringify(value)}`);
       continue;
     }
-    const op: Operation = { id, f, value, certain, text: `${f} ${JSON.stringify(value)} by process ${e.record.process}${certain ? '' : ' (info)'}` };
+    const seen = useObserved && e.completion !== null && e.completion.observed !== undefined && f !== 'read' ? e.completion.observed : undefined;
+    const saw = seen === undefined ? '' : failed ? ` failed, found ${JSON.stringify(seen)}` : ` replaced ${JSON.stringify(seen)}`;
+    const text = `${f} ${JSON.stringify(value)}${failed && seen === undefined ? ' failed' : saw} by process ${e.record.process}${certain ? '' : ' (info)'}`;
+    const op: Operation = { id, f, value, certain, failed, observed: seen, text };
     id += 1;
     const call: Node = { op, isCall: true, match: null, prev: null, next: null };
     const ret: Node = { op, isCall: false, match: null, prev: null, next: null };
@@ -136,6 +160,7 @@ function operations(history: readonly HistoryRecord[]): { byKey: Map<string, Nod
 
 /** The register's next value, or undefined if the operation cannot happen in `state`. */
 function step(state: Scalar, op: Operation): Scalar | undefined {
+  if (op.observed !== undefined && op.observed !== state) return undefined;
   switch (op.f) {
     case 'read':
       return op.value === state ? state : undefined;
@@ -145,6 +170,7 @@ function step(state: Scalar, op: Operation): Scalar | undefined {
       return null;
     case 'cas': {
       const [expected, next] = op.value as readonly [Scalar, Scalar];
+      if (op.failed) return expected === state ? undefined : state;
       return expected === state ? next : undefined;
     }
     default: {
@@ -172,7 +198,7 @@ function unlift(call: Node): void {
 
 /** Wing and Gong's search with Lowe's cache, over one key's events. */
 export function checkKey(key: string, events: readonly Node[], initial: Scalar = null, budget = 1_000_000): KeyVerdict {
-  const head: Node = { op: { id: -1, f: 'read', value: null, certain: true, text: 'head' }, isCall: false, match: null, prev: null, next: null };
+  const head: Node = { op: { id: -1, f: 'read', value: null, certain: true, failed: false, observed: undefined, text: 'head' }, isCall: false, match: null, prev: null, next: null };
   let prev = head;
   for (const e of events) {
     e.prev = prev;
@@ -235,10 +261,11 @@ export function checkKey(key: string, events: readonly Node[], initial: Scalar =
 
 /**
  * Checks a key-value history (every key starts absent). Linearizable iff every key's
- * sub-history is.
+ * sub-history is. `observed` (default true) reads the completions' `observed` values and the
+ * failed cas operations; false is the weaker check that ignores both.
  */
-export function checkHistory(history: readonly HistoryRecord[], options: { readonly budget?: number } = {}): Verdict {
-  const { byKey, errors } = operations(history);
+export function checkHistory(history: readonly HistoryRecord[], options: { readonly budget?: number; readonly observed?: boolean } = {}): Verdict {
+  const { byKey, errors } = operations(history, options.observed ?? true);
   const keys: KeyVerdict[] = [];
   for (const [key, events] of [...byKey].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     keys.push(checkKey(key, events, null, options.budget));

@@ -18,7 +18,8 @@
  * Checks: every invariant of lib/invariants/log.ts and the per-slot ones of voting.ts, from
  * the snapshot (`check`) or incrementally (`monitor`, the same predicates fed step by step),
  * plus `ChosenIsStable` over the `chosen` effects. The journal records the clients' history in
- * Jepsen's format and reports whether it is linearizable (lib/history/linearizability.ts).
+ * Jepsen's format, each completion with the value its command observed (docs/history.md), and
+ * reports whether it is linearizable (lib/history/linearizability.ts).
  */
 import type { HistoryF, HistoryRecord, Scalar } from '../history/linearizability';
 import { checkHistory } from '../history/linearizability';
@@ -221,6 +222,8 @@ class HistoryJournal implements Journal<State, Effect, Cmd> {
       f: h.f,
       key: op.key,
       value: op.type === 'get' ? result.value : h.value,
+      // What the command saw when it ran: the value it replaced, or (a failed cas) found.
+      ...(op.type === 'get' ? {} : { observed: result.value }),
       node,
     });
   }

@@ -128,10 +128,10 @@ class RaftJournal implements Journal<State, Effect, Cmd> {
     const op = p.command.op;
     const h = historyOf(op);
     const result = effect.reply.result;
-    this.history.push({ process: p.process, type: result.ok ? 'ok' : 'fail', f: h.f, key: op.key, value: op.type === 'get' ? result.value : h.value });
+    this.history.push({ process: p.process, type: result.ok ? 'ok' : 'fail', f: h.f, key: op.key, value: op.type === 'get' ? result.value : h.value, ...(op.type === 'get' ? {} : { observed: result.value }) });
   }
 
-  report(final: { readonly nodes: readonly State[]; readonly messages: number }): { readonly fields: Record<string, unknown>; readonly ok: boolean } {
+  report(final: { readonly nodes: readonly State[]; readonly messages: number }): { readonly fields: Record<string, unknown>; readonly ok: boolean; readonly history: readonly HistoryRecord[] } {
     const history = [...this.history];
     for (const { command, process } of this.pending.values()) {
       const h = historyOf(command.op);
@@ -155,6 +155,7 @@ class RaftJournal implements Journal<State, Effect, Cmd> {
         history: history.length,
       },
       ok: verdict.linearizable === true,
+      history,
     };
   }
 }

@@ -119,6 +119,11 @@ export class Summary {
     return this.failures.length + this.reportFailed;
   }
 
+  /** Runs that failed their report alone (no invariant failed): a history that is not linearizable. */
+  reportFailedRuns(): number {
+    return this.reportFailed;
+  }
+
   /** How many runs were cut short by their budget. */
   incompleteRuns(): number {
     return this.incompleteCount;

@@ -10,10 +10,17 @@
 import type { Roles } from '../multipaxos/node';
 import { REAL_ROLES } from '../multipaxos/node';
 import type { StepBuilder } from '../multipaxos/step';
-import type { Entry, MultiAccept } from '../multipaxos/messages';
+import type { Outcome } from '../multipaxos/step';
+import type { Entry, MultiAccept, MultiAccepted, MultiPromise } from '../multipaxos/messages';
 import { applyCommand } from '../machine/replica';
+import * as ballots from '../paxos/ballot';
 
-export type MultiPaxosMutantName = 'leader-acks-before-quorum' | 'new-leader-skips-merge' | 'follower-applies-unchosen-entry';
+export type MultiPaxosMutantName =
+  | 'leader-acks-before-quorum'
+  | 'new-leader-skips-merge'
+  | 'follower-applies-unchosen-entry'
+  | 'candidate-counts-stale-promise'
+  | 'leader-counts-stale-accepted';
 
 export interface MultiPaxosMutant {
   readonly name: MultiPaxosMutantName;
@@ -58,6 +65,31 @@ function acceptAndLearn<S, Op, R>(b: StepBuilder<S, Op, R>, m: MultiAccept<Op>):
   return ignored;
 }
 
+/**
+ * A candidate counts a promise answered to one of its *earlier* ballots toward the quorum of
+ * its current one, as if it were a promise for the current ballot: "that acceptor promised me
+ * before". The acceptor may have voted in another leader's ballot since, a vote that promise
+ * does not report, so the merge can miss a value that may be chosen. The leader's `onPromise`,
+ * swapped.
+ */
+function countStalePromise<S, Op, R>(b: StepBuilder<S, Op, R>, m: MultiPromise<Op>): Outcome {
+  const l = b.s.leader;
+  const earlier = l.role === 'candidate' && m.ballot.node === b.s.id && ballots.less(m.ballot, l.ballot);
+  return REAL_ROLES.leader.onPromise(b, earlier ? { ...m, ballot: l.ballot } : m);
+}
+
+/**
+ * A leader counts an `accepted` from one of its older ballots as an acknowledgement in its
+ * current ballot (the Multi-Paxos form of the single-decree zoo's learner-mixes-ballots): the
+ * acceptor voted for whatever the older ballot proposed in that slot, not necessarily for what
+ * the current ballot proposes. The leader's `onAccepted`, swapped.
+ */
+function countStaleAccepted<S, Op, R>(b: StepBuilder<S, Op, R>, m: MultiAccepted<Op>): Outcome {
+  const l = b.s.leader;
+  const older = l.role === 'leader' && ballots.less(m.ballot, l.ballot);
+  return REAL_ROLES.leader.onAccepted(b, older ? { ...m, ballot: l.ballot } : m);
+}
+
 export const MULTIPAXOS_MUTANTS: readonly MultiPaxosMutant[] = [
   {
     name: 'leader-acks-before-quorum',
@@ -77,6 +109,18 @@ export const MULTIPAXOS_MUTANTS: readonly MultiPaxosMutant[] = [
     // It also answers a client's retry from that replica, so AckImpliesChosen can fire first.
     caughtBy: ['Agreement', 'LogPrefixAgreement', 'AckImpliesChosen'],
     roles: { ...REAL_ROLES, acceptor: { ...REAL_ROLES.acceptor, onAccept: acceptAndLearn } },
+  },
+  {
+    name: 'candidate-counts-stale-promise',
+    breaks: 'P2c per slot: a candidate counts a promise answered to its earlier ballot, whose votes are out of date, toward its current quorum',
+    caughtBy: ['VotesSafe', 'Agreement', 'LogPrefixAgreement', 'AckImpliesChosen'],
+    roles: { ...REAL_ROLES, leader: { ...REAL_ROLES.leader, onPromise: countStalePromise } },
+  },
+  {
+    name: 'leader-counts-stale-accepted',
+    breaks: 'choosing: a leader counts an acceptance of its older ballot as one of its current ballot, so a slot can be "chosen" without a quorum voting its value',
+    caughtBy: ['AckImpliesChosen', 'Agreement', 'LogPrefixAgreement', 'VotesSafe'],
+    roles: { ...REAL_ROLES, leader: { ...REAL_ROLES.leader, onAccepted: countStaleAccepted } },
   },
 ];
 

@@ -7,6 +7,10 @@ const inv = (process: number, f: HistoryF, key: string, value: HistoryRecord['va
 const ok = (process: number, f: HistoryF, key: string, value: HistoryRecord['value'] = null): HistoryRecord => ({ process, type: 'ok', f, key, value });
 const info = (process: number, f: HistoryF, key: string, value: HistoryRecord['value'] = null): HistoryRecord => ({ process, type: 'info', f, key, value });
 const fail = (process: number, f: HistoryF, key: string, value: HistoryRecord['value'] = null): HistoryRecord => ({ process, type: 'fail', f, key, value });
+/** A completion that says what the operation observed: the value it replaced, or (a failed cas) found. */
+const saw = (record: HistoryRecord, observed: Scalar): HistoryRecord => ({ ...record, observed });
+const strong = (h: readonly HistoryRecord[]): boolean | 'unknown' => checkHistory(h).linearizable;
+const weak = (h: readonly HistoryRecord[]): boolean | 'unknown' => checkHistory(h, { observed: false }).linearizable;
 
 describe('linearizability checker (Wing & Gong with Lowe\'s memoization, per key)', () => {
   it('accepts a sequential history that reads its own writes', () => {
@@ -65,7 +69,7 @@ describe('linearizability checker (Wing & Gong with Lowe\'s memoization, per key
     expect(checkHistory(twice).linearizable).to.equal(false);
   });
 
-  it('models cas and delete; a failed cas did not happen', () => {
+  it('models cas and delete; a failed cas changed nothing', () => {
     const h = [
       inv(0, 'write', 'k', 1), ok(0, 'write', 'k', 1),
       inv(0, 'cas', 'k', [1, 2]), ok(0, 'cas', 'k', [1, 2]),
@@ -99,7 +103,7 @@ describe('linearizability checker (Wing & Gong with Lowe\'s memoization, per key
   function generated(choices: readonly number[]): HistoryRecord[] {
     const processes = 4;
     const state = new Map<string, Scalar>();
-    type Slot = { phase: 'idle' } | { phase: 'invoked' | 'done'; f: HistoryF; key: string; value: HistoryRecord['value']; result: 'ok' | 'fail' };
+    type Slot = { phase: 'idle' } | { phase: 'invoked' | 'done'; f: HistoryF; key: string; value: HistoryRecord['value']; result: 'ok' | 'fail'; observed?: Scalar };
     const procs: Slot[] = Array.from({ length: processes }, () => ({ phase: 'idle' }));
     const history: HistoryRecord[] = [];
     let next = 1;
@@ -120,10 +124,11 @@ describe('linearizability checker (Wing & Gong with Lowe\'s memoization, per key
         else if (slot.f === 'delete') state.delete(slot.key);
         else if ((value as [Scalar, Scalar])[0] === current) state.set(slot.key, (value as [Scalar, Scalar])[1]);
         else result = 'fail';
-        procs[p] = { ...slot, phase: 'done', value, result };
+        procs[p] = { ...slot, phase: 'done', value, result, observed: current };
       } else {
         const type = (c >> 6) % 5 === 0 && slot.f !== 'read' ? 'info' : slot.result;
-        history.push({ process: p, type, f: slot.f, key: slot.key, value: slot.value ?? null });
+        const observed = type === 'info' || slot.f === 'read' || slot.observed === undefined ? {} : { observed: slot.observed };
+        history.push({ process: p, type, f: slot.f, key: slot.key, value: slot.value ?? null, ...observed });
         procs[p] = { phase: 'idle' };
       }
     }
@@ -146,5 +151,109 @@ describe('linearizability checker (Wing & Gong with Lowe\'s memoization, per key
       }),
       { numRuns: 200 },
     );
+  });
+
+  it('property: an observed value nobody wrote, on a write, delete or cas, makes the history non-linearizable (the weak check misses it)', () => {
+    let missedByWeak = 0;
+    fc.assert(
+      fc.property(fc.array(fc.nat(1 << 12), { minLength: 10, maxLength: 120 }), fc.nat(), (choices, pick) => {
+        const history = generated(choices);
+        const seen = history.map((r, i) => [r, i] as const).filter(([r]) => r.observed !== undefined);
+        fc.pre(seen.length > 0);
+        const [record, index] = seen[pick % seen.length]!;
+        const broken = history.map((r, i) => (i === index ? { ...record, observed: 'never-written' } : r));
+        if (weak(broken) === true) missedByWeak += 1;
+        return strong(broken) === false;
+      }),
+      { numRuns: 200 },
+    );
+    expect(missedByWeak, 'histories only the observed values condemn').to.be.greaterThan(0);
+  });
+});
+
+describe('linearizability checker: observed values and failed cas (the stronger history)', () => {
+  it('a write that replaced the wrong value: each write is legal alone, but the second should have replaced the first', () => {
+    // Two writes in sequence, both reporting that the key was absent: the second lost the first.
+    const h = [
+      inv(0, 'write', 'x', 1), saw(ok(0, 'write', 'x', 1), null),
+      inv(1, 'write', 'x', 2), saw(ok(1, 'write', 'x', 2), null),
+    ];
+    expect(weak(h)).to.equal(true);
+    expect(strong(h)).to.equal(false);
+    const right = [h[0]!, h[1]!, h[2]!, saw(ok(1, 'write', 'x', 2), 1)];
+    expect(strong(right)).to.equal(true);
+  });
+
+  it('concurrent writes may replace each other in either order, as their observed values say', () => {
+    const h = (first: Scalar, second: Scalar): HistoryRecord[] => [
+      inv(0, 'write', 'x', 1), inv(1, 'write', 'x', 2),
+      saw(ok(0, 'write', 'x', 1), first), saw(ok(1, 'write', 'x', 2), second),
+    ];
+    expect(strong(h(null, 1))).to.equal(true);
+    expect(strong(h(2, null))).to.equal(true);
+    expect(strong(h(null, null))).to.equal(false);
+    expect(strong(h(2, 1))).to.equal(false);
+  });
+
+  it('a delete reports what it removed', () => {
+    const h = (removed: Scalar): HistoryRecord[] => [
+      inv(0, 'write', 'x', 1), saw(ok(0, 'write', 'x', 1), null),
+      inv(0, 'delete', 'x'), saw(ok(0, 'delete', 'x'), removed),
+    ];
+    expect(strong(h(1))).to.equal(true);
+    expect(strong(h(null))).to.equal(false);
+    expect(weak(h(null))).to.equal(true);
+  });
+
+  it('a failed cas takes part: it must have found a value other than the expected one', () => {
+    // After write 1 completed, a cas expecting 1 cannot fail: the weak check dropped it.
+    const stale = [
+      inv(0, 'write', 'x', 1), saw(ok(0, 'write', 'x', 1), null),
+      inv(1, 'cas', 'x', [1, 3]), fail(1, 'cas', 'x', [1, 3]),
+    ];
+    expect(weak(stale)).to.equal(true);
+    expect(strong(stale)).to.equal(false);
+    // Concurrent with the write, it may have run before it, when the key was absent.
+    const concurrent = [inv(0, 'write', 'x', 1), inv(1, 'cas', 'x', [1, 3]), fail(1, 'cas', 'x', [1, 3]), saw(ok(0, 'write', 'x', 1), null)];
+    expect(strong(concurrent)).to.equal(true);
+  });
+
+  it('a failed cas reports the value it found, and must have found it', () => {
+    const h = (found: Scalar): HistoryRecord[] => [
+      inv(0, 'write', 'x', 1), saw(ok(0, 'write', 'x', 1), null),
+      inv(0, 'write', 'x', 2), saw(ok(0, 'write', 'x', 2), 1),
+      inv(1, 'cas', 'x', [5, 6]), saw(fail(1, 'cas', 'x', [5, 6]), found),
+    ];
+    expect(strong(h(2))).to.equal(true);
+    expect(strong(h(1))).to.equal(false);
+    expect(strong(h(null))).to.equal(false);
+    expect(weak(h(1))).to.equal(true);
+    const v = checkHistory(h(1));
+    const key = v.keys[0]!;
+    if (key.linearizable === false) expect(key.reason).to.match(/cas \[5,6\] failed, found 1 by process 1/);
+    else expect.fail('the failed cas that found a stale value is not flagged');
+  });
+
+  it('a successful cas reports the value it replaced, the expected one', () => {
+    const h = (replaced: Scalar): HistoryRecord[] => [
+      inv(0, 'write', 'x', 1), saw(ok(0, 'write', 'x', 1), null),
+      inv(1, 'cas', 'x', [1, 2]), saw(ok(1, 'cas', 'x', [1, 2]), replaced),
+    ];
+    expect(strong(h(1))).to.equal(true);
+    expect(strong(h(null))).to.equal(false);
+  });
+
+  it('an operation with no reply (info) observed nothing and constrains only its effect', () => {
+    const h = [
+      inv(0, 'write', 'x', 1), info(0, 'write', 'x', 1),
+      inv(1, 'write', 'x', 2), saw(ok(1, 'write', 'x', 2), 1),
+      inv(1, 'read', 'x'), ok(1, 'read', 'x', 2),
+    ];
+    expect(strong(h)).to.equal(true);
+  });
+
+  it('the weak check is the old one: a failed operation other than cas is still dropped by both', () => {
+    const h = [inv(0, 'write', 'x', 1), fail(0, 'write', 'x', 1), inv(1, 'read', 'x'), ok(1, 'read', 'x', null)];
+    expect([weak(h), strong(h)]).to.deep.equal([true, true]);
   });
 });

@@ -9,10 +9,36 @@ import { expect } from 'chai';
 import { main } from '../../lib/cli/main';
 import { multiPaxosSubject } from '../../lib/sim/multipaxos-subject';
 import { simOptions } from '../../lib/sim/options';
+import type { SimOptions } from '../../lib/sim/options';
 import type { SimResult } from '../../lib/sim/simulator';
 import { simulate } from '../../lib/sim/simulator';
 import { MULTIPAXOS_MUTANTS } from '../../lib/zoo/multipaxos';
 import { FAULTS, expectSafeUnderFaults } from '../helpers/multipaxos-sim';
+
+/**
+ * Mutants that need a schedule of their own. candidate-counts-stale-promise needs a promise to
+ * a candidate's earlier ballot to arrive after the candidate campaigned again: message delays
+ * longer than an election (1-100 ticks against timers every 5-10 ticks). Measured first failing
+ * seeds at 3 nodes: 1, 2, 4, 6, 7 (VotesSafe); none in 200 seeds at 3 or 5 nodes under the
+ * default faults.
+ */
+const HUNTS: Record<string, { readonly nodes: number; readonly bound: number; readonly options: Partial<SimOptions> }> = {
+  'candidate-counts-stale-promise': {
+    nodes: 3,
+    bound: 10,
+    options: { delay: { min: 1, max: 100 }, timeout: { min: 5, max: 10 }, loss: 0.1, crashes: false, partitions: false },
+  },
+};
+
+/**
+ * leader-counts-stale-accepted needs three ballots on five nodes, the leader's vote overwritten
+ * by a second leader's and an acceptance of its first ballot delivered in its third: random
+ * schedules did not reach it (0 of 200 seeds under the default faults at 3 and 5 nodes, 0 of
+ * 1,500 at 5 nodes with 1-30 tick delays, timers every 3-8 ticks, 20% loss and partitions).
+ * It is caught on a directed schedule (spec/multipaxos/roles.spec.ts) and by the model checker
+ * from a directed start (spec/check/multipaxos.spec.ts).
+ */
+const NOT_IN_SIMULATION = new Set(['leader-counts-stale-accepted']);
 
 describe('Multi-Paxos in the simulator (synod sim --protocol multipaxos)', function () {
   this.timeout(300_000);
@@ -24,17 +50,29 @@ describe('Multi-Paxos in the simulator (synod sim --protocol multipaxos)', funct
     });
   }
 
-  for (const mutant of MULTIPAXOS_MUTANTS) {
-    const bound = 10;
+  for (const mutant of MULTIPAXOS_MUTANTS.filter((m) => !NOT_IN_SIMULATION.has(m.name))) {
+    const hunt = HUNTS[mutant.name] ?? { nodes: 5, bound: 10, options: {} };
+    const bound = hunt.bound;
     it(`catches ${mutant.name} within ${bound} seeds`, () => {
-      const subject = multiPaxosSubject({ nodes: 5, mutant: mutant.name });
+      const subject = multiPaxosSubject({ nodes: hunt.nodes, mutant: mutant.name });
       let caught: SimResult | null = null;
       for (let seed = 1; seed <= bound && caught === null; seed += 1) {
-        const r = simulate(subject, simOptions({ seed, steps: 1500, clients: 5, commands: 100, ...FAULTS }));
+        const r = simulate(subject, simOptions({ seed, steps: 1500, clients: 5, commands: 100, ...FAULTS, ...hunt.options }));
         if (r.violations.length > 0) caught = r;
       }
       expect(caught, `${mutant.name} survived ${bound} seeds`).to.not.equal(null);
       expect(mutant.caughtBy).to.include(caught!.violations[0]!.invariant);
+    });
+  }
+
+  for (const [name, hunt] of Object.entries(HUNTS)) {
+    it(`the correct code holds every invariant on the schedule that catches ${name} (seeds 1-${hunt.bound})`, () => {
+      const subject = multiPaxosSubject({ nodes: hunt.nodes });
+      for (let seed = 1; seed <= hunt.bound; seed += 1) {
+        const r = simulate(subject, simOptions({ seed, steps: 1500, clients: 5, commands: 100, ...FAULTS, ...hunt.options }));
+        expect(r.violations.map((v) => v.invariant), `seed ${seed}`).to.deep.equal([]);
+        expect(r.report?.ok, `seed ${seed}`).to.equal(true);
+      }
     });
   }
 
