@@ -21,7 +21,6 @@
  * Jepsen's format, each completion with the value its command observed (docs/history.md), and
  * reports whether it is linearizable (lib/history/linearizability.ts).
  */
-import type { HistoryF, HistoryRecord, Scalar } from '../history/linearizability';
 import { checkHistory } from '../history/linearizability';
 import type { Ack, ReplicaView } from '../invariants/log';
 import { checkLog, LogMonitor } from '../invariants/log';
@@ -42,6 +41,7 @@ import { quorumSystem } from '../paxos/quorum';
 import type { NodeId } from '../core/types';
 import { multiPaxosMutant } from '../zoo/multipaxos';
 import type { Journal, Monitor, Snapshot, StageEvent, Subject, SubjectReport } from './subject';
+import { KvClientHistory } from './kv-history';
 
 type State = MultiNodeState<KvState, KvOp, KvResult>;
 type Message = MultiMessage<KvOp>;
@@ -87,23 +87,6 @@ export function kvCommand(client: number, k: number): Cmd {
         : kind === 2 ? { type: 'cas', key, expect: (h >>> 3) % 2 === 0 ? null : value - 1, value }
           : { type: 'delete', key };
   return { client: `c${client}`, seq: k + 1, op };
-}
-
-export function historyOf(op: KvOp): { f: HistoryF; value: Scalar | readonly [Scalar, Scalar] } {
-  switch (op.type) {
-    case 'get':
-      return { f: 'read', value: null };
-    case 'put':
-      return { f: 'write', value: op.value };
-    case 'cas':
-      return { f: 'cas', value: [op.expect, op.value] };
-    case 'delete':
-      return { f: 'delete', value: null };
-    default: {
-      const never: never = op;
-      throw new Error(`synod: unknown operation ${JSON.stringify(never)}`);
-    }
-  }
 }
 
 function view(s: State): ReplicaView<KvOp> {
@@ -191,49 +174,20 @@ class MultiPaxosMonitor implements Monitor<State, Message, Effect, Cmd> {
 
 /** The clients' history, in Jepsen's format, and the run's counters for the report. */
 class HistoryJournal implements Journal<State, Effect, Cmd> {
-  /** Each completion also says which node replied (`node`), for readers of `synod sim --history`. */
-  private readonly history: (HistoryRecord & { readonly node?: NodeId })[] = [];
-  private readonly pending = new Map<string, { command: Cmd; process: number }>();
-  private readonly processes = new Map<string, number>();
+  private readonly clients = new KvClientHistory();
   private elections = 0;
-  private acknowledged = 0;
 
   command(command: Cmd): void {
-    const process = this.processes.get(command.client) ?? this.processes.size;
-    this.processes.set(command.client, process);
-    const h = historyOf(command.op);
-    this.history.push({ process, type: 'invoke', f: h.f, key: command.op.key, value: h.value });
-    this.pending.set(command.client, { command, process });
+    this.clients.invoke(command);
   }
 
   effect(node: NodeId, effect: Effect): void {
     if (effect.type === 'local' && effect.message.type === 'promise') this.elections += 1;
-    if (!isOk(effect)) return;
-    const p = this.pending.get(effect.client);
-    if (p === undefined || p.command.seq !== effect.seq) return;
-    this.pending.delete(effect.client);
-    this.acknowledged += 1;
-    const op = p.command.op;
-    const h = historyOf(op);
-    const result = effect.reply.result;
-    this.history.push({
-      process: p.process,
-      type: result.ok ? 'ok' : 'fail',
-      f: h.f,
-      key: op.key,
-      value: op.type === 'get' ? result.value : h.value,
-      // What the command saw when it ran: the value it replaced, or (a failed cas) found.
-      ...(op.type === 'get' ? {} : { observed: result.value }),
-      node,
-    });
+    if (isOk(effect)) this.clients.ok(node, effect.client, effect.seq, effect.reply.result);
   }
 
   report(final: { readonly nodes: readonly State[]; readonly messages: number }): SubjectReport {
-    const history = [...this.history];
-    for (const { command, process } of this.pending.values()) {
-      const h = historyOf(command.op);
-      history.push({ process, type: 'info', f: h.f, key: command.op.key, value: h.value });
-    }
+    const history = this.clients.history();
     const verdict = checkHistory(history);
     const longest = final.nodes.reduce<State | null>((a, b) => (a === null || b.learner.commit > a.learner.commit ? b : a), null);
     const applied = new Set<string>();
@@ -246,7 +200,7 @@ class HistoryJournal implements Journal<State, Effect, Cmd> {
       fields: {
         committed,
         applied: applied.size,
-        acknowledged: this.acknowledged,
+        acknowledged: this.clients.acknowledged,
         elections: this.elections,
         messagesPerCommand: committed === 0 ? null : Math.round((final.messages / committed) * 1000) / 1000,
         linearizable: verdict.linearizable,

@@ -31,7 +31,8 @@ import type { RaftEffect } from '../raft/step';
 import type { RaftHandlers } from '../raft/node';
 import { raftProtocol } from '../raft/node';
 import { raftMutant } from '../zoo/raft';
-import { historyOf, kvCommand } from './multipaxos-subject';
+import { kvCommand } from './multipaxos-subject';
+import { KvClientHistory } from './kv-history';
 import type { Journal, Monitor, Snapshot, StageEvent, Subject } from './subject';
 
 type State = RaftNodeState<KvState, KvOp, KvResult>;
@@ -100,43 +101,24 @@ class RaftMonitor implements Monitor<State, Message, Effect, Cmd> {
 
 /** The clients' history, in Jepsen's format, and the run's counters for the report. */
 class RaftJournal implements Journal<State, Effect, Cmd> {
-  private readonly history: HistoryRecord[] = [];
-  private readonly pending = new Map<string, { command: Cmd; process: number }>();
-  private readonly processes = new Map<string, number>();
+  private readonly clients = new KvClientHistory();
   /** Elections started (as the Multi-Paxos journal counts them: campaigns), and won. */
   private elections = 0;
   private won = 0;
-  private acknowledged = 0;
 
   command(command: Cmd): void {
-    const process = this.processes.get(command.client) ?? this.processes.size;
-    this.processes.set(command.client, process);
-    const h = historyOf(command.op);
-    this.history.push({ process, type: 'invoke', f: h.f, key: command.op.key, value: h.value });
-    this.pending.set(command.client, { command, process });
+    this.clients.invoke(command);
   }
 
   effect(node: NodeId, effect: Effect): void {
     // A campaign persists the new term with a vote for the server itself.
     if (effect.type === 'persist' && effect.change.kind === 'hard-state' && effect.change.votedFor === node) this.elections += 1;
     if (effect.type === 'elected') this.won += 1;
-    if (!isOk(effect)) return;
-    const p = this.pending.get(effect.client);
-    if (p === undefined || p.command.seq !== effect.seq) return;
-    this.pending.delete(effect.client);
-    this.acknowledged += 1;
-    const op = p.command.op;
-    const h = historyOf(op);
-    const result = effect.reply.result;
-    this.history.push({ process: p.process, type: result.ok ? 'ok' : 'fail', f: h.f, key: op.key, value: op.type === 'get' ? result.value : h.value, ...(op.type === 'get' ? {} : { observed: result.value }) });
+    if (isOk(effect)) this.clients.ok(node, effect.client, effect.seq, effect.reply.result);
   }
 
   report(final: { readonly nodes: readonly State[]; readonly messages: number }): { readonly fields: Record<string, unknown>; readonly ok: boolean; readonly history: readonly HistoryRecord[] } {
-    const history = [...this.history];
-    for (const { command, process } of this.pending.values()) {
-      const h = historyOf(command.op);
-      history.push({ process, type: 'info', f: h.f, key: command.op.key, value: h.value });
-    }
+    const history = this.clients.history();
     const verdict = checkHistory(history);
     const committed = committedCommands(final.nodes);
     const longest = final.nodes.reduce((most, n) => Math.max(most, n.commitIndex), 0);
@@ -145,7 +127,7 @@ class RaftJournal implements Journal<State, Effect, Cmd> {
       fields: {
         committed,
         applied: final.nodes.reduce((most, n) => Math.max(most, n.counters.applied), 0),
-        acknowledged: this.acknowledged,
+        acknowledged: this.clients.acknowledged,
         elections: this.elections,
         leadersElected: this.won,
         commitIndex: longest,
