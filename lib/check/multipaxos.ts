@@ -50,7 +50,7 @@ import * as vec from '../core/vector';
 import { describeMessage } from '../multipaxos/format';
 import type { MultiPaxosMutantName } from '../zoo/multipaxos';
 import { MULTIPAXOS_MUTANTS, multiPaxosMutant } from '../zoo/multipaxos';
-import type { Action, AlwaysProperty, CheckResult, Codec, Model, NetworkModel, Normalize, Progress, RequestSlot, SometimesProperty, TraceStep } from './model-checker';
+import type { Action, AlwaysProperty, CheckResult, Codec, Finding, Model, NetworkModel, Normalize, Progress, RequestSlot, SometimesProperty, StepProperty, TraceStep } from './model-checker';
 import { formatTrace, ModelChecker } from './model-checker';
 import type { CheckReport } from './report';
 import { reportLines, toCheckReport } from './report';
@@ -225,7 +225,7 @@ export function multiPaxosModel(o: MultiPaxosCheckOptions): MultiPaxosBuild {
     always: [logInvariants(config.quorums)],
     // A leader change needs two nodes that can campaign.
     sometimes: o.timers >= 2 ? [commandApplied(), leaderChange()] : [commandApplied()],
-    ...(prunesObsolete(o) ? { obsolete: obsoleteMultiReply } : {}),
+    ...(prunesObsolete(o) ? { obsolete: obsoleteMultiReply, settled: (m: MpMessage) => m.type === 'promise', steps: [multiAcceptorSteps] } : {}),
     ...(normalizesMulti(o) ? { normalize: multiPaxosNormalForm } : {}),
   };
   return { ok: true, model, config };
@@ -233,12 +233,12 @@ export function multiPaxosModel(o: MultiPaxosCheckOptions): MultiPaxosBuild {
 
 /** Whether obsolete replies are removed for these options: asked (the default), real roles. */
 export function prunesObsolete(o: MultiPaxosCheckOptions): boolean {
-  return o.pruneObsolete !== false && o.mutant === undefined;
+  return o.pruneObsolete ?? o.mutant === undefined;
 }
 
 /** Whether the roles run on normal forms for these options: asked (the default), real roles. */
 export function normalizesMulti(o: MultiPaxosCheckOptions): boolean {
-  return o.normalize !== false && o.mutant === undefined;
+  return o.normalize ?? o.mutant === undefined;
 }
 
 /**
@@ -294,21 +294,61 @@ export const multiPaxosNormalForm: Normalize<MpState, MpMessage> = {
 };
 
 /**
- * A rejection its recipient will ignore forever: one whose promise is at most the recipient's
- * own promise (`maxBal`). A node's `highest` is always at least its `maxBal` (`promise` raises
- * both; a restart recovers `highest` from the persisted promise), and a candidate's or leader's
- * ballot is its `maxBal` (`campaign` promises it; anything that raises the promise first calls
- * `observe`, which steps down). So `onRejected` either ignores it or calls `observe` with a
- * ballot not above `highest` and not above the node's own ballot: nothing changes, nothing is
- * sent. `maxBal` never decreases (persisted before any reply, recovered after a crash), and every
- * later campaign takes a ballot above it, so this stays true in every state the node reaches.
- * No invariant reads rejections. The checker verifies at each removal that the delivery is a
- * no-op right then; spec/check/multipaxos-reduction.spec.ts compares what is reachable with and
- * without removal.
+ * A reply its recipient will ignore forever (lib/multipaxos/leader.ts):
+ * - a `rejected` whose promise is at most the recipient's own promise (`maxBal`). A node's
+ *   `highest` is always at least its `maxBal` (`promise` raises both; a restart recovers
+ *   `highest` from the persisted promise), and a candidate's or leader's ballot is its `maxBal`
+ *   (`campaign` promises it; anything that raises the promise first calls `observe`, which steps
+ *   down). So `onRejected` either ignores it or calls `observe` with a ballot not above `highest`
+ *   and not above the node's own ballot: nothing changes, nothing is sent. `maxBal` never
+ *   decreases and every later campaign takes a ballot above it, so this stays true.
+ * - a `promise` for ballot b, unless its recipient is a candidate of b that has not counted its
+ *   sender (`onPromise`). The recipient campaigned with b, so it promised b itself (persisted):
+ *   its `maxBal` is at least b forever, every later campaign takes a ballot above it, and it
+ *   never becomes a candidate of b again; while a candidate of b its promises only grow.
+ * No invariant reads rejections. A promise is read by PromiseKept, so removing one rests on the
+ * argument that its verdict, checked in every stored state that held it, cannot change: it asks
+ * that the acceptor's promise stays at least b and that it never votes between the vote it
+ * reported and b, and `multiAcceptorSteps` checks on every step (a crash included) that an
+ * acceptor's promise never decreases and that it votes only at or above its promise. The
+ * checker verifies at each removal that the delivery is a no-op right then;
+ * spec/check/multipaxos-reduction.spec.ts compares what is reachable with and without removal.
  */
 export function obsoleteMultiReply(m: MpMessage, recipient: MpState): boolean {
-  return m.type === 'rejected' && !ballots.less(recipient.acceptor.maxBal, m.promised);
+  if (m.type === 'rejected') return !ballots.less(recipient.acceptor.maxBal, m.promised);
+  if (m.type !== 'promise') return false;
+  const l = recipient.leader;
+  return l.role !== 'candidate' || !ballots.equals(l.ballot, m.ballot) || l.promises.some((p) => p.from === m.from);
 }
+
+/**
+ * P1a as a step property of a Multi-Paxos node: its promise (`maxBal`) never decreases (a
+ * restart included), and every vote it casts or changes in a step, in any slot, is at or above
+ * the promise it had before the step. With removal of obsolete promises these settle
+ * PromiseKept for a promise once removed.
+ */
+export const multiAcceptorSteps: StepProperty<MpState, MpMessage> = {
+  name: 'acceptor steps (P1a)',
+  check(before, after) {
+    const a = before.acceptor;
+    const z = after.acceptor;
+    const out: Finding[] = [];
+    if (ballots.less(z.maxBal, a.maxBal)) {
+      out.push({ invariant: 'PromiseKept', description: `acceptor ${before.id} lowered its promise from ${ballots.format(a.maxBal)} to ${ballots.format(z.maxBal)}` });
+    }
+    if (z.votes !== a.votes) {
+      for (let slot = 0; slot < Math.max(a.votes.size, z.votes.size); slot += 1) {
+        const was = vec.get(a.votes, slot);
+        const now = vec.get(z.votes, slot);
+        if (now === was || now === undefined || (was !== undefined && ballots.equals(now.ballot, was.ballot))) continue;
+        if (ballots.less(now.ballot, a.maxBal)) {
+          out.push({ invariant: 'PromiseKept', description: `acceptor ${before.id} voted in ballot ${ballots.format(now.ballot)} at slot ${slot}, below its promise ${ballots.format(a.maxBal)}` });
+        }
+      }
+    }
+    return out;
+  },
+};
 
 function range(n: number): NodeId[] {
   return Array.from({ length: n }, (_, i) => i + 1);
@@ -591,6 +631,9 @@ export const MULTIPAXOS_SMALLEST: Readonly<Record<MultiPaxosMutantName, MultiPax
   // chosen the moment the follower applies it, so the mutant is harmless there. With 4 nodes
   // (quorums of 3) it is not, and a client's retry at the follower is answered "done".
   'follower-applies-unchosen-entry': { nodes: 4, commands: 1, timers: 1, maxRound: 1, crashes: 0, network: 'set', retry: true },
+  // Three ballots (1.1, 1.2, 2.1): node 1 votes its command in slot 0 at 1.1, node 2 its own at
+  // 1.2, and node 1's second campaign hears both and must keep 1.2's.
+  'merge-keeps-lower-ballot': { nodes: 3, commands: 2, timers: 2, maxRound: 2, rounds: [2, 1], crashes: 0, network: 'set' },
 };
 
 function resolved(o: MultiPaxosCheckOptions): MultiPaxosResolvedConfig {
