@@ -18,6 +18,8 @@
  *   after that one, as a client that timed out and asks another node;
  * - `crashes`: crash-and-restart actions per run, from the persisted record, of any node or of
  *   the `crashable` ones.
+ * - `rounds` (optional): each timer node's own highest round, below `maxRound`; `[2, 1]` gives
+ *   the three ballots 1.1, 1.2 and 2.1 (node 1 campaigns a second time).
  * A leader's ticks only resend what is already in the network (heartbeats and accepts of the
  * same ballot and commit point), so they add no states once the commit point stops moving.
  *
@@ -27,6 +29,10 @@
  * same with `observedMessage`), every "ok" a client is told (`ack`, for AckImpliesChosen) and
  * every slot a replica learns (`learned`, for ChosenIsStable). They are part of the state
  * exactly as Paxos.tla's `msgs` is.
+ *
+ * Reductions (real roles only, unless asked for): normal forms of node states and messages
+ * (`multiPaxosNormalForm`) and removal of obsolete replies (`obsoleteMultiReply`, settled by
+ * `multiAcceptorSteps`); each exact, and tested in spec/check/multipaxos-reduction.spec.ts.
  */
 import type { Ballot } from '../paxos/ballot';
 import * as ballots from '../paxos/ballot';
