@@ -195,10 +195,18 @@ export const PINNED: readonly ProofConfiguration[] = [
 /**
  * Multi-Paxos proof configurations: the real stable-leader layer (lib/multipaxos), 3 nodes,
  * every reachable state (lib/check/multipaxos.ts says what each bound means). Each is bounded
- * by: timers T (nodes 1..T can campaign), ballots up to round R, client commands C (each handed
- * once to a timer node), crashes K, and the set network. With T = 2 and R = 1 the ballots are
- * 1.1 and 1.2, so a leader change is node 2 taking over from node 1 (node 2 campaigns before it
- * has promised 1.1; a node that promised 1.1 would need round 2).
+ * by: timers T (nodes 1..T can campaign), ballots up to round R (and, with `rounds`, each timer
+ * node's own highest round), client commands C (each handed once to a timer node), crashes K,
+ * and the set network. With T = 2 and R = 1 the ballots are 1.1 and 1.2, so a leader change is
+ * node 2 taking over from node 1 (node 2 campaigns before it has promised 1.1; a node that
+ * promised 1.1 would need round 2). With `rounds: [2, 1]` node 1 may campaign again in round 2:
+ * the ballots 1.1, 1.2 and 2.1, two leader changes, the third leader merging what two earlier
+ * ballots left.
+ *
+ * Every row runs with the model's reductions (normal forms and removal of obsolete replies, on
+ * by default for the real roles); each row "as is" is the same workload without them
+ * (`normalize: false, pruneObsolete: false`), the counts the checker gave before they existed.
+ * Both are pinned; the largest "as is" row runs in `npm run proofs:long`.
  */
 export interface MultiPaxosProofConfiguration {
   readonly name: string;
@@ -208,15 +216,28 @@ export interface MultiPaxosProofConfiguration {
   readonly transitions: number;
   readonly depth: number;
   readonly inTests: boolean;
+  /** Only in `npm run proofs:long`. */
+  readonly long?: boolean;
 }
 
 const mp: MultiPaxosCheckOptions = { nodes: 3, commands: 1, timers: 2, maxRound: 1, crashes: 0, network: 'set' };
+const asIs = { normalize: false, pruneObsolete: false } as const;
+const threeBallots: MultiPaxosCheckOptions = { ...mp, maxRound: 2, rounds: [2, 1] };
 
 export const MULTIPAXOS_PINNED: readonly MultiPaxosProofConfiguration[] = [
   {
     name: 'multipaxos: 1 command, leader change',
     about: '3 nodes, 1 command, timers on nodes 1 and 2, ballots 1.1 and 1.2, no crash',
     options: mp,
+    states: 2_180,
+    transitions: 26_112,
+    depth: 22,
+    inTests: true,
+  },
+  {
+    name: 'multipaxos: 1 command, leader change, as is',
+    about: 'the same without reductions',
+    options: { ...mp, ...asIs },
     states: 12_948,
     transitions: 233_246,
     depth: 27,
@@ -226,6 +247,15 @@ export const MULTIPAXOS_PINNED: readonly MultiPaxosProofConfiguration[] = [
     name: 'multipaxos: 1 command, a crash',
     about: 'as above, and any one node may crash and restart from its record once',
     options: { ...mp, crashes: 1 },
+    states: 15_214,
+    transitions: 199_910,
+    depth: 25,
+    inTests: true,
+  },
+  {
+    name: 'multipaxos: 1 command, a crash, as is',
+    about: 'the same without reductions',
+    options: { ...mp, crashes: 1, ...asIs },
     states: 106_182,
     transitions: 2_019_632,
     depth: 30,
@@ -235,6 +265,15 @@ export const MULTIPAXOS_PINNED: readonly MultiPaxosProofConfiguration[] = [
     name: 'multipaxos: 2 slots, leader change',
     about: '3 nodes, 2 commands (one to node 1, one to node 2), timers on nodes 1 and 2, ballots 1.1 and 1.2, no crash',
     options: { ...mp, commands: 2 },
+    states: 71_300,
+    transitions: 1_528_204,
+    depth: 31,
+    inTests: false,
+  },
+  {
+    name: 'multipaxos: 2 slots, leader change, as is',
+    about: 'the same without reductions',
+    options: { ...mp, commands: 2, ...asIs },
     states: 1_104_488,
     transitions: 29_535_102,
     depth: 36,
@@ -244,9 +283,37 @@ export const MULTIPAXOS_PINNED: readonly MultiPaxosProofConfiguration[] = [
     name: 'multipaxos: 2 slots, leader change, a crash',
     about: 'as above, and any one node may crash and restart from its record once',
     options: { ...mp, commands: 2, crashes: 1 },
+    states: 567_028,
+    transitions: 12_468_678,
+    depth: 34,
+    inTests: false,
+  },
+  {
+    name: 'multipaxos: 2 slots, leader change, a crash, as is',
+    about: 'the same without reductions',
+    options: { ...mp, commands: 2, crashes: 1, ...asIs },
     states: 9_628_808,
     transitions: 263_536_370,
     depth: 39,
+    inTests: false,
+    long: true,
+  },
+  {
+    name: 'multipaxos: 1 command, three ballots',
+    about: '3 nodes, 1 command to node 1, timers on nodes 1 and 2, ballots 1.1, 1.2 and 2.1 (node 1 campaigns again), no crash',
+    options: threeBallots,
+    states: 41_852,
+    transitions: 757_695,
+    depth: 30,
+    inTests: true,
+  },
+  {
+    name: 'multipaxos: 2 slots, three ballots',
+    about: '3 nodes, 2 commands (one to node 1, one to node 2), ballots 1.1, 1.2 and 2.1: votes for one slot in 1.1 and 1.2, merged by the third leader',
+    options: { ...threeBallots, commands: 2 },
+    states: 6_511_280,
+    transitions: 185_510_804,
+    depth: 42,
     inTests: false,
   },
 ];

@@ -82,7 +82,7 @@ function main(): number {
   };
   const longRows = process.argv.includes('--long');
   const singles = PINNED.filter((p) => (p.long === true) === longRows);
-  const multis = longRows ? [] : MULTIPAXOS_PINNED;
+  const multis = MULTIPAXOS_PINNED.filter((p) => (p.long === true) === longRows);
   const rafts = longRows ? [] : RAFT_PINNED;
   const mutants = longRows ? [] : zooEntries();
   const total = singles.length + multis.length + rafts.length + mutants.length;

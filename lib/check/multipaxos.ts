@@ -18,6 +18,8 @@
  *   after that one, as a client that timed out and asks another node;
  * - `crashes`: crash-and-restart actions per run, from the persisted record, of any node or of
  *   the `crashable` ones.
+ * - `rounds` (optional): each timer node's own highest round, below `maxRound`; `[2, 1]` gives
+ *   the three ballots 1.1, 1.2 and 2.1 (node 1 campaigns a second time).
  * A leader's ticks only resend what is already in the network (heartbeats and accepts of the
  * same ballot and commit point), so they add no states once the commit point stops moving.
  *
@@ -27,8 +29,13 @@
  * same with `observedMessage`), every "ok" a client is told (`ack`, for AckImpliesChosen) and
  * every slot a replica learns (`learned`, for ChosenIsStable). They are part of the state
  * exactly as Paxos.tla's `msgs` is.
+ *
+ * Reductions (real roles only, unless asked for): normal forms of node states and messages
+ * (`multiPaxosNormalForm`) and removal of obsolete replies (`obsoleteMultiReply`, settled by
+ * `multiAcceptorSteps`); each exact, and tested in spec/check/multipaxos-reduction.spec.ts.
  */
 import type { Ballot } from '../paxos/ballot';
+import * as ballots from '../paxos/ballot';
 import type { Vote } from '../paxos/messages';
 import { quorumSystem } from '../paxos/quorum';
 import type { NodeId, Step } from '../core/types';
@@ -49,7 +56,7 @@ import * as vec from '../core/vector';
 import { describeMessage } from '../multipaxos/format';
 import type { MultiPaxosMutantName } from '../zoo/multipaxos';
 import { MULTIPAXOS_MUTANTS, multiPaxosMutant } from '../zoo/multipaxos';
-import type { Action, AlwaysProperty, CheckResult, Codec, Model, NetworkModel, Progress, RequestSlot, SometimesProperty, TraceStep } from './model-checker';
+import type { Action, AlwaysProperty, CheckResult, Codec, Finding, Model, NetworkModel, Normalize, Progress, RequestSlot, SometimesProperty, StepProperty, TraceStep } from './model-checker';
 import { formatTrace, ModelChecker } from './model-checker';
 import type { CheckReport } from './report';
 import { reportLines, toCheckReport } from './report';
@@ -101,7 +108,18 @@ export interface MultiPaxosCheckOptions {
   readonly target?: RequestTarget;
   /** Nodes that may crash (default: every node). */
   readonly crashable?: readonly NodeId[];
+  /**
+   * The highest round each timer node campaigns in (`rounds[i]` for node i + 1, each at most
+   * `maxRound`; default `maxRound` for every one). With timers on nodes 1 and 2, `rounds: [2, 1]`
+   * gives the three ballots 1.1, 1.2 and 2.1: two leader changes, the third leader merging votes
+   * left in two earlier ballots.
+   */
+  readonly rounds?: readonly number[];
   readonly mutant?: MultiPaxosMutantName;
+  /** Run the roles on normal forms (`multiPaxosNormalForm`; default true, real roles only). */
+  readonly normalize?: boolean;
+  /** Remove obsolete replies from the network (`obsoleteMultiReply`; default true, real roles only). */
+  readonly pruneObsolete?: boolean;
 }
 
 export type RequestTarget = 'spread' | 'first';
@@ -118,7 +136,11 @@ export interface MultiPaxosResolvedConfig {
   readonly retry: boolean;
   readonly target: RequestTarget;
   readonly crashable: readonly NodeId[] | 'all';
+  readonly rounds: readonly number[] | null;
   readonly mutant: string | null;
+  /** Whether the roles ran on normal forms, and obsolete replies were removed (see the options). */
+  readonly normalize: boolean;
+  readonly pruneObsolete: boolean;
   readonly search: 'bfs' | 'dfs';
   readonly prefix: number;
 }
@@ -157,6 +179,10 @@ export function multiPaxosModel(o: MultiPaxosCheckOptions): MultiPaxosBuild {
   if (o.network !== 'set') return { ok: false, error: 'multipaxos is checked on the set network only: a leader resends on every tick, so copies in flight are unbounded' };
   const mutant = o.mutant === undefined ? undefined : multiPaxosMutant(o.mutant);
   if (o.mutant !== undefined && mutant === undefined) return { ok: false, error: `no multipaxos mutant named '${o.mutant}'` };
+  if (o.rounds !== undefined) {
+    if (o.rounds.length !== o.timers) return { ok: false, error: `rounds names the highest round of each of the ${o.timers} timer nodes, got ${o.rounds.length}` };
+    for (const r of o.rounds) if (!Number.isInteger(r) || r < 1 || r > o.maxRound) return { ok: false, error: `each of rounds must be a whole number from 1 to max-round ${o.maxRound}, got ${r}` };
+  }
   for (const c of o.crashable ?? []) {
     if (!Number.isInteger(c) || c < 1 || c > nodes) return { ok: false, error: `crashable node ${c} is not in the cluster (nodes 1..${nodes})` };
   }
@@ -190,6 +216,8 @@ export function multiPaxosModel(o: MultiPaxosCheckOptions): MultiPaxosBuild {
     if (o.retry === true) requests.push({ node: (first % nodes) + 1, choices: [modelCommand(i)] });
   }
   const maxRound = o.maxRound;
+  const rounds = o.rounds;
+  const campaignBound = (id: NodeId): number => (rounds === undefined ? maxRound : (rounds[id - 1] ?? maxRound));
   const model: MultiPaxosModel = {
     protocol,
     network: o.network,
@@ -197,15 +225,136 @@ export function multiPaxosModel(o: MultiPaxosCheckOptions): MultiPaxosBuild {
     timeouts: range(o.timers),
     crashes: o.crashes,
     ...(o.crashable === undefined ? {} : { crashable: o.crashable }),
-    within: (s) => s.acceptor.maxBal.round <= maxRound && s.leader.ballot.round <= maxRound,
+    within: (s) => s.acceptor.maxBal.round <= maxRound && s.leader.ballot.round <= campaignBound(s.id),
     codec: multiPaxosCodec,
     lost: (m) => m.type === 'ack' || m.type === 'learned' || m.from === m.to,
     always: [logInvariants(config.quorums)],
     // A leader change needs two nodes that can campaign.
     sometimes: o.timers >= 2 ? [commandApplied(), leaderChange()] : [commandApplied()],
+    ...(prunesObsolete(o) ? { obsolete: obsoleteMultiReply, settled: (m: MpMessage) => m.type === 'promise', steps: [multiAcceptorSteps] } : {}),
+    ...(normalizesMulti(o) ? { normalize: multiPaxosNormalForm } : {}),
   };
   return { ok: true, model, config };
 }
+
+/** Whether obsolete replies are removed for these options: asked (the default), real roles. */
+export function prunesObsolete(o: MultiPaxosCheckOptions): boolean {
+  return o.pruneObsolete ?? o.mutant === undefined;
+}
+
+/** Whether the roles run on normal forms for these options: asked (the default), real roles. */
+export function normalizesMulti(o: MultiPaxosCheckOptions): boolean {
+  return o.normalize ?? o.mutant === undefined;
+}
+
+/**
+ * The normal forms the real roles are checked on (an exact abstraction; lib/multipaxos is the
+ * argument). A node state:
+ * - `prepareSlot` is read only while a candidate (`lead`, called from `campaign` and
+ *   `onPromise`, both as a candidate); `campaign`, the only way into candidacy, sets it. Outside
+ *   candidacy it is 0.
+ * - `next` is read only while leading (`fill`); `lead`, the only way into leadership, sets it.
+ *   Outside leadership it is 0.
+ * - a follower's `ballot` is read by no handler that changes anything: `observe`, `onPromise`,
+ *   `onAccepted`, `onCatchup`, `heartbeat` and `lead` read it only as a candidate or leader,
+ *   `campaign` takes its ballot above `highest` and `maxBal`, and `onRejected` compares it only to
+ *   decide between ignoring a rejection and calling `observe`, which for a follower whose
+ *   `highest` is at least the rejection's promise changes nothing either. A follower's ballot is
+ *   ZERO.
+ * - the fields the key already leaves out (`encodeMultiNodeState`: counters, replica, leader
+ *   hint, the queue's representation) are not touched: they are not in the key.
+ * A message:
+ * - a `rejected` is read by `onRejected` for its `promised` alone, and no invariant reads
+ *   rejections: its sender (kept for a node's message to itself, which the model loses), ballot
+ *   and slot are blanked, so rejections carrying one promise to one node are one message.
+ * - a `catchup` is read by `onCatchup` for its sender and slot, never its ballot (the `learn`
+ *   it answers carries the leader's own ballot): the ballot is ZERO.
+ * - a `learn` is read by `onLearn` for its sender, ballot, first slot and values, never its
+ *   commit point: the commit is 0.
+ * spec/check/multipaxos-reduction.spec.ts shows that the reachable states with normal forms are
+ * exactly the normal forms of the reachable states without them.
+ */
+export const multiPaxosNormalForm: Normalize<MpState, MpMessage> = {
+  state(s) {
+    const l = s.leader;
+    const prepareSlot = l.role === 'candidate' ? l.prepareSlot : 0;
+    const next = l.role === 'leader' ? l.next : 0;
+    const ballot = l.role === 'follower' ? ballots.ZERO : l.ballot;
+    if (prepareSlot === l.prepareSlot && next === l.next && ballot === l.ballot) return s;
+    return { ...s, leader: { ...l, prepareSlot, next, ballot } };
+  },
+  message(m) {
+    switch (m.type) {
+      case 'rejected': {
+        const from = m.from === m.to ? m.from : 0;
+        return from === m.from && m.ballot === ballots.ZERO && m.slot === 0 ? m : { ...m, from, ballot: ballots.ZERO, slot: 0 };
+      }
+      case 'catchup':
+        return m.ballot === ballots.ZERO ? m : { ...m, ballot: ballots.ZERO };
+      case 'learn':
+        return m.commit === 0 ? m : { ...m, commit: 0 };
+      default:
+        return m;
+    }
+  },
+};
+
+/**
+ * A reply its recipient will ignore forever (lib/multipaxos/leader.ts):
+ * - a `rejected` whose promise is at most the recipient's own promise (`maxBal`). A node's
+ *   `highest` is always at least its `maxBal` (`promise` raises both; a restart recovers
+ *   `highest` from the persisted promise), and a candidate's or leader's ballot is its `maxBal`
+ *   (`campaign` promises it; anything that raises the promise first calls `observe`, which steps
+ *   down). So `onRejected` either ignores it or calls `observe` with a ballot not above `highest`
+ *   and not above the node's own ballot: nothing changes, nothing is sent. `maxBal` never
+ *   decreases and every later campaign takes a ballot above it, so this stays true.
+ * - a `promise` for ballot b, unless its recipient is a candidate of b that has not counted its
+ *   sender (`onPromise`). The recipient campaigned with b, so it promised b itself (persisted):
+ *   its `maxBal` is at least b forever, every later campaign takes a ballot above it, and it
+ *   never becomes a candidate of b again; while a candidate of b its promises only grow.
+ * No invariant reads rejections. A promise is read by PromiseKept, so removing one rests on the
+ * argument that its verdict, checked in every stored state that held it, cannot change: it asks
+ * that the acceptor's promise stays at least b and that it never votes between the vote it
+ * reported and b, and `multiAcceptorSteps` checks on every step (a crash included) that an
+ * acceptor's promise never decreases and that it votes only at or above its promise. The
+ * checker verifies at each removal that the delivery is a no-op right then;
+ * spec/check/multipaxos-reduction.spec.ts compares what is reachable with and without removal.
+ */
+export function obsoleteMultiReply(m: MpMessage, recipient: MpState): boolean {
+  if (m.type === 'rejected') return !ballots.less(recipient.acceptor.maxBal, m.promised);
+  if (m.type !== 'promise') return false;
+  const l = recipient.leader;
+  return l.role !== 'candidate' || !ballots.equals(l.ballot, m.ballot) || l.promises.some((p) => p.from === m.from);
+}
+
+/**
+ * P1a as a step property of a Multi-Paxos node: its promise (`maxBal`) never decreases (a
+ * restart included), and every vote it casts or changes in a step, in any slot, is at or above
+ * the promise it had before the step. With removal of obsolete promises these settle
+ * PromiseKept for a promise once removed.
+ */
+export const multiAcceptorSteps: StepProperty<MpState, MpMessage> = {
+  name: 'acceptor steps (P1a)',
+  check(before, after) {
+    const a = before.acceptor;
+    const z = after.acceptor;
+    const out: Finding[] = [];
+    if (ballots.less(z.maxBal, a.maxBal)) {
+      out.push({ invariant: 'PromiseKept', description: `acceptor ${before.id} lowered its promise from ${ballots.format(a.maxBal)} to ${ballots.format(z.maxBal)}` });
+    }
+    if (z.votes !== a.votes) {
+      for (let slot = 0; slot < Math.max(a.votes.size, z.votes.size); slot += 1) {
+        const was = vec.get(a.votes, slot);
+        const now = vec.get(z.votes, slot);
+        if (now === was || now === undefined || (was !== undefined && ballots.equals(now.ballot, was.ballot))) continue;
+        if (ballots.less(now.ballot, a.maxBal)) {
+          out.push({ invariant: 'PromiseKept', description: `acceptor ${before.id} voted in ballot ${ballots.format(now.ballot)} at slot ${slot}, below its promise ${ballots.format(a.maxBal)}` });
+        }
+      }
+    }
+    return out;
+  },
+};
 
 function range(n: number): NodeId[] {
   return Array.from({ length: n }, (_, i) => i + 1);
@@ -459,11 +608,12 @@ export function describeMultiPaxosConfig(c: MultiPaxosResolvedConfig): string {
     `${c.nodes} nodes`,
     `${c.commands} ${c.commands === 1 ? 'command' : 'commands'}${c.target === 'first' ? ' to node 1' : ''}${c.retry ? ' (each also retried at another node)' : ''}`,
     c.timers === 1 ? 'a timer on node 1' : `timers on nodes 1..${c.timers}`,
-    `max round ${c.maxRound}`,
+    c.rounds === null ? `max round ${c.maxRound}` : `max round ${c.maxRound} (campaigns up to round ${c.rounds.join(', ')})`,
     `${c.crashes} crashes${c.crashes > 0 && c.crashable !== 'all' ? ` (of node ${c.crashable.join(', ')})` : ''}`,
     `${c.network} network`,
   ];
   if (c.mutant !== null) parts.push(`mutant ${c.mutant}`);
+  else if (!c.normalize || !c.pruneObsolete) parts.push(!c.normalize && !c.pruneObsolete ? 'no reduction' : !c.normalize ? 'raw states' : 'obsolete replies kept');
   if (c.search === 'dfs') parts.push('depth-first');
   if (c.prefix > 0) parts.push(`searching from a directed start of ${c.prefix} actions`);
   return parts.join(', ');
@@ -489,6 +639,9 @@ export const MULTIPAXOS_SMALLEST: Readonly<Record<MultiPaxosMutantName, MultiPax
   'follower-applies-unchosen-entry': { nodes: 4, commands: 1, timers: 1, maxRound: 1, crashes: 0, network: 'set', retry: true },
   'candidate-counts-stale-promise': { nodes: 3, commands: 2, timers: 2, maxRound: 2, crashes: 0, network: 'set' },
   'leader-counts-stale-accepted': { nodes: 5, commands: 2, timers: 2, maxRound: 2, crashes: 0, network: 'set' },
+  // Three ballots (1.1, 1.2, 2.1): node 1 votes its command in slot 0 at 1.1, node 2 its own at
+  // 1.2, and node 1's second campaign hears both and must keep 1.2's.
+  'merge-keeps-lower-ballot': { nodes: 3, commands: 2, timers: 2, maxRound: 2, rounds: [2, 1], crashes: 0, network: 'set' },
 };
 
 /**
@@ -581,6 +734,9 @@ function staleAcceptedScript(d: Driver): void {
 const MULTIPAXOS_DIRECTED: Partial<Record<MultiPaxosMutantName, { readonly prefix?: () => readonly Action<MpMessage, MpCommand>[]; readonly boundedControl: number }>> = {
   'candidate-counts-stale-promise': { boundedControl: 150_000 },
   'leader-counts-stale-accepted': { prefix: staleAcceptedStart, boundedControl: 150_000 },
+  // Its control is a long proof row of its own ("multipaxos: 2 slots, three ballots"): the zoo
+  // runs it up to this many states, and `npm run proofs` checks the whole row.
+  'merge-keeps-lower-ballot': { boundedControl: 500_000 },
 };
 
 function resolved(o: MultiPaxosCheckOptions): MultiPaxosResolvedConfig {
@@ -594,7 +750,10 @@ function resolved(o: MultiPaxosCheckOptions): MultiPaxosResolvedConfig {
     retry: o.retry === true,
     target: o.target ?? 'spread',
     crashable: o.crashable ?? 'all',
+    rounds: o.rounds ?? null,
     mutant: o.mutant ?? null,
+    normalize: normalizesMulti(o),
+    pruneObsolete: prunesObsolete(o),
     search: 'bfs',
     prefix: 0,
   };
@@ -613,7 +772,9 @@ export function multiPaxosZooEntries(): ZooEntry[] {
       smallest: describeMultiPaxosConfig({ ...resolved(config), prefix: start === undefined ? 0 : start().length }),
       run: (options = {}) => checkMultiPaxosOrThrow({ ...config, mutant: m.name }, { ...options, ...prefix() }),
       ...(directed === undefined ? {} : { boundedControl: directed.boundedControl }),
-      control: (options = {}) => checkMultiPaxosOrThrow(config, { ...options, ...prefix() }),
+      // The checker takes no directed start with step properties, so a control searched from one
+      // keeps every obsolete reply (normal forms stay on).
+      control: (options = {}) => checkMultiPaxosOrThrow(start === undefined ? config : { ...config, pruneObsolete: false }, { ...options, ...prefix() }),
     };
   });
 }

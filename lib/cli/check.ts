@@ -5,7 +5,7 @@
  *               [--network set|multiset] [--crashes 1] [--timers 1] [--lose rejected,accepted]
  *               [--topology colocated|separate [--symmetry]] [--keep-obsolete] [--raw-states] [--mutant NAME]
  *               [--dfs] [--json]
- *   synod check --protocol multipaxos --nodes 3 --commands 2 --timers 2 --max-round 1
+ *   synod check --protocol multipaxos --nodes 3 --commands 2 --timers 2 --max-round 1 [--keep-obsolete] [--raw-states]
  *               [--crashes 1 [--crashable 1]] [--retry] [--target spread|first] [--mutant NAME]
  *   synod check --protocol raft --nodes 3 --commands 1 --timers 1 --max-term 1 [--crashes 1 [--crashable 1]] [--mutant NAME]
  *   synod check --list-mutants
@@ -104,7 +104,7 @@ function refuse(flags: CheckFlags, only: readonly (keyof CheckFlags)[], protocol
 
 /** The multipaxos configuration the flags describe (defaults: 3 nodes, 2 commands, 2 timers, round 1). */
 export function parseMultiPaxosFlags(flags: CheckFlags): MultiPaxosCheckOptions {
-  refuse(flags, SINGLE_DECREE_ONLY, MULTIPAXOS_PROTOCOL);
+  refuse(flags, SINGLE_DECREE_ONLY.filter((f) => f !== 'keepObsolete' && f !== 'rawStates'), MULTIPAXOS_PROTOCOL);
   const nodes = integer('--nodes', flags.nodes ?? '3', 1, 5);
   const crashable =
     flags.crashable === undefined || flags.crashable.trim() === ''
@@ -120,6 +120,8 @@ export function parseMultiPaxosFlags(flags: CheckFlags): MultiPaxosCheckOptions 
     retry: flags.retry === true,
     target: oneOf('--target', flags.target ?? 'spread', REQUEST_TARGETS),
     ...(crashable === undefined ? {} : { crashable }),
+    ...(flags.keepObsolete === true ? { pruneObsolete: false } : {}),
+    ...(flags.rawStates === true ? { normalize: false } : {}),
   };
   if (flags.mutant === undefined) return o;
   const entry = zooEntry(flags.mutant);
@@ -450,8 +452,8 @@ export function registerCheck(cli: Command, context: CliContext): void {
     .option('--assign <how>', 'own: proposer i is handed value i; any: any value (default own)')
     .option('--topology <where>', 'colocated: proposers on acceptor nodes 1..p; separate: on nodes of their own after the acceptors (default colocated)')
     .option('--symmetry', 'symmetry reduction over the acceptors (needs --topology separate): one state per class of states equal up to renaming acceptors')
-    .option('--keep-obsolete', 'keep rejections and promises a proposer has moved past in the network (by default they are removed: nobody can act on them)')
-    .option('--raw-states', "check the roles' states as they are (by default they are put in normal form: bookkeeping a proposer never reads again, and a rejection's sender, are reset)")
+    .option('--keep-obsolete', 'keep rejections and promises a proposer (multipaxos: a candidate or leader) has moved past in the network (by default they are removed: nobody can act on them)')
+    .option('--raw-states', "check the roles' states as they are (by default they are put in normal form: bookkeeping a proposer (multipaxos: a node) never reads again, and a rejection's sender, are reset)")
     .option('--phase1 <n>', 'phase-1 quorum size (default majority)')
     .option('--phase2 <n>', 'phase-2 quorum size (default majority)')
     .option('--down <ids>', 'nodes that never run, comma-separated')

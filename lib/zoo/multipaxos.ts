@@ -12,6 +12,8 @@ import { REAL_ROLES } from '../multipaxos/node';
 import type { StepBuilder } from '../multipaxos/step';
 import type { Outcome } from '../multipaxos/step';
 import type { Entry, MultiAccept, MultiAccepted, MultiPromise } from '../multipaxos/messages';
+import { NOOP } from '../multipaxos/messages';
+import type { PromiseGathered } from '../multipaxos/state';
 import { applyCommand } from '../machine/replica';
 import * as ballots from '../paxos/ballot';
 
@@ -20,7 +22,8 @@ export type MultiPaxosMutantName =
   | 'new-leader-skips-merge'
   | 'follower-applies-unchosen-entry'
   | 'candidate-counts-stale-promise'
-  | 'leader-counts-stale-accepted';
+  | 'leader-counts-stale-accepted'
+  | 'merge-keeps-lower-ballot';
 
 export interface MultiPaxosMutant {
   readonly name: MultiPaxosMutantName;
@@ -122,8 +125,33 @@ export const MULTIPAXOS_MUTANTS: readonly MultiPaxosMutant[] = [
     caughtBy: ['AckImpliesChosen', 'Agreement', 'LogPrefixAgreement', 'VotesSafe'],
     roles: { ...REAL_ROLES, leader: { ...REAL_ROLES.leader, onAccepted: countStaleAccepted } },
   },
+  {
+    name: 'merge-keeps-lower-ballot',
+    breaks: 'P2c per slot: a new leader re-proposes the lowest-ballot vote its promises reported for a slot, not the highest',
+    caughtBy: ['VotesSafe', 'Agreement', 'LogPrefixAgreement'],
+    roles: { ...REAL_ROLES, leader: { ...REAL_ROLES.leader, merge: mergeKeepsLowerBallot } },
+  },
 ];
 
 export function multiPaxosMutant(name: string): MultiPaxosMutant | undefined {
   return MULTIPAXOS_MUTANTS.find((m) => m.name === name);
+}
+
+/**
+ * The leader's `merge`, swapped: per slot it keeps the vote with the lowest ballot the promises
+ * reported ("the first value proposed there was the one the clients saw"), a no-op for a hole.
+ * It agrees with the real merge whenever at most one ballot voted in a slot, so it takes two
+ * earlier ballots that left different votes for one slot on different acceptors, and a third
+ * leader that hears from both, to go wrong: three ballots.
+ */
+function mergeKeepsLowerBallot<Op>(promises: readonly PromiseGathered<Op>[], from: number): Entry<Op>[] {
+  const lowest: { ballot: ballots.Ballot; value: Entry<Op> }[] = [];
+  for (const p of promises) {
+    for (const e of p.entries) {
+      if (e.slot < from) continue;
+      const seen = lowest[e.slot - from];
+      if (seen === undefined || ballots.less(e.ballot, seen.ballot)) lowest[e.slot - from] = { ballot: e.ballot, value: e.value };
+    }
+  }
+  return Array.from({ length: lowest.length }, (_, i) => lowest[i]?.value ?? NOOP);
 }
