@@ -1,0 +1,116 @@
+/**
+ * Tests written for the mutants Stryker left alive in lib/multipaxos (`npm run mutation`,
+ * README "Mutation testing"): each title says what the code must do that a surviving mutant
+ * did not. (The stale-ballot counts, re-learning a slot, the one-node cluster, the stale
+ * command, the step-down redirects and `configProblem` have their own tests elsewhere.)
+ */
+import { expect } from 'chai';
+import type { KvOp, KvResult, KvState } from '../../lib/machine/kv';
+import { kvStore } from '../../lib/machine/kv';
+import type { Command } from '../../lib/machine/command';
+import type { MultiMessage } from '../../lib/multipaxos/messages';
+import type { MultiEffect } from '../../lib/multipaxos/node';
+import * as ballots from '../../lib/paxos/ballot';
+import { majorities } from '../../lib/paxos/quorum';
+import type { Scripted } from './helpers';
+import { elect, expectNoViolations, harborConfig, request, scripted } from './helpers';
+
+type Kv = Scripted<KvState, KvOp, KvResult>;
+
+const put = (seq: number): Command<KvOp> => ({ client: 'c', seq, op: { type: 'put', key: 'k', value: seq } });
+
+/** The messages among a step's effects. */
+const sends = (effects: readonly MultiEffect<KvOp, KvResult>[]): MultiMessage<KvOp>[] =>
+  effects.flatMap((e) => (e.type === 'send' ? [e.message] : []));
+
+/** Node 1 leads and `count` commands are chosen everywhere. */
+function committed(count: number, overrides: Parameters<typeof harborConfig<KvState, KvOp, KvResult>>[1] = {}): Kv {
+  const t = scripted(harborConfig(kvStore, overrides));
+  elect(t, 1);
+  for (let seq = 1; seq <= count; seq += 1) {
+    request(t, 1, put(seq));
+    t.cluster.deliverAll();
+  }
+  expect(t.cluster.state(1).learner.commit).to.equal(count);
+  return t;
+}
+
+describe('lib/multipaxos: what the surviving mutants got away with', () => {
+  describe('catch-up', () => {
+    it('the leader answers a catch-up with the chosen values from the slot asked, at most catchupLimit of them, and its commit point', () => {
+      const t = committed(5, { catchupLimit: 2 });
+      const leader = t.cluster.state(1);
+      const step = t.cluster.protocol.deliver(leader, { type: 'catchup', from: 3, to: 1, ballot: leader.leader.ballot, slot: 1 });
+      const learn = sends(step.effects);
+      expect(learn).to.have.length(1);
+      expect(learn[0]).to.deep.include({ type: 'learn', from: 1, to: 3, slot: 1, commit: 5, ballot: leader.leader.ballot });
+      expect(learn[0]?.type === 'learn' ? learn[0].values : null).to.deep.equal([2, 3].map((seq) => ({ kind: 'batch', commands: [put(seq)] })));
+      const tail = sends(t.cluster.protocol.deliver(leader, { type: 'catchup', from: 3, to: 1, ballot: leader.leader.ballot, slot: 4 }).effects);
+      expect(tail[0]?.type === 'learn' ? tail[0].values : null).to.deep.equal([{ kind: 'batch', commands: [put(5)] }]);
+    });
+
+    it('without catchupLimit, a learn carries at most 64 values', () => {
+      const t = committed(66, { window: 8 });
+      const leader = t.cluster.state(1);
+      const [learn] = sends(t.cluster.protocol.deliver(leader, { type: 'catchup', from: 2, to: 1, ballot: leader.leader.ballot, slot: 1 }).effects);
+      expect(learn?.type === 'learn' ? learn.values.length : null).to.equal(64);
+    });
+
+    it('refuses a catch-up from a slot not chosen yet, and at a node that does not lead', () => {
+      const t = committed(2);
+      const leader = t.cluster.state(1);
+      const beyond = t.cluster.protocol.deliver(leader, { type: 'catchup', from: 3, to: 1, ballot: leader.leader.ballot, slot: 2 });
+      expect(beyond.ignored).to.equal('catch-up from slot 2, which is not chosen here yet');
+      expect(beyond.effects).to.deep.equal([]);
+      const follower = t.cluster.protocol.deliver(t.cluster.state(2), { type: 'catchup', from: 3, to: 2, ballot: leader.leader.ballot, slot: 0 });
+      expect(follower.ignored).to.equal('catch-up request, but this node is a follower');
+    });
+  });
+
+  describe('rejections', () => {
+    it('a leader ignores a rejection whose promise is not above its ballot, and steps down for one that is, naming the new leader', () => {
+      const t = committed(0);
+      const leader = t.cluster.state(1);
+      const ballot = leader.leader.ballot;
+      const stale = t.cluster.protocol.deliver(leader, { type: 'rejected', from: 2, to: 1, ballot, slot: 0, promised: ballot });
+      expect(stale.ignored).to.equal(`stale rejection: ${ballots.format(ballot)} is not above ${ballots.format(ballot)}`);
+      expect(stale.state.leader.role).to.equal('leader');
+      const higher = ballots.of(ballot.round + 2, 3);
+      const deposed = t.cluster.protocol.deliver(leader, { type: 'rejected', from: 2, to: 1, ballot, slot: 0, promised: higher });
+      expect(deposed.ignored).to.equal(undefined);
+      expect(deposed.state.leader).to.deep.include({ role: 'follower', current: 3, highest: higher });
+    });
+  });
+
+  describe('heartbeats', () => {
+    it('every `heartbeat` ticks, the leader resends each in-flight accept to the acceptors that have not acknowledged it, and heartbeats the others', () => {
+      const t = scripted(harborConfig(kvStore, { quorums: majorities(5), heartbeat: 3, electionTimeout: 8 }));
+      elect(t, 1);
+      t.cluster.deliverAll();
+      request(t, 1, put(1));
+      t.cluster.drop((m) => m.type === 'accept' && m.to !== 2);
+      t.cluster.deliverAll();
+      expect(t.cluster.state(1).leader.inflight.map((p) => p.acks)).to.deep.equal([[1, 2]]);
+      const ticks = [1, 2, 3].map(() => t.cluster.timeout(1));
+      expect(ticks.slice(0, 2).flatMap((s) => sends(s.effects))).to.deep.equal([]);
+      const sent = sends(ticks[2]!.effects).map((m) => `${m.type} to ${m.to}`);
+      expect(sent).to.deep.equal(['accept to 3', 'accept to 4', 'accept to 5', 'heartbeat to 2']);
+      expect(t.cluster.state(1).timer.elapsed).to.equal(0);
+      t.cluster.deliverAll();
+      expect(t.cluster.state(1).learner.commit).to.equal(1);
+      expectNoViolations(t);
+    });
+  });
+
+  describe('learn messages', () => {
+    it('a leader does not take chosen values from a learn; a follower says when a learn told it nothing new', () => {
+      const t = committed(2);
+      const leader = t.cluster.state(1);
+      const values = [{ kind: 'batch' as const, commands: [put(1)] }];
+      const atLeader = t.cluster.protocol.deliver(leader, { type: 'learn', from: 2, to: 1, ballot: leader.leader.ballot, slot: 0, values, commit: 1 });
+      expect(atLeader.ignored).to.equal('a leader learns from its own quorum');
+      const atFollower = t.cluster.protocol.deliver(t.cluster.state(2), { type: 'learn', from: 1, to: 2, ballot: leader.leader.ballot, slot: 0, values, commit: 1 });
+      expect(atFollower.ignored).to.equal('nothing new in learn for slots 0..0');
+    });
+  });
+});
