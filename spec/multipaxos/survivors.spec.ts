@@ -113,4 +113,41 @@ describe('lib/multipaxos: what the surviving mutants got away with', () => {
       expect(atFollower.ignored).to.equal('nothing new in learn for slots 0..0');
     });
   });
+
+  describe('counters (the stages of the seed lesson)', () => {
+    it('count commands, not slots, at each stage, once each; elections and ballot changes once; every message sent by type', () => {
+      const t = scripted(harborConfig(kvStore, { window: 1, batch: 2 }));
+      elect(t, 1);
+      // Window 1: c#1 goes into slot 0 at once, c#2 and c#3 wait and then share slot 1.
+      for (let seq = 1; seq <= 3; seq += 1) request(t, 1, put(seq));
+      t.cluster.deliverAll();
+      for (let i = 0; i < 2; i += 1) t.cluster.timeout(1);
+      t.cluster.deliverAll();
+      const none = { prepare: 0, promise: 0, accept: 0, accepted: 0, rejected: 0, heartbeat: 0, catchup: 0, learn: 0 };
+      expect(t.cluster.state(1).counters).to.deep.equal({
+        proposed: 3,
+        quorumAcknowledged: 3,
+        committed: 3,
+        applied: 3,
+        electionsStarted: 1,
+        electionsWon: 1,
+        ballotChanges: 1,
+        sent: { ...none, prepare: 2, accept: 4, heartbeat: 2 },
+      });
+      for (const follower of [2, 3]) {
+        expect(t.cluster.state(follower).counters).to.deep.equal({
+          proposed: 0,
+          quorumAcknowledged: 0,
+          committed: 3,
+          applied: 3,
+          electionsStarted: 0,
+          electionsWon: 0,
+          ballotChanges: 1,
+          sent: { ...none, promise: 1, accepted: 2 },
+        });
+      }
+      expect(t.cluster.state(1).learner.commit).to.equal(2);
+      expectNoViolations(t);
+    });
+  });
 });
