@@ -14,6 +14,9 @@ import * as ballots from '../../lib/paxos/ballot';
 import { majorities } from '../../lib/paxos/quorum';
 import type { Scripted } from './helpers';
 import { elect, expectNoViolations, harborConfig, request, scripted } from './helpers';
+import type { MultiNodeState } from '../../lib/multipaxos/node';
+import { multiPaxosProtocol } from '../../lib/multipaxos/node';
+import { Cluster } from '../../lib/harness/cluster';
 
 type Kv = Scripted<KvState, KvOp, KvResult>;
 
@@ -148,6 +151,44 @@ describe('lib/multipaxos: what the surviving mutants got away with', () => {
       }
       expect(t.cluster.state(1).learner.commit).to.equal(2);
       expectNoViolations(t);
+    });
+  });
+
+  describe('steps are pure', () => {
+    /** Freezes a state and everything in it, so a step that writes into the state it was given throws. */
+    function deepFreeze<T>(value: T): T {
+      if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+        Object.freeze(value);
+        for (const v of Object.values(value)) deepFreeze(v);
+      }
+      return value;
+    }
+
+    it('no step writes into the state it was given (every input state deep-frozen), and the run is the same as the unfrozen one', () => {
+      type S = MultiNodeState<KvState, KvOp, KvResult>;
+      const config = harborConfig(kvStore, { window: 2, batch: 2 });
+      const real = multiPaxosProtocol(config);
+      const frozen = {
+        ...real,
+        deliver: (s: S, m: MultiMessage<KvOp>) => real.deliver(deepFreeze(s), m),
+        timeout: (s: S) => real.timeout(deepFreeze(s)),
+        request: (s: S, c: Command<KvOp>) => real.request(deepFreeze(s), c),
+      };
+      const runs = [real, frozen].map((protocol) => {
+        const c = new Cluster(protocol);
+        for (let i = 0; i < 10 && c.state(2).leader.role !== 'leader'; i += 1) {
+          c.timeout(2);
+          c.deliverAll();
+        }
+        for (let seq = 1; seq <= 5; seq += 1) c.request(2, put(seq));
+        c.deliverAll();
+        for (let i = 0; i < 4; i += 1) c.timeout(2);
+        c.deliverAll();
+        return [1, 2, 3].map((n) => c.state(n));
+      });
+      expect(runs[1]!.map((s) => s.learner.commit)).to.deep.equal([5, 5, 5].map(() => runs[1]![1]!.learner.commit));
+      expect(runs[1]![1]!.learner.commit).to.be.greaterThan(0);
+      expect(JSON.stringify(runs[1])).to.equal(JSON.stringify(runs[0]));
     });
   });
 });
