@@ -191,4 +191,23 @@ describe('lib/multipaxos: what the surviving mutants got away with', () => {
       expect(JSON.stringify(runs[1])).to.equal(JSON.stringify(runs[0]));
     });
   });
+
+  describe('a follower behind the commit point', () => {
+    it('asks the leader for a catch-up once per tick, from its first unchosen slot, and again after a tick or a learn', () => {
+      const protocol = multiPaxosProtocol(harborConfig(kvStore));
+      const ballot = ballots.of(41, 1);
+      const heartbeat = { type: 'heartbeat', from: 1, to: 3, ballot, commit: 3 } as const;
+      const catchups = (effects: readonly MultiEffect<KvOp, KvResult>[]) => sends(effects).filter((m) => m.type === 'catchup');
+      const first = protocol.deliver(protocol.init(3), heartbeat);
+      expect(catchups(first.effects)).to.deep.equal([{ type: 'catchup', from: 3, to: 1, ballot, slot: 0 }]);
+      const again = protocol.deliver(first.state, heartbeat);
+      expect(catchups(again.effects)).to.deep.equal([]);
+      const ticked = protocol.timeout(again.state);
+      expect(ticked.state.leader.role).to.equal('follower');
+      expect(catchups(protocol.deliver(ticked.state, heartbeat).effects)).to.have.length(1);
+      const learned = protocol.deliver(again.state, { type: 'learn', from: 1, to: 3, ballot, slot: 0, values: [{ kind: 'noop' }], commit: 3 });
+      expect(learned.state.learner.commit).to.equal(1);
+      expect(catchups(protocol.deliver(learned.state, heartbeat).effects)).to.deep.equal([{ type: 'catchup', from: 3, to: 1, ballot, slot: 1 }]);
+    });
+  });
 });
