@@ -11,6 +11,7 @@ import type { Command } from '../../lib/machine/command';
 import type { MultiMessage } from '../../lib/multipaxos/messages';
 import type { MultiEffect } from '../../lib/multipaxos/node';
 import * as ballots from '../../lib/paxos/ballot';
+import * as vec from '../../lib/core/vector';
 import { majorities } from '../../lib/paxos/quorum';
 import type { Scripted } from './helpers';
 import { elect, expectNoViolations, harborConfig, request, scripted } from './helpers';
@@ -208,6 +209,33 @@ describe('lib/multipaxos: what the surviving mutants got away with', () => {
       const learned = protocol.deliver(again.state, { type: 'learn', from: 1, to: 3, ballot, slot: 0, values: [{ kind: 'noop' }], commit: 3 });
       expect(learned.state.learner.commit).to.equal(1);
       expect(catchups(protocol.deliver(learned.state, heartbeat).effects)).to.deep.equal([{ type: 'catchup', from: 3, to: 1, ballot, slot: 1 }]);
+    });
+  });
+
+  describe('the queue behind a full window', () => {
+    it('keeps every queued command, in order, while the queue is compacted (window 1, six commands waiting)', () => {
+      const t = scripted(harborConfig(kvStore, { window: 1, batch: 1 }));
+      elect(t, 1);
+      t.cluster.deliverAll();
+      for (let seq = 1; seq <= 7; seq += 1) request(t, 1, put(seq));
+      expect(t.cluster.state(1).leader.queue.size - t.cluster.state(1).leader.queueHead).to.equal(6);
+      t.cluster.deliverAll();
+      const log = vec.range(t.cluster.state(1).learner.log, 0, t.cluster.state(1).learner.commit);
+      expect(log.map((e) => (e?.kind === 'batch' ? e.commands.map((c) => c.seq) : []))).to.deep.equal([1, 2, 3, 4, 5, 6, 7].map((seq) => [seq]));
+      expectNoViolations(t);
+    });
+  });
+
+  describe('the protocol record', () => {
+    it('is named multipaxos, lists its nodes in id order, refuses a bad configuration, and ignores a message for another node', () => {
+      const protocol = multiPaxosProtocol(harborConfig(kvStore, { quorums: { acceptors: [3, 1, 2], phase1: 2, phase2: 2 } }));
+      expect(protocol.name).to.equal('multipaxos');
+      expect(protocol.nodes).to.deep.equal([1, 2, 3]);
+      expect(() => multiPaxosProtocol(harborConfig(kvStore, { window: 0 }))).to.throw('synod: window must be a whole number >= 1, got 0');
+      const s = protocol.init(2);
+      const step = protocol.deliver(s, { type: 'heartbeat', from: 1, to: 3, ballot: ballots.of(41, 1), commit: 0 });
+      expect(step.ignored).to.equal('message for node 3 delivered to node 2');
+      expect(step.state).to.equal(s);
     });
   });
 });
