@@ -9,7 +9,7 @@ const io = ['fs', 'net', 'http', 'https', 'http2', 'dgram', 'child_process', 'wo
 const impure = 'is impure: the protocol core takes time, randomness and IO only as inputs';
 
 module.exports = tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'coverage/**', '.nyc_output/**', 'bin/**', 'scripts/**', 'eslint.config.js'] },
+  { ignores: ['node_modules/**', 'dist/**', 'coverage/**', '.nyc_output/**', '.stryker-tmp/**', 'reports/**', 'bin/**', 'scripts/**', 'eslint.config.js'] },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],

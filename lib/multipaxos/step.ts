@@ -79,6 +79,7 @@ export class StepBuilder<S, Op, R> {
    * The node record, copied on the first patch of the step; the input state is never changed,
    * and each role record is copied on its own first patch.
    */
+  // Stryker disable ConditionalExpression,BooleanLiteral: copying a record this step already owns once more is only slower; the mutants that write into the input are killed in spec/multipaxos/survivors.spec.ts (deep-frozen inputs)
   private node(): Mutable<MultiNodeState<S, Op, R>> {
     if (!this.ownsNode) {
       this.s = { ...this.s };
@@ -114,6 +115,7 @@ export class StepBuilder<S, Op, R> {
     else n.timer = { ...n.timer, ...patch };
     this.ownsTimer = true;
   }
+  // Stryker restore ConditionalExpression,BooleanLiteral
 
   /** Adds `n` to one counter. */
   count(key: Exclude<keyof Counters, 'sent'>, n: number): void {

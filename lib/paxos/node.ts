@@ -74,6 +74,7 @@ export function realRoles<V>(): Roles<V> {
 
 function startingRecord(config: PaxosConfig): { ballot: Ballot } | undefined {
   const round = config.startRound ?? 0;
+  // Stryker disable next-line ConditionalExpression: a starting record of round 0 is ballot ZERO, which is what a proposer without a record starts from
   return round === 0 ? undefined : { ballot: { round, node: 0 } };
 }
 

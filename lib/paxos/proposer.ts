@@ -159,6 +159,7 @@ export function onPromise<V>(state: ProposerState<V>, m: PromiseMessage<V>): Pro
   const promises = [...state.promises, { from: m.from, accepted: m.accepted }];
   if (promises.length < state.quorums.phase1) return { state: { ...state, promises }, effects: [] };
   const own = state.value;
+  // Stryker disable next-line StringLiteral: unreachable, a proposer only leaves idle with a value (propose sets it first)
   if (own === null) throw new Error('synod: a proposer in phase 1 always has a value');
   const proposal = chooseValue(promises, own);
   const effects: Effect<V>[] = state.quorums.acceptors.map((to) =>
@@ -182,6 +183,7 @@ export function onAccepted<V>(state: ProposerState<V>, m: Accepted<V>): Proposer
   const acks = [...state.acks, m.from];
   if (acks.length < state.quorums.phase2) return { state: { ...state, acks }, effects: [] };
   const proposal = state.proposal;
+  // Stryker disable next-line StringLiteral: unreachable, a proposer only reaches accepting with a proposal
   if (proposal === null) throw new Error('synod: a proposer in phase 2 always has a proposal');
   const reached: Effect<V> = {
     type: 'stage',
