@@ -8,6 +8,7 @@
  * it found). A command still waiting at the end is `info`: it may or may not have happened.
  */
 import type { HistoryF, HistoryRecord, Scalar } from '../history/linearizability';
+import { checkHistory } from '../history/linearizability';
 import type { NodeId } from '../core/types';
 import type { Command } from '../machine/command';
 import type { KvOp, KvResult } from '../machine/kv';
@@ -76,5 +77,25 @@ export class KvClientHistory {
       out.push({ process, type: 'info', f: h.f, key: command.op.key, value: h.value });
     }
     return out;
+  }
+
+  /**
+   * The run's client figures for a report: messages per committed command, and whether the
+   * history (pending commands as `info`) is linearizable; `ok` is that verdict.
+   */
+  verdict(committed: number, messages: number): { readonly fields: Record<string, unknown>; readonly ok: boolean; readonly history: KvHistoryRecord[] } {
+    const history = this.history();
+    const verdict = checkHistory(history);
+    const problem = verdict.keys.find((k) => k.linearizable !== true);
+    return {
+      fields: {
+        messagesPerCommand: committed === 0 ? null : Math.round((messages / committed) * 1000) / 1000,
+        linearizable: verdict.linearizable,
+        ...(problem === undefined || !('reason' in problem) ? {} : { linearizability: problem.reason }),
+        history: history.length,
+      },
+      ok: verdict.linearizable === true,
+      history,
+    };
   }
 }

@@ -21,7 +21,6 @@
  * Jepsen's format, each completion with the value its command observed (docs/history.md), and
  * reports whether it is linearizable (lib/history/linearizability.ts).
  */
-import { checkHistory } from '../history/linearizability';
 import type { Ack, ReplicaView } from '../invariants/log';
 import { checkLog, LogMonitor } from '../invariants/log';
 import type { Violation } from '../invariants/voting';
@@ -187,28 +186,23 @@ class HistoryJournal implements Journal<State, Effect, Cmd> {
   }
 
   report(final: { readonly nodes: readonly State[]; readonly messages: number }): SubjectReport {
-    const history = this.clients.history();
-    const verdict = checkHistory(history);
     const longest = final.nodes.reduce<State | null>((a, b) => (a === null || b.learner.commit > a.learner.commit ? b : a), null);
     const applied = new Set<string>();
     if (longest !== null) {
       for (const e of vec.range(longest.learner.log, 0, longest.learner.commit)) if (e?.kind === 'batch') for (const c of e.commands) applied.add(commandKey(c));
     }
     const committed = committedCommands(final.nodes);
-    const problem = verdict.keys.find((k) => k.linearizable !== true);
+    const clients = this.clients.verdict(committed, final.messages);
     return {
       fields: {
         committed,
         applied: applied.size,
         acknowledged: this.clients.acknowledged,
         elections: this.elections,
-        messagesPerCommand: committed === 0 ? null : Math.round((final.messages / committed) * 1000) / 1000,
-        linearizable: verdict.linearizable,
-        ...(problem === undefined || !('reason' in problem) ? {} : { linearizability: problem.reason }),
-        history: history.length,
+        ...clients.fields,
       },
-      ok: verdict.linearizable === true,
-      history,
+      ok: clients.ok,
+      history: clients.history,
     };
   }
 }

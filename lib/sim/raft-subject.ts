@@ -13,7 +13,6 @@
  * history in Jepsen's format and reports whether it is linearizable.
  */
 import type { HistoryRecord } from '../history/linearizability';
-import { checkHistory } from '../history/linearizability';
 import type { Commit, RaftAck, RaftView } from '../invariants/raft';
 import { RaftHistory, checkRaft, checkRaftStates } from '../invariants/raft';
 import { describeRaftMessage } from '../raft/format';
@@ -118,11 +117,9 @@ class RaftJournal implements Journal<State, Effect, Cmd> {
   }
 
   report(final: { readonly nodes: readonly State[]; readonly messages: number }): { readonly fields: Record<string, unknown>; readonly ok: boolean; readonly history: readonly HistoryRecord[] } {
-    const history = this.clients.history();
-    const verdict = checkHistory(history);
     const committed = committedCommands(final.nodes);
+    const clients = this.clients.verdict(committed, final.messages);
     const longest = final.nodes.reduce((most, n) => Math.max(most, n.commitIndex), 0);
-    const problem = verdict.keys.find((k) => k.linearizable !== true);
     return {
       fields: {
         committed,
@@ -131,13 +128,10 @@ class RaftJournal implements Journal<State, Effect, Cmd> {
         elections: this.elections,
         leadersElected: this.won,
         commitIndex: longest,
-        messagesPerCommand: committed === 0 ? null : Math.round((final.messages / committed) * 1000) / 1000,
-        linearizable: verdict.linearizable,
-        ...(problem === undefined || !('reason' in problem) ? {} : { linearizability: problem.reason }),
-        history: history.length,
+        ...clients.fields,
       },
-      ok: verdict.linearizable === true,
-      history,
+      ok: clients.ok,
+      history: clients.history,
     };
   }
 }
