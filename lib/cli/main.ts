@@ -24,6 +24,7 @@ const SUBCOMMANDS: readonly { readonly name: string; readonly load: () => Promis
   { name: 'compare', load: async () => (await import('./compare')).registerCompare },
   { name: 'replay', load: async () => (await import('./replay')).registerReplay },
   { name: 'trace', load: async () => (await import('./replay')).registerReplay },
+  { name: 'explain', load: async () => (await import('./explain')).registerExplain },
 ];
 
 /** The subcommands an argument list needs: none for the version, the one it names, or all of them. */

@@ -16,15 +16,18 @@ import { subjectEntry } from '../sim/registry';
 import type { AnySubject } from '../sim/subject';
 import type { TraceEvent, TraceHeader } from '../sim/trace';
 import { firstDifference, formatEvent, parseTraceFile, TraceRecorder } from '../sim/trace';
-import { UsageError } from './args';
+import { integer, UsageError } from './args';
 import type { CheckFlags } from './check';
 import { checkEvents, checkRun } from './check';
 import type { CliContext } from './context';
 import type { Report } from './output';
 import { emit } from './output';
 import { cliOptions, seedReport, simPlan } from './sim';
+import { demoDescriber, demoStory, demoTrace } from './demo-trace';
+import { harborName } from '../demo/single-decree';
+import { mermaidSequence } from '../sim/mermaid';
 
-function readTrace(file: string): ReturnType<typeof parseTraceFile> {
+export function readTrace(file: string): ReturnType<typeof parseTraceFile> {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -48,6 +51,10 @@ function checkFlags(header: TraceHeader): CheckFlags {
 
 /** The events the header's configuration produces now. */
 export async function rerun(header: TraceHeader): Promise<{ events: readonly object[]; subject: AnySubject | null }> {
+  if (header.command === 'demo') {
+    const story = demoStory(String(header.options.story ?? 'log'));
+    return { events: demoTrace(story, typeof header.seed === 'number' ? header.seed : 1).events, subject: null };
+  }
   if (header.command === 'sim') {
     if (typeof header.seed !== 'number') throw new UsageError('a sim trace header needs a seed');
     const plan = simPlan({ ...cliOptions(header.options), seed: String(header.seed) });
@@ -81,7 +88,8 @@ export async function replayReport(file: string): Promise<Report> {
 }
 
 /** The subject whose `describe` renders the file's messages. */
-function describer(header: TraceHeader): (m: unknown) => string {
+export function describer(header: TraceHeader): (m: unknown) => string {
+  if (header.command === 'demo') return demoDescriber(header.protocol);
   let subject: AnySubject | null = null;
   if (header.command === 'sim') subject = rerunSubject(header);
   else {
@@ -125,6 +133,32 @@ export function traceReport(file: string): Report {
   return { lines, json: { ok: true, header, lines: lines.slice(2) }, ok: true };
 }
 
+export interface MermaidFlags {
+  readonly slot?: string;
+  readonly from?: string;
+  readonly to?: string;
+}
+
+/** `synod trace FILE --mermaid`: the trace as a Mermaid sequence diagram. */
+export function mermaidReport(file: string, flags: MermaidFlags): Report {
+  const { header, events } = readTrace(file);
+  const declared = Number(header.options.nodes ?? header.options.acceptors ?? 3);
+  const count = Number.isSafeInteger(declared) && declared > 0 ? declared : 3;
+  const nodes = Array.from({ length: count }, (_, i) => i + 1);
+  const name = header.command === 'demo' ? harborName : (n: number): string => `n${n}`;
+  const slot = flags.slot === undefined ? undefined : integer('--slot', flags.slot, 0);
+  const from = flags.from === undefined ? undefined : integer('--from', flags.from, 0);
+  const to = flags.to === undefined ? undefined : integer('--to', flags.to, 0);
+  const lines = mermaidSequence(events, nodes, {
+    describe: describer(header),
+    name,
+    ...(slot === undefined ? {} : { slot }),
+    ...(from === undefined ? {} : { from }),
+    ...(to === undefined ? {} : { to }),
+  });
+  return { lines, json: { ok: true, file, mermaid: `${lines.join('\n')}\n` }, ok: true };
+}
+
 export function registerReplay(cli: Command, context: CliContext): void {
   cli
     .command('replay')
@@ -136,10 +170,14 @@ export function registerReplay(cli: Command, context: CliContext): void {
     });
   cli
     .command('trace')
-    .description('print a trace file as readable lines, one event each')
-    .argument('<file>', 'a trace written by synod sim --trace or synod check --trace / --witness-trace')
+    .description('print a trace file as readable lines, one event each, or as a Mermaid sequence diagram')
+    .argument('<file>', 'a trace written by synod sim --trace, synod check --trace / --witness-trace or synod demo --trace')
+    .option('--mermaid', 'print a Mermaid sequence diagram (one arrow per message delivered) instead')
+    .option('--slot <n>', 'with --mermaid: only what concerns this slot (and every crash and restart)')
+    .option('--from <step>', 'with --mermaid: from this step on')
+    .option('--to <step>', 'with --mermaid: up to this step')
     .option('--json', 'print one JSON object')
-    .action((file: string, options: { json?: boolean }) => {
-      context.exitCode = emit(traceReport(file), options.json === true, context.io);
+    .action((file: string, options: { json?: boolean; mermaid?: boolean } & MermaidFlags) => {
+      context.exitCode = emit(options.mermaid === true ? mermaidReport(file, options) : traceReport(file), options.json === true, context.io);
     });
 }

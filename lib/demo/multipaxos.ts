@@ -93,6 +93,8 @@ export interface HarborLogStory {
   readonly holder: string | null;
   readonly counters: Readonly<Record<string, Counters>>;
   readonly held: boolean;
+  /** Everything the scripted cluster did, in order (`synod demo --trace` writes it as a trace). */
+  readonly events: readonly ClusterEvent<MultiMessage<Op>, MultiEffect<Op, BookingResult>, Command<Op>>[];
 }
 
 /** The log-level cluster, with the monitor after every event and a narration that can be switched on. */
@@ -132,7 +134,7 @@ class HarborLog {
       }
       if (this.narrate && e.type === 'crash') this.lines.push(`${name(e.node)} : CRASHED (it keeps its promise, votes and chosen log)`);
       // After every step (and every crash, restart or loss), with the step's messages and replies recorded.
-      if (e.type === 'effect' || e.type === 'send' || e.type === 'deliver') return;
+      if (e.type === 'effect' || e.type === 'send' || e.type === 'deliver' || e.type === 'request') return;
       this.violations.push(...this.monitor.check([...this.cluster.states.values()].map((s) => ({ id: s.id, promised: s.acceptor.maxBal, votes: s.acceptor.votes, log: s.learner.log, commit: s.learner.commit }))));
     });
   }
@@ -186,6 +188,7 @@ class HarborLog {
   }
 
   finish(): Omit<HarborLogStory, 'held'> {
+    const events = this.cluster.events;
     const slot812 = [1, 2, 3].map((id) => {
       const e = vec.get(this.cluster.state(id).learner.log, SLOT);
       return `${name(id)}: ${e === undefined ? 'unknown' : showEntry(e)}`;
@@ -193,7 +196,7 @@ class HarborLog {
     const holder = this.cluster.state(3).learner.replica.machine['S12']?.booking ?? null;
     const counters = Object.fromEntries([1, 2, 3].map((id) => [name(id), this.cluster.state(id).counters]));
     this.lines.push(...this.stageLines());
-    return { lines: this.lines, violations: this.violations, slot812, holder, counters };
+    return { lines: this.lines, violations: this.violations, slot812, holder, counters, events };
   }
 }
 

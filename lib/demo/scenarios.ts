@@ -207,6 +207,7 @@ abstract class Play<S, M extends Addressed, E, D> {
           return [this.describe(e.message) + (e.ignored === undefined ? '' : ' (ignored)')];
         case 'drop':
           return [`${this.describe(e.message)} (lost)`];
+        case 'request':
         case 'send':
         case 'effect':
         case 'step':

@@ -54,6 +54,8 @@ export interface Story {
   readonly violations: readonly Violation[];
   readonly held: boolean;
   readonly verdict: string;
+  /** Everything the scripted cluster did, in order (`synod demo --trace` writes it as a trace). */
+  readonly events: readonly ClusterEvent<Message<string>, Effect<string>, string>[];
 }
 
 /** A cluster that prints every event as a line and checks every invariant after each. */
@@ -67,6 +69,7 @@ class Narrated {
 
   constructor() {
     this.cluster.on((e) => {
+      if (e.type === 'request') return;
       const line = e.type === 'drop' ? this.lost(e.message) : describeEvent(e);
       if (line !== null) this.lines.push(line);
       if (e.type === 'effect' && (e.effect.type === 'stage' || e.effect.type === 'chosen')) {
@@ -128,6 +131,7 @@ class Narrated {
       violations: this.violations,
       held,
       verdict: this.violations.length === 0 ? judged.line : `VIOLATED ${broken}`,
+      events: this.cluster.events,
     };
   }
 }

@@ -8,7 +8,9 @@ import type { Addressed, Protocol } from '../core/protocol';
 import { durableThenSends } from '../core/protocol';
 import type { NodeId, Step } from '../core/types';
 
-export type ClusterEvent<M, E> =
+export type ClusterEvent<M, E, C = unknown> =
+  /** A client hands `node` a command (before the node's step). */
+  | { readonly type: 'request'; readonly node: NodeId; readonly command: C }
   | { readonly type: 'send'; readonly message: M }
   | { readonly type: 'deliver'; readonly message: M; readonly ignored?: string }
   | { readonly type: 'drop'; readonly message: M }
@@ -28,14 +30,14 @@ export class Cluster<S, M extends Addressed, E, D, C> {
   readonly sent: M[] = [];
   /** Every client command handed to a node. */
   readonly requests: C[] = [];
-  readonly events: ClusterEvent<M, E>[] = [];
-  private readonly listeners: ((e: ClusterEvent<M, E>) => void)[] = [];
+  readonly events: ClusterEvent<M, E, C>[] = [];
+  private readonly listeners: ((e: ClusterEvent<M, E, C>) => void)[] = [];
 
   constructor(readonly protocol: Protocol<S, M, E, D, C>) {
     for (const id of protocol.nodes) this.states.set(id, protocol.init(id));
   }
 
-  on(listener: (e: ClusterEvent<M, E>) => void): this {
+  on(listener: (e: ClusterEvent<M, E, C>) => void): this {
     this.listeners.push(listener);
     return this;
   }
@@ -48,6 +50,7 @@ export class Cluster<S, M extends Addressed, E, D, C> {
 
   request(node: NodeId, command: C): Step<S, E> {
     this.requests.push(command);
+    this.emit({ type: 'request', node, command });
     return this.apply(node, this.protocol.request(this.state(node), command));
   }
 
@@ -125,7 +128,7 @@ export class Cluster<S, M extends Addressed, E, D, C> {
     return step;
   }
 
-  private emit(event: ClusterEvent<M, E>): void {
+  private emit(event: ClusterEvent<M, E, C>): void {
     this.events.push(event);
     for (const l of this.listeners) l(event);
   }

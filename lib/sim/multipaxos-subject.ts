@@ -216,6 +216,14 @@ function committedCommands(nodes: readonly State[]): number {
   return seen.size;
 }
 
+/** The stage a Multi-Paxos effect reports, as traces print it (null for effects that report none). */
+export function multiPaxosStage<Op, R>(effect: MultiEffect<Op, R>): StageEvent | null {
+  if (effect.type === 'stage') return { stage: effect.stage, slot: effect.slot, value: effect.value, ballot: ballots.format(effect.ballot) };
+  if (effect.type === 'chosen') return { stage: 'chosen', slot: effect.slot, value: effect.value };
+  if (effect.type === 'applied') return { stage: 'applied', slot: effect.slot, value: effect.commands };
+  return null;
+}
+
 export function multiPaxosSubject(options: MultiPaxosSubjectOptions): MultiPaxosSubject {
   const config = multiPaxosSimConfig(options);
   let roles: Roles | undefined;
@@ -270,17 +278,15 @@ export function multiPaxosSubject(options: MultiPaxosSubjectOptions): MultiPaxos
       for (const { effect } of snapshot.observed) if (effect.type === 'local') count(effect.message);
       return slots.size;
     },
-    stage(_node, effect): StageEvent | null {
-      if (effect.type === 'stage') return { stage: effect.stage, slot: effect.slot, value: effect.value, ballot: ballots.format(effect.ballot) };
-      if (effect.type === 'chosen') return { stage: 'chosen', slot: effect.slot, value: effect.value };
-      if (effect.type === 'applied') return { stage: 'applied', slot: effect.slot, value: effect.commands };
-      return null;
-    },
+    stage: (_node, effect) => multiPaxosStage(effect),
     observe: (effect) => effect.type === 'local' || effect.type === 'chosen' || isOk(effect),
     acked(_node, effect) {
       if (!isOk(effect)) return null;
       const m = /^c(\d+)$/.exec(effect.client);
       return m === null ? null : { client: Number(m[1]), k: effect.seq - 1 };
+    },
+    replied(_node, effect) {
+      return effect.type === 'reply' && effect.reply.status === 'indeterminate' ? { client: effect.client, seq: effect.seq, status: effect.reply.status } : null;
     },
     describe: (m) => describeMessage(m),
   };

@@ -189,6 +189,9 @@ export function raftSubject(options: RaftSubjectOptions): RaftSubject {
       const m = /^c(\d+)$/.exec(effect.client);
       return m === null ? null : { client: Number(m[1]), k: effect.seq - 1 };
     },
+    replied(_node, effect) {
+      return effect.type === 'reply' && effect.reply.status === 'indeterminate' ? { client: effect.client, seq: effect.seq, status: effect.reply.status } : null;
+    },
     describe: describeRaftMessage,
   };
 }

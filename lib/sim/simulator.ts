@@ -485,6 +485,10 @@ class Simulation<S, M extends Addressed, E, D, C> {
     }
     const ack = this.subject.acked?.(id, effect) ?? null;
     if (ack !== null) this.acknowledge(id, ack.client, ack.k);
+    if (this.trace !== null) {
+      const answer = this.subject.replied?.(id, effect) ?? null;
+      if (answer !== null) this.record({ step: this.step + 1, tick: this.now, type: 'reply', node: id, client: answer.client, seq: answer.seq, status: answer.status });
+    }
     if (this.subject.observe?.(effect) === true) {
       this.observed.push({ node: id, effect });
       this.monitor?.observed(id, effect);

@@ -101,6 +101,8 @@ export interface Subject<S, M extends Addressed, E, D, C> {
   stage?(node: NodeId, effect: E): StageEvent | null;
   observe?(effect: E): boolean;
   acked?(node: NodeId, effect: E): { readonly client: number; readonly k: number } | null;
+  /** Optional: an answer worth a trace line of its own (an `indeterminate`: the client cannot know whether its command was chosen). */
+  replied?(node: NodeId, effect: E): { readonly client: string; readonly seq: number; readonly status: string } | null;
   /** Optional: a per-run journal (a client history, counters) reported beside the invariants. */
   journal?(): Journal<S, E, C>;
   describe(message: M): string;

@@ -30,7 +30,24 @@ export type TraceEvent =
       readonly lost: boolean;
     }
   | { readonly step: number; readonly tick: number; readonly type: 'ack'; readonly node: NodeId; readonly client: number; readonly k: number }
+  /** The durable record after the persist (the simulator), or the one change it made durable (a demo trace: its logs are long). */
   | { readonly step: number; readonly tick: number; readonly type: 'persist'; readonly node: NodeId; readonly record: unknown }
+  | { readonly step: number; readonly tick: number; readonly type: 'persist'; readonly node: NodeId; readonly change: unknown }
+  /**
+   * A node's answer to a client that is not a plain acknowledgement: `indeterminate` (its
+   * proposer was deposed: the command may or may not be chosen), or, in demo traces, every
+   * answer (ok and redirect too).
+   */
+  | {
+      readonly step: number;
+      readonly tick: number;
+      readonly type: 'reply';
+      readonly node: NodeId;
+      readonly client: string;
+      readonly seq: number;
+      readonly status: string;
+      readonly result?: unknown;
+    }
   | {
       readonly step: number;
       readonly tick: number;
@@ -118,7 +135,9 @@ export function formatEvent(e: TraceEvent, describe: (message: unknown) => strin
     case 'ack':
       return `${at} ack       ${nodeName(e.node)} -> client ${e.client} : command ${e.k} done`;
     case 'persist':
-      return `${at} persist   ${nodeName(e.node)} ${JSON.stringify(e.record)}`;
+      return `${at} persist   ${nodeName(e.node)} ${JSON.stringify('change' in e ? e.change : e.record)}`;
+    case 'reply':
+      return `${at} reply     ${nodeName(e.node)} -> ${e.client} #${e.seq} : ${e.status}${e.result === undefined ? '' : ` ${JSON.stringify(e.result)}`}`;
     case 'crash':
       return `${at} crash     ${nodeName(e.node)}${e.afterPersist ? ` after its persist, before its ${e.lostSends} send(s)` : ''}`;
     case 'restart':
@@ -139,8 +158,8 @@ export function formatEvent(e: TraceEvent, describe: (message: unknown) => strin
 }
 
 /**
- * The trace file `synod sim --trace` and `synod check --trace` write, and `synod replay` and
- * `synod trace` read: JSON lines, the first a header, then one event a line, each with its
+ * The trace file `synod sim --trace`, `synod check --trace` and `synod demo --trace` write, and
+ * `synod replay`, `synod trace` and `synod explain` read: JSON lines, the first a header, then one event a line, each with its
  * `step` and `tick` (the checker has no clock: its tick is the step).
  *
  *   {"format":"synod-trace","version":1,"synod":"0.1.0","command":"sim","protocol":"multipaxos",
@@ -159,7 +178,7 @@ export interface TraceHeader {
   readonly version: number;
   /** The synod version (package.json) that wrote it. */
   readonly synod: string;
-  readonly command: 'sim' | 'check';
+  readonly command: 'sim' | 'check' | 'demo';
   readonly protocol: string;
   readonly seed: number | null;
   readonly options: Readonly<Record<string, unknown>>;
@@ -190,7 +209,7 @@ export function parseTraceFile(text: string): { readonly header: TraceHeader; re
   const header = parsed[0];
   if (header === undefined || header.format !== TRACE_FORMAT) throw new Error(`not a synod trace: the first line must be a header with "format":"${TRACE_FORMAT}"`);
   if (header.version !== TRACE_VERSION) throw new Error(`trace format version ${String(header.version)}; this synod reads version ${TRACE_VERSION}`);
-  if (header.command !== 'sim' && header.command !== 'check') throw new Error(`the header's command must be sim or check, got ${JSON.stringify(header.command)}`);
+  if (header.command !== 'sim' && header.command !== 'check' && header.command !== 'demo') throw new Error(`the header's command must be sim, check or demo, got ${JSON.stringify(header.command)}`);
   if (typeof header.options !== 'object' || header.options === null) throw new Error('the header has no options');
   const events = parsed.slice(1);
   events.forEach((e, i) => {
