@@ -98,7 +98,7 @@ export function mermaidSequence(events: readonly Ev[], nodes: readonly number[],
       case 'request': {
         if (node === null) break;
         const c = isObject(e.command) ? e.command : null;
-        const who = c === null ? `client ${String(e.client)}` : String(c.client);
+        const who = c === null ? 'a client' : String(c.client);
         if (clients !== null && (c === null || !clients.has(`${String(c.client)}|${String(c.seq)}`))) break;
         const what = c === null ? String(e.command) : showOp(c.op);
         lines.push(`  Note over ${node}: ${text(`${who} asks: ${what}`)}`);
