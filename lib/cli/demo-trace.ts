@@ -18,15 +18,13 @@ import { clusterTrace } from '../sim/cluster-trace';
 import { showEntry } from '../sim/explain';
 import { multiPaxosStage } from '../sim/multipaxos-subject';
 import type { TraceEvent } from '../sim/trace';
+import * as fs from 'node:fs';
 import { UsageError } from './args';
+import type { DemoStory } from './demo';
+import { traceFileText } from '../sim/trace';
+import { synodVersion } from './version';
 
-export const DEMO_STORIES = ['race', 'after-quorum', 'before-quorum', 'log', 'fencing'] as const;
-export type DemoStory = (typeof DEMO_STORIES)[number];
-
-export function demoStory(raw: string): DemoStory {
-  if (!(DEMO_STORIES as readonly string[]).includes(raw)) throw new UsageError(`--story takes one of ${DEMO_STORIES.join(', ')}, got '${raw}'`);
-  return raw as DemoStory;
-}
+export { demoStory } from './demo';
 
 export interface DemoTrace {
   readonly protocol: 'single-decree' | 'multipaxos';
@@ -112,3 +110,31 @@ export function demoDescriber(protocol: string): (m: unknown) => string {
     }
   };
 }
+
+/** The header and events of a demo trace file (the same story and seed give the same bytes). */
+export function demoTraceText(story: DemoStory, seed: number, file: string): { text: string; protocol: string; events: number } {
+  const trace = demoTrace(story, seed);
+  const text = traceFileText(
+    {
+      synod: synodVersion(),
+      command: 'demo',
+      protocol: trace.protocol,
+      seed,
+      options: { story, seed: String(seed), nodes: String(trace.nodes) },
+      reproduce: `synod demo --seed ${seed} --story ${story} --trace ${file}`,
+    },
+    trace.events,
+  );
+  return { text, protocol: trace.protocol, events: trace.events.length };
+}
+
+export function writeDemoTrace(file: string, story: DemoStory, seed: number): { protocol: string; events: number } {
+  const { text, protocol, events } = demoTraceText(story, seed, file);
+  try {
+    fs.writeFileSync(file, text);
+  } catch (error) {
+    throw new UsageError(`cannot write ${file}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return { protocol, events };
+}
+

@@ -1,12 +1,18 @@
 /** `synod demo`: the Harbor Point story (slot 812, bookings #8841 and #8849). */
-import * as fs from 'node:fs';
 import type { Command } from 'commander';
-import { traceFileText } from '../sim/trace';
-import { demoStory, demoTrace, DEMO_STORIES } from './demo-trace';
-import { synodVersion } from './version';
 import { harborPointLog, staleLeaderFencing } from '../demo/multipaxos';
 import { harborPoint } from '../demo/single-decree';
 import { integer, UsageError } from './args';
+
+/** The stories `synod demo --trace` can write (the trace code, with the simulator's, loads only then). */
+export const DEMO_STORIES = ['race', 'after-quorum', 'before-quorum', 'log', 'fencing'] as const;
+export type DemoStory = (typeof DEMO_STORIES)[number];
+
+export function demoStory(raw: string): DemoStory {
+  if (!(DEMO_STORIES as readonly string[]).includes(raw)) throw new UsageError(`--story takes one of ${DEMO_STORIES.join(', ')}, got '${raw}'`);
+  return raw as DemoStory;
+}
+
 import type { CliContext } from './context';
 import type { Report } from './output';
 import { emit } from './output';
@@ -39,33 +45,6 @@ export function demoReport(seed: number): Report {
   return { lines, json, ok, ...(ok ? {} : { reason: 'a story failed' }) };
 }
 
-/** The header and events of a demo trace file (the same story and seed give the same bytes). */
-export function demoTraceText(story: ReturnType<typeof demoStory>, seed: number, file: string): { text: string; protocol: string; events: number } {
-  const trace = demoTrace(story, seed);
-  const text = traceFileText(
-    {
-      synod: synodVersion(),
-      command: 'demo',
-      protocol: trace.protocol,
-      seed,
-      options: { story, seed: String(seed), nodes: String(trace.nodes) },
-      reproduce: `synod demo --seed ${seed} --story ${story} --trace ${file}`,
-    },
-    trace.events,
-  );
-  return { text, protocol: trace.protocol, events: trace.events.length };
-}
-
-function writeDemoTrace(file: string, story: ReturnType<typeof demoStory>, seed: number): { protocol: string; events: number } {
-  const { text, protocol, events } = demoTraceText(story, seed, file);
-  try {
-    fs.writeFileSync(file, text);
-  } catch (error) {
-    throw new UsageError(`cannot write ${file}: ${error instanceof Error ? error.message : String(error)}`);
-  }
-  return { protocol, events };
-}
-
 export function registerDemo(cli: Command, context: CliContext): void {
   cli
     .command('demo')
@@ -74,7 +53,7 @@ export function registerDemo(cli: Command, context: CliContext): void {
     .option('--trace <file>', 'also write one story as a trace file, for synod trace, synod trace --mermaid, synod explain and synod replay')
     .option('--story <name>', `the story --trace writes: ${DEMO_STORIES.join(', ')}`, 'log')
     .option('--json', 'print one JSON object')
-    .action((options: { seed: string; json?: boolean; trace?: string; story: string }) => {
+    .action(async (options: { seed: string; json?: boolean; trace?: string; story: string }) => {
       const seed = integer('--seed', options.seed, 0, 0xffff_ffff);
       const story = demoStory(options.story);
       const report = demoReport(seed);
@@ -82,6 +61,7 @@ export function registerDemo(cli: Command, context: CliContext): void {
         context.exitCode = emit(report, options.json === true, context.io);
         return;
       }
+      const { writeDemoTrace } = await import('./demo-trace');
       const written = writeDemoTrace(options.trace, story, seed);
       const lines = [...report.lines, '', `wrote story '${story}' (${written.protocol}) to ${options.trace}: ${written.events} events`];
       context.exitCode = emit({ ...report, lines, json: { ...(report.json as object), trace: { file: options.trace, story, ...written } } }, options.json === true, context.io);
