@@ -276,6 +276,7 @@ export class FileLog<C, Snap> implements DurableLog<C, Snap> {
     let after: Buffer[];
     try {
       this.requireOpen('writeSnapshot');
+      if (this.queue.failed !== null) throw this.queue.failed;
       snap = this.encodeRecord(this.snapshotCodec, snapshot, MAX_LENGTH);
       after = changesAfter.map((c) => this.encodeRecord(this.changeCodec, c, this.maxRecordSize));
     } catch (e) {
