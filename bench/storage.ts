@@ -1,15 +1,17 @@
 /**
  * The write-ahead log's benchmark (lib/runtime/storage), on this machine's disk, as one JSON
  * object:
- * - `fdatasync`: the latency of one 64-byte append and fdatasync on a raw file (the floor of
- *   any durable write here), and of `FileLog.sync` with one change (the log's own overhead).
+ * - `fdatasync`: the latency of one append and fdatasync on a raw file (the floor of any durable
+ *   write here), and of `FileLog.append` + `sync` of one change (the log's own overhead), taken
+ *   in turns, sample by sample.
  * - `groupCommit`: changes made durable per second when each sync carries 1, 16 or 64 changes,
  *   and with 64 concurrent writers that each append one change and await `sync` (the node's
  *   pattern: the log coalesces them); the baseline is one sync per change, measured in the
  *   same run, and `vsOneSyncPerChange` is each row's ratio to it.
  * - `codec`: the cost of encoding (JSON, frame, CRC-32C) and decoding (scan, check, parse) one
  *   Multi-Paxos vote carrying one command with a 64-byte value, and CRC-32C alone.
- * Every figure is the median of `repetitions` runs.
+ * Every figure is the median of `repetitions` runs; the group-commit modes take turns, one run
+ * each per round, so that load from other work on a shared disk falls on all of them alike.
  *
  *   npx ts-node --transpile-only bench/storage.ts          (npm run bench:storage)
  *   npx ts-node --transpile-only bench/storage.ts --quick  (fewer changes and repetitions)
@@ -58,80 +60,92 @@ function tempDir(): string {
   return fs.mkdtempSync(path.join(base, 'synod-bench-storage-'));
 }
 
-async function rawFdatasync(): Promise<{ medianMs: number; p99Ms: number }> {
-  const dir = tempDir();
-  const handle = await fs.promises.open(path.join(dir, 'raw'), 'w');
-  const bytes = Buffer.alloc(64, 1);
-  const samples: number[] = [];
-  try {
-    for (let i = 0; i < FSYNCS; i += 1) {
-      await handle.write(bytes, 0, bytes.length, i * bytes.length);
-      const t = performance.now();
-      await handle.datasync();
-      samples.push(performance.now() - t);
-    }
-  } finally {
-    await handle.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-  return { medianMs: round3(median(samples)), p99Ms: round3(percentile(samples, 99)) };
-}
-
 function newLog(dir: string): FileLog<Change, MultiRecord<Op>> {
   return new FileLog<Change, MultiRecord<Op>>({ directory: dir, cluster: 'bench', node: 1, ...multiPaxosCodecs<Op>() });
 }
 
-async function logSyncLatency(): Promise<{ medianMs: number; p99Ms: number }> {
+/**
+ * fdatasync latency, sample by sample in turns: a raw write of one framed vote's size at the end
+ * of a file and its fdatasync, then `FileLog.append` of one vote and `sync`. Taking turns puts
+ * both under the same load from other work.
+ */
+async function syncLatency(): Promise<Record<'raw' | 'fileLog', { medianMs: number; p99Ms: number }> & { fileLogVsRaw: number }> {
   const dir = tempDir();
-  const log = newLog(dir);
+  const handle = await fs.promises.open(path.join(dir, 'raw'), 'w');
+  const log = newLog(path.join(dir, 'log'));
   await log.open();
-  const samples: number[] = [];
-  for (let i = 0; i < FSYNCS; i += 1) {
-    const t = performance.now();
-    log.append([change(i)]);
-    await log.sync();
-    samples.push(performance.now() - t);
-  }
-  await log.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-  return { medianMs: round3(median(samples)), p99Ms: round3(percentile(samples, 99)) };
-}
-
-/** Changes per second with `perSync` changes in each sync (sequential), or `writers` concurrent one-change writers. */
-async function throughput(mode: { perSync: number } | { writers: number }): Promise<{ changesPerSecond: number; syncsPerSecond: number }> {
-  const runs: { changes: number; flushes: number; seconds: number }[] = [];
-  const changes = CHANGES;
-  for (let r = 0; r < REPETITIONS; r += 1) {
-    const dir = tempDir();
-    let flushes = 0;
-    const log = new FileLog<Change, MultiRecord<Op>>({ directory: dir, cluster: 'bench', node: 1, ...multiPaxosCodecs<Op>(), onSync: () => (flushes += 1) });
-    await log.open();
-    const t = performance.now();
-    if ('perSync' in mode) {
-      for (let i = 0; i < changes; i += mode.perSync) {
-        log.append(Array.from({ length: mode.perSync }, (_, k) => change(i + k)));
-        await log.sync();
-      }
-    } else {
-      let next = 0;
-      const writer = async (): Promise<void> => {
-        while (next < changes) {
-          next += 1;
-          log.append([change(next)]);
-          await log.sync();
-        }
-      };
-      await Promise.all(Array.from({ length: mode.writers }, writer));
+  const bytes = Buffer.alloc(227, 1);
+  const raw: number[] = [];
+  const viaLog: number[] = [];
+  try {
+    for (let i = 0; i < FSYNCS; i += 1) {
+      let t = performance.now();
+      await handle.write(bytes, 0, bytes.length, i * bytes.length);
+      await handle.datasync();
+      raw.push(performance.now() - t);
+      t = performance.now();
+      log.append([change(i)]);
+      await log.sync();
+      viaLog.push(performance.now() - t);
     }
-    const seconds = (performance.now() - t) / 1000;
+  } finally {
+    await handle.close();
     await log.close();
     fs.rmSync(dir, { recursive: true, force: true });
-    runs.push({ changes, flushes, seconds });
   }
   return {
-    changesPerSecond: Math.round(median(runs.map((x) => x.changes / x.seconds))),
-    syncsPerSecond: Math.round(median(runs.map((x) => x.flushes / x.seconds))),
+    raw: { medianMs: round3(median(raw)), p99Ms: round3(percentile(raw, 99)) },
+    fileLog: { medianMs: round3(median(viaLog)), p99Ms: round3(percentile(viaLog, 99)) },
+    fileLogVsRaw: round3(median(viaLog) / median(raw)),
   };
+}
+
+type Mode = { readonly perSync: number } | { readonly writers: number };
+
+/** One run: `CHANGES` changes with `perSync` changes in each sync (sequential), or from `writers` concurrent one-change writers. */
+async function throughputRun(mode: Mode): Promise<{ changes: number; flushes: number; seconds: number }> {
+  const dir = tempDir();
+  let flushes = 0;
+  const log = new FileLog<Change, MultiRecord<Op>>({ directory: dir, cluster: 'bench', node: 1, ...multiPaxosCodecs<Op>(), onSync: () => (flushes += 1) });
+  await log.open();
+  const t = performance.now();
+  if ('perSync' in mode) {
+    for (let i = 0; i < CHANGES; i += mode.perSync) {
+      log.append(Array.from({ length: mode.perSync }, (_, k) => change(i + k)));
+      await log.sync();
+    }
+  } else {
+    let next = 0;
+    const writer = async (): Promise<void> => {
+      while (next < CHANGES) {
+        next += 1;
+        log.append([change(next)]);
+        await log.sync();
+      }
+    };
+    await Promise.all(Array.from({ length: mode.writers }, writer));
+  }
+  const seconds = (performance.now() - t) / 1000;
+  await log.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+  return { changes: CHANGES, flushes, seconds };
+}
+
+/**
+ * Every mode, repetition by repetition (round robin), so that the disk's load from other work,
+ * which changes over seconds on a shared machine, falls on every mode alike.
+ */
+async function throughput(modes: Readonly<Record<string, Mode>>): Promise<Record<string, { changesPerSecond: number; syncsPerSecond: number }>> {
+  const runs: Record<string, { changes: number; flushes: number; seconds: number }[]> = {};
+  for (let r = 0; r < REPETITIONS; r += 1) {
+    for (const [name, mode] of Object.entries(modes)) (runs[name] ??= []).push(await throughputRun(mode));
+  }
+  return Object.fromEntries(
+    Object.entries(runs).map(([name, xs]) => [
+      name,
+      { changesPerSecond: Math.round(median(xs.map((x) => x.changes / x.seconds))), syncsPerSecond: Math.round(median(xs.map((x) => x.flushes / x.seconds))) },
+    ]),
+  );
 }
 
 function codecCost(): { encodeUs: number; decodeUs: number; crc32cUs: number; recordBytes: number } {
@@ -169,23 +183,17 @@ function codecCost(): { encodeUs: number; decodeUs: number; crc32cUs: number; re
 }
 
 async function main(): Promise<void> {
-  const raw = await rawFdatasync();
-  const logSync = await logSyncLatency();
-  const baseline = await throughput({ perSync: 1 });
-  const rows: Record<string, { changesPerSecond: number; syncsPerSecond: number; vsOneSyncPerChange: number }> = {};
-  for (const perSync of [1, 16, 64]) {
-    const m = perSync === 1 ? baseline : await throughput({ perSync });
-    rows[`${perSync} per sync`] = { ...m, vsOneSyncPerChange: round3(m.changesPerSecond / baseline.changesPerSecond) };
-  }
-  const concurrent = await throughput({ writers: 64 });
-  rows['64 concurrent writers'] = { ...concurrent, vsOneSyncPerChange: round3(concurrent.changesPerSecond / baseline.changesPerSecond) };
+  const latency = await syncLatency();
+  const measured = await throughput({ '1 per sync': { perSync: 1 }, '16 per sync': { perSync: 16 }, '64 per sync': { perSync: 64 }, '64 concurrent writers': { writers: 64 } });
+  const baseline = measured['1 per sync']?.changesPerSecond ?? NaN;
+  const rows = Object.fromEntries(Object.entries(measured).map(([name, m]) => [name, { ...m, vsOneSyncPerChange: round3(m.changesPerSecond / baseline) }]));
   const result = {
     benchmark: 'storage',
     directory: base,
     quick,
     repetitions: REPETITIONS,
     changesPerRun: CHANGES,
-    fdatasync: { raw64Bytes: raw, fileLogSyncOneChange: logSync },
+    fdatasync: latency,
     groupCommit: { baseline: 'one sync per change (1 per sync), same run', rows },
     codec: codecCost(),
   };
