@@ -101,8 +101,9 @@ export class Crash extends Error {}
  * The real file system until its `calls`-th state-changing call, which never happens (a write
  * there writes half its bytes first, as a torn write does), nor does any call after it: what
  * is on disk then is what a crash at that point leaves. `seen` counts the calls made.
+ * `renameInPlace` makes rename non-atomic, for the broken variant the crash-point test rejects.
  */
-export function crashingFs(calls: number): { fs: StorageFs; seen: () => number } {
+export function crashingFs(calls: number, broken: { renameInPlace?: boolean } = {}): { fs: StorageFs; seen: () => number } {
   let count = 0;
   const step = (): void => {
     count += 1;
@@ -136,7 +137,21 @@ export function crashingFs(calls: number): { fs: StorageFs; seen: () => number }
         close: () => real.close(),
       };
     },
-    rename: guarded(nodeFs.rename),
+    // The broken variant: a "rename" that copies into the target in place, a step at a time.
+    rename: broken.renameInPlace === true
+      ? async (from, to) => {
+          step();
+          const data = await nodeFs.readFile(from);
+          const target = await nodeFs.open(to, 'create');
+          try {
+            step();
+            await target.write(data, 0);
+          } finally {
+            await target.close();
+          }
+          await nodeFs.unlink(from);
+        }
+      : guarded(nodeFs.rename),
     unlink: guarded(nodeFs.unlink),
     syncDir: guarded(nodeFs.syncDir),
   };
