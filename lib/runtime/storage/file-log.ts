@@ -41,7 +41,10 @@ export interface FileLogOptions<C, Snap> {
   readonly maxRecordSize?: number;
   /** The file system (tests inject failures through it). */
   readonly fs?: StorageFs;
-  /** Called after each flush: how many records and bytes one fdatasync made durable, and how long it took. */
+  /**
+   * Called after each flush: how many records and bytes one fdatasync made durable, and how long
+   * it took (for metrics). It must not throw: an error it throws fails that sync like a disk error.
+   */
   readonly onSync?: (report: SyncReport) => void;
 }
 
@@ -75,12 +78,12 @@ function seconds(start: bigint): number {
   return Number(process.hrtime.bigint() - start) / 1e9;
 }
 
-/** Wraps a file-system error in a sentence that says what the log was doing. */
-function fsError(doing: string, file: string, e: unknown): Error {
+/** Wraps a file-system error in a sentence that says what the log was doing (and, once running, that the node must stop). */
+function fsError(doing: string, file: string, e: unknown, running = true): Error {
   const err = e as NodeJS.ErrnoException;
   const code = err.code === undefined ? '' : `${err.code}: `;
   const message = err.message?.startsWith(code) ? err.message : `${code}${err.message ?? String(e)}`;
-  return new Error(`synod: ${doing} ${file} failed (${message}); the node must stop`, { cause: e });
+  return new Error(`synod: ${doing} ${file} failed (${message})${running ? '; the node must stop' : ''}`, { cause: e });
 }
 
 export class FileLog<C, Snap> implements DurableLog<C, Snap> {
@@ -134,9 +137,11 @@ export class FileLog<C, Snap> implements DurableLog<C, Snap> {
   private async recover(): Promise<Recovered<C, Snap>> {
     const dir = this.options.directory;
     await this.fs.mkdir(dir).catch((e: unknown) => {
-      throw fsError('creating the data directory', dir, e);
+      throw fsError('creating the data directory', dir, e, false);
     });
-    const names = await this.fs.readdir(dir);
+    const names = await this.fs.readdir(dir).catch((e: unknown) => {
+      throw fsError('listing the data directory', dir, e, false);
+    });
     const logs = names.flatMap((n) => LOG_NAME.exec(n)?.[1] ?? []).map(Number).sort((a, b) => a - b);
     const snaps = names.flatMap((n) => SNAPSHOT_NAME.exec(n)?.[1] ?? []).map(Number).sort((a, b) => a - b);
     const generation = logs[logs.length - 1];
@@ -146,18 +151,22 @@ export class FileLog<C, Snap> implements DurableLog<C, Snap> {
     }
     const snapshot = generation === 0 ? undefined : await this.readSnapshot(generation);
     const logFile = this.path(fileName('log', generation));
-    const buf = await this.fs.readFile(logFile);
+    const buf = await this.fs.readFile(logFile).catch((e: unknown) => {
+      throw fsError('reading', logFile, e, false);
+    });
     const { header, start } = readHeader(buf, logFile);
     this.checkHeader(header, 'log', generation, logFile);
     const scan = scanRecords(buf, start, logFile, this.maxRecordSize);
     const changes = scan.payloads.map((payload, k) => this.decode(this.changeCodec, payload, logFile, scan.offsets[k] ?? 0));
-    this.file = await this.fs.open(logFile, 'write');
+    this.file = await this.fs.open(logFile, 'write').catch((e: unknown) => {
+      throw fsError('opening', logFile, e, false);
+    });
     if (scan.torn !== undefined) {
       await this.file.truncate(scan.end).catch((e: unknown) => {
-        throw fsError('truncating the torn tail of', logFile, e);
+        throw fsError('truncating the torn tail of', logFile, e, false);
       });
       await this.file.sync().catch((e: unknown) => {
-        throw fsError('fsync after truncating', logFile, e);
+        throw fsError('fsync after truncating', logFile, e, false);
       });
     }
     this.generation = generation;
@@ -193,7 +202,7 @@ export class FileLog<C, Snap> implements DurableLog<C, Snap> {
       buf = await this.fs.readFile(file);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(`synod: data directory ${this.options.directory} has ${fileName('log', generation)} but not its snapshot ${file}`);
-      throw fsError('reading', file, e);
+      throw fsError('reading', file, e, false);
     }
     const { header, start } = readHeader(buf, file);
     this.checkHeader(header, 'snapshot', generation, file);

@@ -345,6 +345,12 @@ describe('storage: the file log', () => {
       expect((await rejection(multiLog(dir).open())).message).to.match(/corrupt record in .* at offset 12: header record/);
     });
 
+    it('a data directory that is a file is refused in one line', async () => {
+      const file = path.join(tempDir(), 'data');
+      fs.writeFileSync(file, 'not a directory');
+      expect((await rejection(multiLog(file).open())).message).to.match(new RegExp(`^synod: creating the data directory ${escape(file)} failed \\(EEXIST: [^\\n]*\\)$`));
+    });
+
     it('refuses a log whose snapshot is missing', async () => {
       const dir = tempDir();
       const log = multiLog(dir);
