@@ -67,6 +67,19 @@ export interface FileLogStats {
   readonly snapshots: number;
 }
 
+/** Data directories open in this process (resolved paths of their LOCK files). */
+const held = new Set<string>();
+
+/** Whether a process with this id exists (EPERM: it does, and belongs to someone else). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 const LOG_NAME = /^log-(\d{10})$/;
 const SNAPSHOT_NAME = /^snapshot-(\d{10})$/;
 
@@ -100,6 +113,7 @@ export class FileLog<C, Snap> implements DurableLog<C, Snap> {
   private records = 0;
   private flushes = 0;
   private snapshots = 0;
+  private lockFile: string | null = null;
 
   constructor(private readonly options: FileLogOptions<C, Snap>) {
     const max = options.maxRecordSize ?? DEFAULT_MAX_RECORD_SIZE;
@@ -130,8 +144,48 @@ export class FileLog<C, Snap> implements DurableLog<C, Snap> {
       this.state = 'closed';
       if (this.file !== null) await this.file.close().catch(() => undefined);
       this.file = null;
+      await this.unlock().catch(() => undefined);
       throw e;
     }
+  }
+
+  /**
+   * One process per data directory: a LOCK file holding the owner's process id, created with
+   * O_EXCL. Two nodes writing one log would each vote with state the other does not see. A LOCK
+   * whose process is gone (a node killed with -9) is taken over.
+   */
+  private async lock(): Promise<void> {
+    const file = this.path('LOCK');
+    const key = path.resolve(file);
+    if (held.has(key)) throw new Error(`synod: data directory ${this.options.directory} is already open in this process`);
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      const created = await this.fs.createExclusive(file, `${process.pid}\n`).catch((e: unknown) => {
+        throw fsError('creating', file, e, false);
+      });
+      if (created) {
+        held.add(key);
+        this.lockFile = key;
+        return;
+      }
+      const owner = Number((await this.fs.readFile(file).catch(() => Buffer.alloc(0))).toString('utf8').trim());
+      if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && alive(owner)) {
+        throw new Error(`synod: data directory ${this.options.directory} is in use by process ${owner} (remove ${file} if that process is not a synod node)`);
+      }
+      await this.fs.unlink(file).catch((e: unknown) => {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw fsError('removing the stale lock', file, e, false);
+      });
+    }
+    throw new Error(`synod: could not take the lock ${file}: another process keeps creating it`);
+  }
+
+  private async unlock(): Promise<void> {
+    const key = this.lockFile;
+    if (key === null) return;
+    this.lockFile = null;
+    held.delete(key);
+    await this.fs.unlink(key).catch((e: unknown) => {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw fsError('removing the lock', key, e, false);
+    });
   }
 
   private async recover(): Promise<Recovered<C, Snap>> {
@@ -139,6 +193,7 @@ export class FileLog<C, Snap> implements DurableLog<C, Snap> {
     await this.fs.mkdir(dir).catch((e: unknown) => {
       throw fsError('creating the data directory', dir, e, false);
     });
+    await this.lock();
     const names = await this.fs.readdir(dir).catch((e: unknown) => {
       throw fsError('listing the data directory', dir, e, false);
     });
@@ -368,10 +423,14 @@ export class FileLog<C, Snap> implements DurableLog<C, Snap> {
     await this.queue.drain();
     const file = this.file;
     this.file = null;
-    if (file !== null) {
-      await file.close().catch((e: unknown) => {
-        throw fsError('closing', this.path(fileName('log', this.generation)), e);
-      });
+    try {
+      if (file !== null) {
+        await file.close().catch((e: unknown) => {
+          throw fsError('closing', this.path(fileName('log', this.generation)), e);
+        });
+      }
+    } finally {
+      await this.unlock();
     }
   }
 }

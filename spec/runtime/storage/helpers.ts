@@ -154,6 +154,7 @@ export function crashingFs(calls: number, broken: { renameInPlace?: boolean } = 
       : guarded(nodeFs.rename),
     unlink: guarded(nodeFs.unlink),
     syncDir: guarded(nodeFs.syncDir),
+    createExclusive: nodeFs.createExclusive,
   };
   return { fs, seen: () => count };
 }
