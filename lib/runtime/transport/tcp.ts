@@ -89,7 +89,7 @@ export interface TcpTransportOptions<M> {
 
 /** The transport's own counters, beyond `TransportStats`: frames it dropped on the sending side. */
 export interface TcpTransportStats extends TransportStats {
-  /** Frames dropped before they were written: `queue-full` (oldest dropped), `unknown-peer`, `closed`. */
+  /** Frames dropped before they were written: `queue-full` (oldest dropped), `unknown-peer`, `unencodable`, `oversized`, `closed`. */
   readonly dropped: Readonly<Record<string, number>>;
   /** Peers with an open outbound connection. */
   readonly connected: readonly NodeId[];
@@ -207,6 +207,12 @@ export class TcpTransport<M extends Addressed> implements Transport<M> {
       // A message that cannot be serialized (a cycle, a BigInt) is the caller's bug; sending still never throws.
       this.drop('unencodable');
       this.logger.warn({ to, err: (e as Error).message }, 'message could not be encoded; dropped');
+      return;
+    }
+    if (frame.length - 4 > this.maxFrameBytes) {
+      // The peer would reject it as oversized and close the connection; drop it here instead (the cluster shares one maximum).
+      this.drop('oversized');
+      this.logger.warn({ to, bytes: frame.length }, 'message larger than the maximum frame size; dropped');
       return;
     }
     if (peer.connected && !peer.blocked && peer.queue.length === 0) this.write(peer, frame);
