@@ -15,8 +15,9 @@ const LAYERS = {
   sim: ['core', 'machine', 'paxos', 'multipaxos', 'raft', 'invariants', 'zoo', 'history', 'harness'],
   check: ['core', 'machine', 'paxos', 'multipaxos', 'raft', 'invariants', 'zoo', 'history', 'harness', 'sim'],
   demo: ['core', 'machine', 'paxos', 'multipaxos', 'raft', 'invariants', 'zoo', 'history', 'harness'],
+  web: ['core', 'machine', 'paxos', 'multipaxos', 'raft', 'invariants', 'zoo', 'history', 'harness', 'sim', 'check', 'demo'],
   runtime: ['core', 'machine', 'paxos', 'multipaxos', 'raft', 'invariants', 'history'],
-  cli: ['core', 'machine', 'paxos', 'multipaxos', 'raft', 'invariants', 'zoo', 'history', 'harness', 'sim', 'check', 'demo', 'runtime'],
+  cli: ['core', 'machine', 'paxos', 'multipaxos', 'raft', 'invariants', 'zoo', 'history', 'harness', 'sim', 'check', 'demo', 'runtime', 'web'],
 };
 const PROTOCOL = ['core', 'machine', 'paxos', 'multipaxos', 'raft', 'invariants'];
 
