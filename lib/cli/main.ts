@@ -24,6 +24,7 @@ const SUBCOMMANDS: readonly { readonly name: string; readonly load: () => Promis
   { name: 'compare', load: async () => (await import('./compare')).registerCompare },
   { name: 'replay', load: async () => (await import('./replay')).registerReplay },
   { name: 'trace', load: async () => (await import('./replay')).registerReplay },
+  { name: 'web', load: async () => (await import('./web')).registerWeb },
 ];
 
 /** The subcommands an argument list needs: none for the version, the one it names, or all of them. */
