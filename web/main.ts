@@ -151,7 +151,11 @@ function drawNode(parent: Element, v: NodeView, x: number, y: number, scale: num
   text(g, 0, -54, raft ? `term ${v.promised}` : `maxBal ${v.promised}${v.role === 'follower' ? '' : ` · ballot ${v.epoch}`}`);
   text(g, 0, -40, raft ? 'log (index: entry @term)' : 'votes (slot: maxVal @maxVBal)', 'legend');
   if (v.slots.length === 0) text(g, 0, -26, '(none)', 'slot');
-  v.slots.forEach((s, i) => text(g, 0, -26 + i * 13, `${s.slot}: ${s.value} @${s.ballot}${s.chosen ? ' ✓' : ''}`, `slot${s.chosen ? ' chosen' : ''}`));
+  v.slots.forEach((s, i) => {
+    const vote = s.value === '-' ? 'no vote' : `${s.value} @${s.ballot}`;
+    const learned = s.chosen === null ? '' : s.chosen === s.value ? ' ✓' : ` · chose ${s.chosen}`;
+    text(g, 0, -26 + i * 13, `${s.slot}: ${vote}${learned}`, `slot${s.chosen === null ? '' : ' chosen'}`);
+  });
   text(g, 0, 36, `chosen 0..${v.chosen - 1} · commit ${v.commit} · applied ${v.applied}`);
   text(g, 0, 50, `proposed ${v.proposed}${raft ? '' : ` · q-ack'd ${v.quorumAcknowledged}`}`);
   text(g, 0, 63, `committed ${v.committed} · applied ${v.appliedCommands}`);

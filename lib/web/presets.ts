@@ -216,7 +216,7 @@ function crashBeforeQuorum(): Script {
   r.say('Terminal A retries #8841 at harbor-3: refused, S12 is held by #8849.');
   r.request(3, A);
   r.deliverAll();
-  r.say("harbor-2 restarts; its old vote for #8841 at 41.2 is below the promise, and the leader's accepts overwrite it.");
+  r.say('harbor-2 restarts with its vote for #8841 at 41.2: a vote is not a choice. It learns from the leader that slot 812 chose #8849 in 42.3.');
   r.restart(2);
   r.heartbeat(3);
   r.heartbeat(3);

@@ -26,12 +26,15 @@ import { describeRaftMessage, entryText } from '../raft/format';
 /** One slot (Raft: one log index) as a node holds it. */
 export interface SlotCell {
   readonly slot: number;
-  /** maxVBal (Raft: the entry's term). */
+  /** maxVBal (Raft: the entry's term); '-' for no vote. */
   readonly ballot: string;
-  /** maxVal (Raft: the entry's command). */
+  /** maxVal (Raft: the entry's command); '-' for no vote. */
   readonly value: string;
-  /** The node knows it chosen (Raft: committed). */
-  readonly chosen: boolean;
+  /**
+   * The value the node learned chosen there (Raft: the entry, once committed), or null. It can
+   * differ from the vote: an acceptor that voted for #8841 in 41.2 may learn #8849, chosen in 42.3.
+   */
+  readonly chosen: string | null;
 }
 
 export interface NodeView {
@@ -83,8 +86,8 @@ export function multiPaxosView(s: MultiNodeState<unknown, unknown, unknown>, up:
     slots.push({
       slot,
       ballot: vote === undefined ? '-' : ballots.format(vote.ballot),
-      value: showEntry(vote?.value ?? learned!),
-      chosen: learned !== undefined,
+      value: vote === undefined ? '-' : showEntry(vote.value),
+      chosen: learned === undefined ? null : showEntry(learned),
     });
   }
   let chosen = s.learner.commit;
@@ -110,7 +113,7 @@ export function raftView(s: RaftNodeState<unknown, unknown, unknown>, up: boolea
   const slots: SlotCell[] = [];
   for (let index = Math.max(1, s.log.size - SHOWN_SLOTS + 1); index <= s.log.size; index += 1) {
     const e = entryAt(s.log, index)!;
-    slots.push({ slot: index, ballot: String(e.term), value: showRaftEntry(e), chosen: index <= s.commitIndex });
+    slots.push({ slot: index, ballot: String(e.term), value: showRaftEntry(e), chosen: index <= s.commitIndex ? showRaftEntry(e) : null });
   }
   return {
     id: s.id,

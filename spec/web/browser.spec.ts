@@ -68,7 +68,7 @@ function expectedNodes(ops: readonly Op[]): NodeView[] {
 async function shownNodes(page: Page): Promise<NodeView[]> {
   return page.$$eval('#ring g.node', (gs) =>
     gs.map((g) => {
-      const d = (g as SVGGElement).dataset;
+      const d = (g as unknown as { dataset: Record<string, string | undefined> }).dataset;
       return {
         id: Number(d.node),
         up: d.up === 'true',
@@ -92,9 +92,14 @@ async function shownStep(page: Page): Promise<number> {
   return Number(await page.getAttribute('#step', 'data-step'));
 }
 
+/** Waits until the element `id` shows step `n` (its data-step; the page's own script sets it). */
+async function waitStep(page: Page, id: 'step' | 'side-step', n: number, timeout = 10_000): Promise<void> {
+  await page.waitForSelector(`#${id}[data-step="${n}"]`, { state: 'attached', timeout });
+}
+
 async function clickTo(page: Page, button: '#forward' | '#back', want: number): Promise<void> {
   await page.click(button);
-  await page.waitForFunction((n) => document.getElementById('step')?.dataset.step === String(n), want);
+  await waitStep(page, 'step', want);
 }
 
 describe('the browser view (playwright-core driving Debian chromium)', function () {
@@ -145,10 +150,10 @@ describe('the browser view (playwright-core driving Debian chromium)', function 
     // Play the story: it pauses by itself where the script ends.
     await page.fill('#speed', '20');
     await page.click('#play');
-    await page.waitForFunction((n) => document.getElementById('step')?.dataset.step === String(n), script.ops.length, { timeout: 30_000 });
+    await waitStep(page, 'step', script.ops.length, 30_000);
     expect(await shownNodes(page)).to.deep.equal(expectedNodes([...script.setup, ...script.ops]));
     const end = await shownNodes(page);
-    expect(end.every((n) => n.slots.some((s) => s.slot === 812 && s.value === '#8841' && s.chosen))).to.equal(true);
+    expect(end.every((n) => n.slots.some((s) => s.slot === 812 && s.chosen === '#8841'))).to.equal(true);
     await page.screenshot({ path: path.join(SHOTS, 'single-view.png') });
 
     // Back to step 2 (harbor-1 has accepted #8841; harbor-2 has not crashed yet), by replays.
@@ -159,7 +164,7 @@ describe('the browser view (playwright-core driving Debian chromium)', function 
     expect(await shownNodes(page)).to.deep.equal(expectedNodes([...script.setup, ...script.ops.slice(0, 2)]));
     // Click harbor-1: it crashes instead (step 3), then the story goes on without it.
     await page.click('#ring g.node[data-node="1"]');
-    await page.waitForFunction(() => document.getElementById('step')?.dataset.step === '3');
+    await waitStep(page, 'step', 3);
     const crashed: Op[] = [...script.setup, ...script.ops.slice(0, 2), { kind: 'crash', node: 1 }];
     expect(await shownNodes(page)).to.deep.equal(expectedNodes(crashed));
     expect((await shownNodes(page)).find((n) => n.id === 1)?.up).to.equal(false);
@@ -185,12 +190,12 @@ describe('the browser view (playwright-core driving Debian chromium)', function 
     const events = fs.readFileSync(file, 'utf8').trim().split('\n').length - 1;
     const page = await open('mode=single&source=story&name=race&step=0');
     await page.setInputFiles('#trace-file', file);
-    await page.waitForFunction(() => document.getElementById('title')?.textContent?.includes('leader-acks-before-quorum') === true);
+    await page.waitForSelector('#title:has-text("leader-acks-before-quorum")');
     expect(await page.$$('.violation')).to.have.length(0);
     for (let n = 1; n < events; n += 1) await clickTo(page, '#forward', n);
     expect(await page.$$('.violation')).to.have.length(0);
     await clickTo(page, '#forward', events);
-    const shown = await page.$$eval('.violation', (vs) => vs.map((v) => ({ invariant: (v as HTMLElement).dataset.invariant, text: v.textContent })));
+    const shown = await page.$$eval('.violation', (vs) => vs.map((v) => ({ invariant: (v as unknown as { dataset: Record<string, string> }).dataset.invariant, text: v.textContent })));
     expect(shown.map((v) => v.invariant)).to.deep.equal(['AckImpliesChosen']);
     expect(shown[0]!.text).to.contain(`breaks at step ${events}`);
     expect(await page.isVisible('.violation')).to.equal(true);
@@ -202,11 +207,11 @@ describe('the browser view (playwright-core driving Debian chromium)', function 
   it('shows Figure 8 side by side: Multi-Paxos, Raft and the broken Raft step together, with the mapping row between them', async () => {
     const page = await open('mode=side&scenario=figure8&step=0');
     await page.setViewportSize({ width: 1600, height: 1000 });
-    expect(await page.$$eval('.pane', (ps) => ps.map((p) => (p as HTMLElement).dataset.side))).to.deep.equal(['multipaxos', 'raft', 'raft-figure8-broken']);
+    expect(await page.$$eval('.pane', (ps) => ps.map((p) => (p as unknown as { dataset: Record<string, string> }).dataset.side))).to.deep.equal(['multipaxos', 'raft', 'raft-figure8-broken']);
     let broken = false;
     for (let i = 0; i < 6 && !broken; i += 1) {
       await page.click('#side-forward');
-      await page.waitForFunction((n) => document.getElementById('side-step')?.dataset.step === String(n), i + 1);
+      await waitStep(page, 'side-step', i + 1);
       broken = (await page.$$('.pane[data-side="raft-figure8-broken"] .violation')).length > 0;
       if (!broken) continue;
       expect(await page.$$('.pane[data-side="multipaxos"] .violation')).to.have.length(0);
