@@ -47,6 +47,13 @@ module.exports = {
       to: { dependencyTypes: ['npm', 'npm-dev', 'npm-optional', 'npm-peer', 'npm-no-pkg', 'npm-unknown', 'core'] },
     },
     {
+      name: 'web-runs-in-a-browser',
+      comment: 'lib/web is bundled for the browser (web/, docs/web.md): no Node module and no runtime package',
+      severity: 'error',
+      from: { path: '^lib/web/' },
+      to: { dependencyTypes: ['npm', 'npm-dev', 'npm-optional', 'npm-peer', 'npm-no-pkg', 'npm-unknown', 'core'] },
+    },
+    {
       name: 'no-unknown-folder',
       comment: 'every folder of lib/ has a place in the layering (add it to LAYERS)',
       severity: 'error',

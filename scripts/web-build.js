@@ -33,6 +33,7 @@ esbuild
     target: 'es2022',
     minify: true,
     sourcemap: true,
+    sourcesContent: false,
     outfile: path.join(out, 'main.js'),
     plugins: [counterexamples],
     logLevel: 'warning',

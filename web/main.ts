@@ -127,8 +127,8 @@ function nodePositions(n: number, cx = 380, cy = 310, radius?: number): { x: num
   });
 }
 
-function drawNode(parent: Element, v: NodeView, x: number, y: number, scale: number, onClick?: () => void): void {
-  const g = svg('g', { class: `node ${v.role}${v.up ? '' : ' down'}`, transform: `translate(${x} ${y}) scale(${scale})` }, parent);
+function drawNode(parent: Element, v: NodeView, x: number, y: number, scale: number, onClick?: () => void, blamed = false): void {
+  const g = svg('g', { class: `node ${v.role}${v.up ? '' : ' down'}${blamed ? ' blamed' : ''}`, transform: `translate(${x} ${y}) scale(${scale})` }, parent);
   const data: Record<string, string> = {
     node: String(v.id),
     up: String(v.up),
@@ -156,7 +156,7 @@ function drawNode(parent: Element, v: NodeView, x: number, y: number, scale: num
     const learned = s.chosen === null ? '' : s.chosen === s.value ? ' ✓' : ` · chose ${s.chosen}`;
     text(g, 0, -26 + i * 13, `${s.slot}: ${vote}${learned}`, `slot${s.chosen === null ? '' : ' chosen'}`);
   });
-  text(g, 0, 36, `chosen 0..${v.chosen - 1} · commit ${v.commit} · applied ${v.applied}`);
+  text(g, 0, 36, `chosen ${v.chosen === 0 ? 'none' : `0..${v.chosen - 1}`} · commit ${v.commit} · applied ${v.applied}`);
   text(g, 0, 50, `proposed ${v.proposed}${raft ? '' : ` · q-ack'd ${v.quorumAcknowledged}`}`);
   text(g, 0, 63, `committed ${v.committed} · applied ${v.appliedCommands}`);
   if (onClick !== undefined) g.addEventListener('click', onClick);
@@ -210,7 +210,8 @@ function renderSingle(): void {
   const layer = svg('g', { id: 'messages' }, root);
   f.inFlight.forEach((m, k) => drawMessage(layer, m, at(m.from), at(m.to), k, false));
   if (f.delivered !== null) drawMessage(layer, f.delivered, at(f.delivered.from), at(f.delivered.to), 2, true);
-  f.nodes.forEach((v, i) => drawNode(root, v, pos[i]!.x, pos[i]!.y, 1, () => act(v.up ? { type: 'crash', node: v.id } : { type: 'restart', node: v.id })));
+  const blamed = new Set(f.violations.flatMap((v) => v.nodes));
+  f.nodes.forEach((v, i) => drawNode(root, v, pos[i]!.x, pos[i]!.y, 1, () => act(v.up ? { type: 'crash', node: v.id } : { type: 'restart', node: v.id }), blamed.has(v.id)));
   $('title').textContent = script.title;
   const stepEl = $('step');
   stepEl.textContent = `step ${step}${f.scriptLeft > 0 ? ` (script: ${f.scriptLeft} left)` : ''}`;
@@ -298,7 +299,8 @@ function renderSide(): void {
     div.appendChild(label);
     const root = svg('svg', { viewBox: '0 0 560 540' }, div);
     const pos = nodePositions(p.nodes.length, 280, 275, p.nodes.length > 3 ? 170 : 140);
-    p.nodes.forEach((v, k) => drawNode(root, v, pos[k]!.x, pos[k]!.y, p.nodes.length > 3 ? 0.92 : 1.1));
+    const blamed = new Set(p.violations.flatMap((v) => v.nodes));
+    p.nodes.forEach((v, k) => drawNode(root, v, pos[k]!.x, pos[k]!.y, p.nodes.length > 3 ? 0.92 : 1.1, undefined, blamed.has(v.id)));
     const c = document.createElement('p');
     c.textContent = `committed: ${p.committed.join(' ') || '(nothing)'}`;
     div.appendChild(c);

@@ -115,6 +115,8 @@ export interface MessageView {
 export interface ShownViolation {
   readonly invariant: string;
   readonly description: string;
+  /** The nodes it names (drawn in red). */
+  readonly nodes: readonly NodeId[];
 }
 
 export interface Frame {
@@ -191,12 +193,12 @@ function raftConfig(c: SessionConfig): RaftConfig<unknown, unknown, unknown> {
   }
 }
 
-function fresh(found: ShownViolation[], seen: Set<string>, all: readonly { invariant: string; description: string }[]): void {
+function fresh(found: ShownViolation[], seen: Set<string>, all: readonly { invariant: string; description: string; nodes: readonly NodeId[] }[]): void {
   for (const v of all) {
     const k = `${v.invariant}|${v.description}`;
     if (seen.has(k)) continue;
     seen.add(k);
-    found.push({ invariant: v.invariant, description: v.description });
+    found.push({ invariant: v.invariant, description: v.description, nodes: [...v.nodes] });
   }
 }
 

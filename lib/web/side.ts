@@ -94,7 +94,7 @@ export function sideBySide(scenario: ScenarioName): SideBySide {
           nodes: shots.get(r.side)?.[Math.min(i, r.steps.length - 1)] ?? [],
           committed: step?.committed ?? [],
           messages: step?.messages ?? [],
-          violations: (step?.violations ?? []).map((v) => ({ invariant: v.invariant, description: v.description })),
+          violations: (step?.violations ?? []).map((v) => ({ invariant: v.invariant, description: v.description, nodes: [...v.nodes] })),
         };
       }),
     });
