@@ -38,8 +38,9 @@ function text(parent: Element, x: number, y: number, content: string, cls = '', 
 // ---------------------------------------------------------------------------------------------
 // Single view
 
-let source: Source = { kind: 'story', name: 'crash-after' };
-let script: Script = story('crash-after');
+// Set by `load` (from the URL, a preset or a file) before anything is drawn.
+let source: Source = { kind: 'free', protocol: 'multipaxos', nodes: 3, seed: 1 };
+let script: Script = freeScript({ protocol: 'multipaxos', nodes: 3, seed: 1, setting: 'web' });
 let actions: UserAction[] = [];
 let runner: Runner = new Runner(script, actions);
 let frames: Frame[] = [runner.first()];

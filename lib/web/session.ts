@@ -21,7 +21,6 @@ import type { Addressed, Protocol } from '../core/protocol';
 import type { NodeId } from '../core/types';
 import { Cluster } from '../harness/cluster';
 import type { ClusterEvent } from '../harness/cluster';
-import { canonicalKey } from '../check/canonical';
 import { modelConfig } from '../check/multipaxos';
 import { raftModelConfig } from '../check/raft';
 import { multiPaxosSimConfig } from '../sim/multipaxos-subject';
@@ -288,6 +287,26 @@ function adapterFor(c: SessionConfig): Adapter {
   return c.protocol === 'multipaxos' ? multiPaxosAdapter(c) : raftAdapter(c);
 }
 
+/** Equal plain data, whatever the key order of its objects (an absent key and an undefined one are the same). */
+function samePlain(u: unknown, v: unknown): boolean {
+  if (u === v) return true;
+  if (typeof u !== 'object' || typeof v !== 'object' || u === null || v === null) return false;
+  if (Array.isArray(u) || Array.isArray(v)) {
+    if (!Array.isArray(u) || !Array.isArray(v) || u.length !== v.length) return false;
+    return u.every((x, i) => samePlain(x, v[i]));
+  }
+  const x = u as Record<string, unknown>;
+  const y = v as Record<string, unknown>;
+  const kx = Object.keys(x).filter((k) => x[k] !== undefined);
+  if (kx.length !== Object.keys(y).filter((k) => y[k] !== undefined).length) return false;
+  return kx.every((k) => samePlain(x[k], y[k]));
+}
+
+/** Equal messages (a message read back from a trace file is equal, not identical, to the one sent). */
+function sameMessage(a: Msg, b: Msg): boolean {
+  return a.from === b.from && a.to === b.to && a.type === b.type && samePlain(a, b);
+}
+
 const crosses = (p: { a: readonly NodeId[]; b: readonly NodeId[] }, m: Addressed): boolean =>
   (p.a.includes(m.from) && p.b.includes(m.to)) || (p.b.includes(m.from) && p.a.includes(m.to));
 
@@ -394,9 +413,9 @@ export class Runner {
     return null;
   }
 
+  /** The first message in flight equal to `message`. */
   private findInFlight(message: Msg): number {
-    const key = canonicalKey(message);
-    return this.cluster.inFlight.findIndex((m) => m === message || canonicalKey(m) === key);
+    return this.cluster.inFlight.findIndex((m) => m === message || sameMessage(m, message));
   }
 
   /** Performs one operation outside the script (a recorder writing a script uses it); returns what happened. */
@@ -414,8 +433,7 @@ export class Runner {
         let i = this.findInFlight(op.message);
         if (i < 0) {
           // A set network (the model checker's) keeps every sent message deliverable.
-          const key = canonicalKey(op.message);
-          const sent = this.adapter.setNetwork ? c.sent.find((m) => canonicalKey(m) === key) : undefined;
+          const sent = this.adapter.setNetwork ? c.sent.find((m) => sameMessage(m, op.message)) : undefined;
           if (sent === undefined) {
             what = `skipped: ${this.adapter.label(op.message)} ${name(op.message.from)} -> ${name(op.message.to)} is not in flight`;
             break;
@@ -443,8 +461,7 @@ export class Runner {
       }
       case 'duplicate': {
         const i = this.findInFlight(op.message);
-        const key = canonicalKey(op.message);
-        const m = i >= 0 ? c.inFlight[i]! : c.sent.find((x) => canonicalKey(x) === key);
+        const m = i >= 0 ? c.inFlight[i]! : c.sent.find((x) => sameMessage(x, op.message));
         if (m === undefined) {
           what = 'skipped: the message to duplicate was never sent';
           break;
