@@ -87,6 +87,7 @@ export function registerWeb(cli: Command, context: CliContext): void {
       await new Promise<void>((resolve) => {
         const stop = (): void => {
           server.close(() => resolve());
+          server.closeAllConnections();
         };
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
