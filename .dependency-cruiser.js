@@ -15,8 +15,9 @@ const LAYERS = {
   sim: ['core', 'machine', 'paxos', 'multipaxos', 'raft', 'invariants', 'zoo', 'history', 'harness'],
   check: ['core', 'machine', 'paxos', 'multipaxos', 'raft', 'invariants', 'zoo', 'history', 'harness', 'sim'],
   demo: ['core', 'machine', 'paxos', 'multipaxos', 'raft', 'invariants', 'zoo', 'history', 'harness'],
+  web: ['core', 'machine', 'paxos', 'multipaxos', 'raft', 'invariants', 'zoo', 'history', 'harness', 'sim', 'check', 'demo'],
   runtime: ['core', 'machine', 'paxos', 'multipaxos', 'raft', 'invariants', 'history'],
-  cli: ['core', 'machine', 'paxos', 'multipaxos', 'raft', 'invariants', 'zoo', 'history', 'harness', 'sim', 'check', 'demo', 'runtime'],
+  cli: ['core', 'machine', 'paxos', 'multipaxos', 'raft', 'invariants', 'zoo', 'history', 'harness', 'sim', 'check', 'demo', 'runtime', 'web'],
 };
 const PROTOCOL = ['core', 'machine', 'paxos', 'multipaxos', 'raft', 'invariants'];
 
@@ -43,6 +44,13 @@ module.exports = {
       comment: 'the protocol core has no runtime dependency, so it also runs in a browser',
       severity: 'error',
       from: { path: `^lib/(${PROTOCOL.join('|')})/` },
+      to: { dependencyTypes: ['npm', 'npm-dev', 'npm-optional', 'npm-peer', 'npm-no-pkg', 'npm-unknown', 'core'] },
+    },
+    {
+      name: 'web-runs-in-a-browser',
+      comment: 'lib/web is bundled for the browser (web/, docs/web.md): no Node module and no runtime package',
+      severity: 'error',
+      from: { path: '^lib/web/' },
       to: { dependencyTypes: ['npm', 'npm-dev', 'npm-optional', 'npm-peer', 'npm-no-pkg', 'npm-unknown', 'core'] },
     },
     {

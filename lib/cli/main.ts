@@ -25,6 +25,7 @@ const SUBCOMMANDS: readonly { readonly name: string; readonly load: () => Promis
   { name: 'replay', load: async () => (await import('./replay')).registerReplay },
   { name: 'trace', load: async () => (await import('./replay')).registerReplay },
   { name: 'explain', load: async () => (await import('./explain')).registerExplain },
+  { name: 'web', load: async () => (await import('./web')).registerWeb },
 ];
 
 /** The subcommands an argument list needs: none for the version, the one it names, or all of them. */

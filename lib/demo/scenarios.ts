@@ -106,6 +106,8 @@ export interface ScenarioTools {
   readonly checkMultiPaxos: (snapshot: LogSnapshot<BookingOp>) => Violation[];
   readonly checkRaft: (snapshot: RaftSnapshot<BookingOp>) => Violation[];
   readonly brokenRaft?: RaftHandlers<BookingState, BookingOp, BookingResult>;
+  /** Called after each step with the side's cluster (the browser view draws the nodes from it). */
+  readonly watch?: (side: SideName, cluster: Cluster<unknown, Addressed, unknown, unknown, Command<BookingOp>>) => void;
 }
 
 function reserve(client: string, booking: string): Command<BookingOp> {
@@ -126,6 +128,7 @@ abstract class Play<S, M extends Addressed, E, D> {
   readonly violations: Violation[] = [];
   private seen = new Set<string>();
   private events = 0;
+  watcher: (() => void) | null = null;
 
   constructor(readonly protocol: Protocol<S, M, E, D, Command<BookingOp>>) {
     this.cluster = new Cluster(protocol);
@@ -220,6 +223,7 @@ abstract class Play<S, M extends Addressed, E, D> {
     });
     this.events = this.cluster.events.length;
     this.steps.push({ label, row, nodes: this.protocol.nodes.map((id) => this.cell(id)), committed: this.committed(), messages, violations: fresh });
+    this.watcher?.();
   }
 }
 
@@ -511,6 +515,8 @@ export function runScenario(scenario: ScenarioName, side: SideName, options: Sce
     default:
       return assertNever(side, 'side');
   }
+  const watch = options.watch;
+  if (watch !== undefined) play.watcher = () => watch(side, play.cluster);
   spec.play(play);
   const safe = play.violations.length === 0;
   const want = expectedSafe(side);

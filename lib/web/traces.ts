@@ -1,0 +1,120 @@
+/**
+ * A trace file (`synod sim --trace`, `synod check --trace`; format: lib/sim/trace.ts) as a
+ * session script: the nodes run with the configuration of the run that wrote it (the
+ * simulator's or the model checker's, and its bug-zoo variant), and each event that moves the
+ * cluster (deliver, drop, duplicate, timeout, request, crash, restart) is one step. The
+ * session re-checks the invariants after every step, so a counterexample shows its violation
+ * at the step where it breaks, found by lib/invariants on the replayed states.
+ *
+ * What a trace records without moving the cluster (send, persist, stage, ack, partition and
+ * heal: the simulator records a partition's losses as drops) becomes the caption of the step.
+ */
+import type { NodeId } from '../core/types';
+import { parseTraceFile } from '../sim/trace';
+import { MULTIPAXOS_SMALLEST } from '../check/multipaxos';
+import { RAFT_SMALLEST } from '../check/raft';
+import type { MultiPaxosMutantName } from '../zoo/multipaxos';
+import type { RaftMutantName } from '../zoo/raft';
+import type { Command } from '../machine/command';
+import type { Op, ProtocolName, Script, SessionConfig } from './session';
+
+type Msg = Op & { kind: 'deliver' } extends { message: infer M } ? M : never;
+
+function positive(v: unknown): number | undefined {
+  const n = typeof v === 'string' ? Number(v) : typeof v === 'number' ? v : NaN;
+  return Number.isInteger(n) && n >= 1 ? n : undefined;
+}
+
+function checkNodes(protocol: ProtocolName, options: Readonly<Record<string, unknown>>): number {
+  const given = positive(options.nodes);
+  if (given !== undefined) return given;
+  const mutant = options.mutant;
+  if (typeof mutant === 'string') {
+    if (protocol === 'multipaxos' && mutant in MULTIPAXOS_SMALLEST) return MULTIPAXOS_SMALLEST[mutant as MultiPaxosMutantName].nodes ?? 3;
+    if (protocol === 'raft' && mutant in RAFT_SMALLEST) return RAFT_SMALLEST[mutant as RaftMutantName].options.nodes;
+  }
+  return 3;
+}
+
+function node(e: Record<string, unknown>, line: number): NodeId {
+  const n = positive(e.node);
+  if (n === undefined) throw new Error(`line ${line}: a ${String(e.type)} event needs a node`);
+  return n;
+}
+
+function message(e: Record<string, unknown>, line: number): Msg {
+  const m = e.message as { from?: unknown; to?: unknown; type?: unknown } | undefined;
+  if (typeof m !== 'object' || m === null || positive(m.from) === undefined || positive(m.to) === undefined || typeof m.type !== 'string') {
+    throw new Error(`line ${line}: a ${String(e.type)} event needs a message with from, to and type`);
+  }
+  return m as Msg;
+}
+
+/** The script of a trace file; throws an Error with a one-line message for a file it cannot play. */
+export function traceScript(text: string, title = 'trace'): Script {
+  const { header, events } = parseTraceFile(text);
+  const protocol = header.protocol;
+  if (protocol !== 'multipaxos' && protocol !== 'raft') throw new Error(`the web view draws Multi-Paxos and Raft; this trace is of ${protocol}`);
+  const options = header.options;
+  const mutant = typeof options.mutant === 'string' ? options.mutant : undefined;
+  const nodes = header.command === 'check' ? checkNodes(protocol, options) : (positive(options.nodes) ?? 3);
+  const config: SessionConfig = { protocol, nodes, seed: header.seed ?? 0, setting: header.command === 'check' ? 'check' : 'sim', ...(mutant === undefined ? {} : { mutant }) };
+  const ops: Op[] = [];
+  let notes: string[] = [];
+  const push = (op: Op): void => {
+    ops.push(notes.length === 0 ? op : { ...op, caption: notes.join('; ') });
+    notes = [];
+  };
+  const noteOnLast = (text: string): void => {
+    const last = ops[ops.length - 1];
+    if (last === undefined) notes.push(text);
+    else ops[ops.length - 1] = { ...last, caption: last.caption === undefined ? text : `${last.caption}; ${text}` };
+  };
+  events.forEach((e, i) => {
+    const line = i + 2;
+    const at = `step ${String(e.step)}`;
+    switch (e.type) {
+      case 'deliver':
+        push({ kind: 'deliver', message: message(e, line), caption: at });
+        return;
+      case 'drop':
+        push({ kind: 'drop', message: message(e, line), caption: `${at}: lost (${String(e.reason ?? 'loss')})` });
+        return;
+      case 'duplicate':
+        push({ kind: 'duplicate', message: message(e, line), caption: at });
+        return;
+      case 'timeout':
+        push({ kind: 'timeout', node: node(e, line), caption: at });
+        return;
+      case 'request':
+        if (e.lost === true) {
+          notes.push(`${at}: a request to n${String(e.node)} was lost (node down)`);
+          return;
+        }
+        push({ kind: 'request', node: node(e, line), command: e.command as Command<unknown>, caption: at });
+        return;
+      case 'crash': {
+        const lost = typeof e.lostSends === 'number' && e.afterPersist === true ? e.lostSends : 0;
+        push({ kind: 'crash', node: node(e, line), ...(lost > 0 ? { lostSends: lost } : {}), caption: at });
+        return;
+      }
+      case 'restart':
+        push({ kind: 'restart', node: node(e, line), caption: at });
+        return;
+      case 'violation':
+        noteOnLast(`the run recorded VIOLATION ${String(e.invariant)}: ${String(e.description)}`);
+        return;
+      case 'partition':
+        notes.push(`partition #${String(e.id)}: ${JSON.stringify(e.from)} / ${JSON.stringify(e.to)}`);
+        return;
+      case 'heal':
+      case 'heal-partition':
+        notes.push('partitions heal');
+        return;
+      default:
+        // send, persist, stage, ack: what the replay recomputes itself.
+        return;
+    }
+  });
+  return { title: `${title}: ${header.command} ${protocol}${mutant === undefined ? '' : ` --mutant ${mutant}`}${header.what === undefined ? '' : ` (${header.what})`}`, config, setup: [], ops };
+}
