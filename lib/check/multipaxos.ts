@@ -669,6 +669,12 @@ export const MULTIPAXOS_SMALLEST: Readonly<Record<MultiPaxosMutantName, MultiPax
   // Three ballots (1.1, 1.2, 2.1): node 1 votes its command in slot 0 at 1.1, node 2 its own at
   // 1.2, and node 1's second campaign hears both and must keep 1.2's.
   'merge-keeps-lower-ballot': { nodes: 3, commands: 2, timers: 2, maxRound: 2, rounds: [2, 1], crashes: 0, network: 'set' },
+  // A snapshot every slot, both commands to node 1: node 1 leads 1.1, c1 is chosen in slot 0
+  // by nodes 1 and 3 and node 1 compacts it; node 1 proposes c2 in slot 1; node 2, which never
+  // voted, campaigns in 1.2 with node 1's promise (its vote in slot 1 and a snapshot below it)
+  // and, ignoring the snapshot, sees a hole in slot 0 and fills it with a no-op. (With one
+  // command, or one per node, there is no vote above the compacted slot: no hole, no no-op.)
+  'follower-fills-hole-below-snapshot': { nodes: 3, commands: 2, timers: 2, maxRound: 1, crashes: 0, network: 'set', target: 'first', snapshotEvery: 1 },
 };
 
 /**

@@ -155,8 +155,10 @@ function view<Op>(
     acceptors: nodes.map((n) => ({ id: n.id, promised: n.promised, accepted: vec.get(n.votes, slot) ?? null })),
     votes: records?.votes ?? [],
     accepts,
+    // A promise whose snapshot covers the slot reports it as chosen (the applied state), not
+    // as a vote or the lack of one: it says nothing of this slot's votes.
     promises: promises
-      .filter((p) => p.slot <= slot)
+      .filter((p) => p.slot <= slot && (p.snapshot === undefined || p.snapshot.slot <= slot))
       .map((p) => {
         const e = entryAt(p, slot);
         return { acceptor: p.from, ballot: p.ballot, accepted: e === undefined ? null : { ballot: e.ballot, value: e.value } };
