@@ -239,7 +239,9 @@ export function multiPaxosModel(o: MultiPaxosCheckOptions): MultiPaxosBuild {
     lost: (m) => m.type === 'ack' || m.type === 'learned' || m.from === m.to,
     always: [logInvariants(config.quorums)],
     // A leader change needs two nodes that can campaign.
-    sometimes: o.timers >= 2 ? [commandApplied(), leaderChange()] : [commandApplied()],
+    // A leader change needs two nodes that can campaign; with compaction, a row must also show
+    // a compacted prefix sent as a snapshot (an install's message), or it proves nothing of them.
+    sometimes: [commandApplied(), ...(o.timers >= 2 ? [leaderChange()] : []), ...((o.snapshotEvery ?? 0) > 0 ? [snapshotSent()] : [])],
     ...(prunesObsolete(o) ? { obsolete: obsoleteMultiReply, settled: (m: MpMessage) => m.type === 'promise', steps: [multiAcceptorSteps] } : {}),
     ...(normalizesMulti(o) ? { normalize: multiPaxosNormalForm } : {}),
   };
@@ -567,6 +569,16 @@ export function commandApplied(): SometimesProperty<MpState, MpMessage, MpComman
     name: 'a command is applied',
     holds: (s) => s.states.some(applied),
     reads: { node: (s) => (applied(s) ? 'A' : ''), message: () => false, requests: false },
+  };
+}
+
+/** A node sent a compacted prefix as a snapshot: a `snapshot` message, or a promise carrying one. */
+export function snapshotSent(): SometimesProperty<MpState, MpMessage, MpCommand> {
+  const carries = (m: MpMessage): boolean => m.type === 'snapshot' || (m.type === 'promise' && m.snapshot !== undefined);
+  return {
+    name: 'a compacted prefix is sent as a snapshot',
+    holds: (s) => s.messages.some(carries),
+    reads: { node: () => '', message: carries, requests: false },
   };
 }
 
