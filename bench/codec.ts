@@ -53,13 +53,14 @@ const entry = z.discriminatedUnion('kind', [z.strictObject({ kind: z.literal('no
 const mp = { from: nodeId, to: nodeId, ballot };
 const ZOD_MULTIPAXOS: Record<MultiMessageType, z.ZodType> = {
   prepare: z.strictObject({ ...mp, type: z.literal('prepare'), slot: count }),
-  promise: z.strictObject({ ...mp, type: z.literal('promise'), slot: count, entries: z.array(z.strictObject({ slot: count, ballot, value: entry })) }),
+  promise: z.strictObject({ ...mp, type: z.literal('promise'), slot: count, entries: z.array(z.strictObject({ slot: count, ballot, value: entry })), snapshot: z.strictObject({ slot: count, replica: z.strictObject({ machine: z.unknown(), sessions: z.unknown() }) }).optional() }),
   accept: z.strictObject({ ...mp, type: z.literal('accept'), slot: count, value: entry, commit: count }),
   accepted: z.strictObject({ ...mp, type: z.literal('accepted'), slot: count, value: entry }),
   rejected: z.strictObject({ ...mp, type: z.literal('rejected'), slot: count, promised: ballot }),
   heartbeat: z.strictObject({ ...mp, type: z.literal('heartbeat'), commit: count }),
   catchup: z.strictObject({ ...mp, type: z.literal('catchup'), slot: count }),
   learn: z.strictObject({ ...mp, type: z.literal('learn'), slot: count, values: z.array(entry), commit: count }),
+  snapshot: z.strictObject({ ...mp, type: z.literal('snapshot'), slot: count, replica: z.strictObject({ machine: z.unknown(), sessions: z.unknown() }) }),
 };
 const raftEntry = z.discriminatedUnion('kind', [
   z.strictObject({ term: count, kind: z.literal('noop') }),

@@ -223,6 +223,8 @@ export interface MultiPaxosProofConfiguration {
 const mp: MultiPaxosCheckOptions = { nodes: 3, commands: 1, timers: 2, maxRound: 1, crashes: 0, network: 'set' };
 const asIs = { normalize: false, pruneObsolete: false } as const;
 const threeBallots: MultiPaxosCheckOptions = { ...mp, maxRound: 2, rounds: [2, 1] };
+/** Log compaction after every applied slot: each chosen slot is folded into a snapshot at once. */
+const snapshots = { snapshotEvery: 1 } as const;
 
 export const MULTIPAXOS_PINNED: readonly MultiPaxosProofConfiguration[] = [
   {
@@ -314,6 +316,33 @@ export const MULTIPAXOS_PINNED: readonly MultiPaxosProofConfiguration[] = [
     states: 6_511_280,
     transitions: 185_510_804,
     depth: 42,
+    inTests: false,
+  },
+  {
+    name: 'multipaxos: 1 command, snapshots',
+    about: 'the leader-change row with a snapshot after every applied slot: a new leader or a lagging follower is sent the applied state, not the compacted slot',
+    options: { ...mp, ...snapshots },
+    states: 2_076,
+    transitions: 24_094,
+    depth: 21,
+    inTests: false,
+  },
+  {
+    name: 'multipaxos: 1 command, snapshots, a crash',
+    about: 'as above, and any one node may crash and restart from its record (snapshot included) once',
+    options: { ...mp, crashes: 1, ...snapshots },
+    states: 14_210,
+    transitions: 180_252,
+    depth: 25,
+    inTests: false,
+  },
+  {
+    name: 'multipaxos: 2 slots to node 1, snapshots',
+    about: '3 nodes, 2 commands to node 1, timers on nodes 1 and 2, ballots 1.1 and 1.2, a snapshot after every applied slot: where follower-fills-hole-below-snapshot breaks',
+    options: { ...mp, commands: 2, target: 'first', ...snapshots },
+    states: 196_940,
+    transitions: 4_190_234,
+    depth: 30,
     inTests: false,
   },
 ];

@@ -42,7 +42,10 @@ import type { NodeId, Step } from '../core/types';
 import { assertNever } from '../core/types';
 import type { Protocol } from '../core/protocol';
 import type { Ack, ReplicaView } from '../invariants/log';
-import { checkLog } from '../invariants/log';
+import { appliedText, checkLog } from '../invariants/log';
+import type { Replica } from '../machine/replica';
+import type { HashMap } from '../core/hashmap';
+import { toObject } from '../core/hashmap';
 import type { Violation } from '../invariants/voting';
 import type { KvOp, KvResult, KvState } from '../machine/kv';
 import { kvStore } from '../machine/kv';
@@ -120,6 +123,8 @@ export interface MultiPaxosCheckOptions {
   readonly normalize?: boolean;
   /** Remove obsolete replies from the network (`obsoleteMultiReply`; default true, real roles only). */
   readonly pruneObsolete?: boolean;
+  /** Log compaction every this many applied slots (the configuration's `snapshotEvery`; default off). */
+  readonly snapshotEvery?: number;
 }
 
 export type RequestTarget = 'spread' | 'first';
@@ -141,6 +146,8 @@ export interface MultiPaxosResolvedConfig {
   /** Whether the roles ran on normal forms, and obsolete replies were removed (see the options). */
   readonly normalize: boolean;
   readonly pruneObsolete: boolean;
+  /** Log compaction every this many slots; 0: off. */
+  readonly snapshotEvery: number;
   readonly search: 'bfs' | 'dfs';
   readonly prefix: number;
 }
@@ -148,10 +155,11 @@ export interface MultiPaxosResolvedConfig {
 export const MULTIPAXOS_PROTOCOL = 'multipaxos';
 
 /** The model's cluster configuration: small timeouts so that elections fit in a few ticks. */
-export function modelConfig(nodes: number): MultiPaxosConfig<KvState, KvOp, KvResult> {
+export function modelConfig(nodes: number, snapshotEvery = 0): MultiPaxosConfig<KvState, KvOp, KvResult> {
   const q = quorumSystem({ acceptors: range(nodes) });
   if (!q.ok) throw new Error(`synod: ${q.error}`);
-  return { quorums: q.quorums, machine: kvStore, window: 2, batch: 1, heartbeat: 1, electionTimeout: 2, seed: 1 };
+  const config = { quorums: q.quorums, machine: kvStore, window: 2, batch: 1, heartbeat: 1, electionTimeout: 2, seed: 1 };
+  return snapshotEvery === 0 ? config : { ...config, snapshotEvery };
 }
 
 /** Command i: client c<i+1> puts x = i + 1 (its first command). */
@@ -171,6 +179,7 @@ export function multiPaxosModel(o: MultiPaxosCheckOptions): MultiPaxosBuild {
     ['timers', o.timers, 1, nodes],
     ['max-round', o.maxRound, 1, 9],
     ['crashes', o.crashes, 0, 9],
+    ['snapshot-every', o.snapshotEvery ?? 0, 0, 9],
   ] as const) {
     if (!Number.isInteger(v) || v < min || v > max) return { ok: false, error: `${name} must be a whole number from ${min} to ${max}, got ${v}` };
   }
@@ -186,7 +195,7 @@ export function multiPaxosModel(o: MultiPaxosCheckOptions): MultiPaxosBuild {
   for (const c of o.crashable ?? []) {
     if (!Number.isInteger(c) || c < 1 || c > nodes) return { ok: false, error: `crashable node ${c} is not in the cluster (nodes 1..${nodes})` };
   }
-  const config = modelConfig(nodes);
+  const config = modelConfig(nodes, o.snapshotEvery ?? 0);
   const inner = multiPaxosProtocol(config, mutant?.roles);
   // The real protocol, with two changes a driver may make and the protocol cannot see: a
   // `chosen` effect names its node, and notes are never delivered (`lost` below).
@@ -230,7 +239,9 @@ export function multiPaxosModel(o: MultiPaxosCheckOptions): MultiPaxosBuild {
     lost: (m) => m.type === 'ack' || m.type === 'learned' || m.from === m.to,
     always: [logInvariants(config.quorums)],
     // A leader change needs two nodes that can campaign.
-    sometimes: o.timers >= 2 ? [commandApplied(), leaderChange()] : [commandApplied()],
+    // A leader change needs two nodes that can campaign; with compaction, a row must also show
+    // a compacted prefix sent as a snapshot (an install's message), or it proves nothing of them.
+    sometimes: [commandApplied(), ...(o.timers >= 2 ? [leaderChange()] : []), ...((o.snapshotEvery ?? 0) > 0 ? [snapshotSent()] : [])],
     ...(prunesObsolete(o) ? { obsolete: obsoleteMultiReply, settled: (m: MpMessage) => m.type === 'promise', steps: [multiAcceptorSteps] } : {}),
     ...(normalizesMulti(o) ? { normalize: multiPaxosNormalForm } : {}),
   };
@@ -434,12 +445,20 @@ function sortedIds(xs: readonly number[]): string {
  */
 export function encodeMultiNodeState(s: MpState): string {
   const { acceptor: a, leader: l, learner: n, timer: t } = s;
+  // With compaction the replica is no longer a function of the log (the prefix below the
+  // snapshot is gone), so the snapshot's slot and replica are part of the key.
+  const snap = n.snapshot === null ? '' : `|S${snapshotKey(n.snapshot)}`;
   let out = `${s.id}${l.role[0]}|${b(a.maxBal)}|${votes(a.votes)}|${log(n.log)}|${n.commit}|${b(l.ballot)}^${b(l.highest)}`;
   out += `|${l.prepareSlot}:${[...l.promises].sort((x, y) => x.from - y.from).map((p) => `${p.from}[${p.entries.map((e) => `${e.slot}@${b(e.ballot)}=${entry(e.value)}`).join(';')}]`).join(' ')}`;
   out += `|${l.inflight.map((p) => `${p.slot}=${entry(p.value)}[${sortedIds(p.acks)}]`).join(' ')}|${l.next}`;
   out += `|${vec.range(l.queue, l.queueHead).map((c) => (c === undefined ? '' : commandKey(c))).join(',')}`;
-  out += `|${t.elapsed}/${t.timeoutAt}/${t.rng}/${n.asked}`;
+  out += `|${t.elapsed}/${t.timeoutAt}/${t.rng}/${n.asked}${snap}`;
   return out;
+}
+
+/** A snapshot as key text: its slot and its replica (store and sessions, sorted by key). */
+function snapshotKey(x: { readonly slot: number; readonly replica: Replica<unknown, unknown> }): string {
+  return `${x.slot}:${appliedText(x.replica as Replica<HashMap<unknown>, unknown>)}`;
 }
 
 export function encodeMultiMessage(m: MpMessage): string {
@@ -448,7 +467,7 @@ export function encodeMultiMessage(m: MpMessage): string {
     case 'prepare':
       return `P${head}@${b(m.ballot)}#${m.slot}`;
     case 'promise':
-      return `R${head}@${b(m.ballot)}#${m.slot}[${m.entries.map((e) => `${e.slot}@${b(e.ballot)}=${entry(e.value)}`).join(';')}]`;
+      return `R${head}@${b(m.ballot)}#${m.slot}[${m.entries.map((e) => `${e.slot}@${b(e.ballot)}=${entry(e.value)}`).join(';')}]${m.snapshot === undefined ? '' : `S${snapshotKey(m.snapshot)}`}`;
     case 'accept':
       return `A${head}@${b(m.ballot)}#${m.slot}=${entry(m.value)}^${m.commit}`;
     case 'accepted':
@@ -461,6 +480,8 @@ export function encodeMultiMessage(m: MpMessage): string {
       return `C${head}@${b(m.ballot)}#${m.slot}`;
     case 'learn':
       return `L${head}@${b(m.ballot)}#${m.slot}=${m.values.map(entry).join(',')}^${m.commit}`;
+    case 'snapshot':
+      return `S${head}@${b(m.ballot)}#${snapshotKey(m)}`;
     case 'ack':
       return `K${m.from}:${m.client}#${m.seq}`;
     case 'learned':
@@ -471,7 +492,7 @@ export function encodeMultiMessage(m: MpMessage): string {
 }
 
 export function encodeMultiRecord(d: MpRecord | undefined): string {
-  return d === undefined ? '' : `${b(d.promised)}|${votes(d.votes)}|${log(d.log)}`;
+  return d === undefined ? '' : `${b(d.promised)}|${votes(d.votes)}|${log(d.log)}${d.snapshot === undefined ? '' : `|S${snapshotKey(d.snapshot)}`}`;
 }
 
 export const multiPaxosCodec: Codec<MpState, MpMessage, MpRecord> = {
@@ -484,7 +505,9 @@ export const multiPaxosCodec: Codec<MpState, MpMessage, MpRecord> = {
 // Properties.
 
 function replicaView(s: MpState): ReplicaView<KvOp> {
-  return { id: s.id, promised: s.acceptor.maxBal, votes: s.acceptor.votes, log: s.learner.log, commit: s.learner.commit };
+  const view = { id: s.id, promised: s.acceptor.maxBal, votes: s.acceptor.votes, log: s.learner.log, commit: s.learner.commit };
+  const snap = s.learner.snapshot;
+  return snap === null ? view : { ...view, base: snap.slot, applied: appliedText(s.learner.replica) };
 }
 
 /** The protocol's messages (on the wire or local), without the notes. */
@@ -509,7 +532,7 @@ export function logInvariants(quorums: MultiPaxosConfig<KvState, KvOp, KvResult>
       return all.map((v) => ({ invariant: v.invariant, description: v.description }));
     },
     reads: {
-      node: (s) => `${s.id}|${b(s.acceptor.maxBal)}|${votes(s.acceptor.votes)}|${log(s.learner.log)}|${s.learner.commit}`,
+      node: (s) => `${s.id}|${b(s.acceptor.maxBal)}|${votes(s.acceptor.votes)}|${log(s.learner.log)}|${s.learner.commit}${s.learner.snapshot === null ? '' : `|S${s.learner.snapshot.slot}|${appliedText(s.learner.replica)}`}`,
       message: (m) => m.type === 'promise' || m.type === 'accept' || m.type === 'accepted' || m.type === 'ack' || m.type === 'learned',
       requests: true,
     },
@@ -520,6 +543,9 @@ function chosenStable(states: readonly MpState[], messages: readonly MpMessage[]
   for (const m of messages) {
     if (m.type !== 'learned') continue;
     const learner = states.find((s) => s.id === m.from);
+    // A slot below the replica's snapshot is folded into its applied state, which
+    // LogPrefixAgreement compares (`applied`): it is no longer in the log to look at.
+    if (learner !== undefined && m.slot < (learner.learner.snapshot?.slot ?? 0)) continue;
     const now = learner === undefined ? undefined : vec.get(learner.learner.log, m.slot);
     if (now === undefined || entry(now) !== entry(m.value)) {
       return {
@@ -536,11 +562,23 @@ function chosenStable(states: readonly MpState[], messages: readonly MpMessage[]
 
 /** Some replica applied a client command (it is committed). */
 export function commandApplied(): SometimesProperty<MpState, MpMessage, MpCommand> {
-  const applied = (s: MpState): boolean => vec.range(s.learner.log, 0, s.learner.commit).some((e) => e?.kind === 'batch');
+  // With compaction the applied commands may be in the snapshot: a client session shows them.
+  const applied = (s: MpState): boolean =>
+    vec.range(s.learner.log, 0, s.learner.commit).some((e) => e?.kind === 'batch') || (s.learner.snapshot !== null && Object.keys(toObject(s.learner.replica.sessions)).length > 0);
   return {
     name: 'a command is applied',
     holds: (s) => s.states.some(applied),
     reads: { node: (s) => (applied(s) ? 'A' : ''), message: () => false, requests: false },
+  };
+}
+
+/** A node sent a compacted prefix as a snapshot: a `snapshot` message, or a promise carrying one. */
+export function snapshotSent(): SometimesProperty<MpState, MpMessage, MpCommand> {
+  const carries = (m: MpMessage): boolean => m.type === 'snapshot' || (m.type === 'promise' && m.snapshot !== undefined);
+  return {
+    name: 'a compacted prefix is sent as a snapshot',
+    holds: (s) => s.messages.some(carries),
+    reads: { node: () => '', message: carries, requests: false },
   };
 }
 
@@ -612,6 +650,7 @@ export function describeMultiPaxosConfig(c: MultiPaxosResolvedConfig): string {
     `${c.crashes} crashes${c.crashes > 0 && c.crashable !== 'all' ? ` (of node ${c.crashable.join(', ')})` : ''}`,
     `${c.network} network`,
   ];
+  if (c.snapshotEvery > 0) parts.push(`a snapshot every ${c.snapshotEvery} ${c.snapshotEvery === 1 ? 'slot' : 'slots'}`);
   if (c.mutant !== null) parts.push(`mutant ${c.mutant}`);
   else if (!c.normalize || !c.pruneObsolete) parts.push(!c.normalize && !c.pruneObsolete ? 'no reduction' : !c.normalize ? 'raw states' : 'obsolete replies kept');
   if (c.search === 'dfs') parts.push('depth-first');
@@ -642,6 +681,12 @@ export const MULTIPAXOS_SMALLEST: Readonly<Record<MultiPaxosMutantName, MultiPax
   // Three ballots (1.1, 1.2, 2.1): node 1 votes its command in slot 0 at 1.1, node 2 its own at
   // 1.2, and node 1's second campaign hears both and must keep 1.2's.
   'merge-keeps-lower-ballot': { nodes: 3, commands: 2, timers: 2, maxRound: 2, rounds: [2, 1], crashes: 0, network: 'set' },
+  // A snapshot every slot, both commands to node 1: node 1 leads 1.1, c1 is chosen in slot 0
+  // by nodes 1 and 3 and node 1 compacts it; node 1 proposes c2 in slot 1; node 2, which never
+  // voted, campaigns in 1.2 with node 1's promise (its vote in slot 1 and a snapshot below it)
+  // and, ignoring the snapshot, sees a hole in slot 0 and fills it with a no-op. (With one
+  // command, or one per node, there is no vote above the compacted slot: no hole, no no-op.)
+  'follower-fills-hole-below-snapshot': { nodes: 3, commands: 2, timers: 2, maxRound: 1, crashes: 0, network: 'set', target: 'first', snapshotEvery: 1 },
 };
 
 /**
@@ -754,6 +799,7 @@ function resolved(o: MultiPaxosCheckOptions): MultiPaxosResolvedConfig {
     mutant: o.mutant ?? null,
     normalize: normalizesMulti(o),
     pruneObsolete: prunesObsolete(o),
+    snapshotEvery: o.snapshotEvery ?? 0,
     search: 'bfs',
     prefix: 0,
   };

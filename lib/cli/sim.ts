@@ -62,6 +62,7 @@ export interface SimCliOptions {
   think: string;
   retry: string;
   mutant?: string;
+  snapshotEvery?: string;
   check: string;
   trace?: string;
   history?: string;
@@ -76,6 +77,8 @@ export interface SimPlan {
   readonly nodes: number;
   readonly proposers: number | undefined;
   readonly mutant: string | undefined;
+  /** multipaxos: log compaction every this many slots (--snapshot-every); undefined: off. */
+  readonly snapshotEvery: number | undefined;
   /** The subject every seed runs (built once: it is immutable). */
   readonly subject: AnySubject;
   readonly seeds: { readonly first: number; readonly last: number };
@@ -136,7 +139,8 @@ export function simPlan(o: SimCliOptions): SimPlan {
   const range = o.seeds !== undefined;
   if (range && seeds.last > 0xffff_ffff) throw new UsageError(`--seeds must stay below 4294967296, got '${o.seeds}'`);
   const mutant = o.mutant === undefined ? undefined : oneOf('--mutant', o.mutant, entry.mutants);
-  const subject = buildSubject(entry, nodes, proposers, mutant);
+  const snapshotEvery = o.snapshotEvery === undefined ? undefined : integer('--snapshot-every', o.snapshotEvery, 1, 1_000_000);
+  const subject = buildSubject(entry, nodes, proposers, mutant, snapshotEvery);
   const clients = integer('--clients', o.clients, 1, 1000);
   const commands = integer('--commands', o.commands, 1, 100_000);
   const steps = o.steps === undefined ? defaultSteps(subject, nodes, clients, commands) : integer('--steps', o.steps, 1, 100_000_000);
@@ -180,6 +184,7 @@ export function simPlan(o: SimCliOptions): SimPlan {
     nodes,
     proposers,
     mutant,
+    snapshotEvery,
     subject,
     seeds: range ? seeds : { first: seeds.first, last: seeds.first },
     range,
@@ -192,12 +197,13 @@ export function simPlan(o: SimCliOptions): SimPlan {
   };
 }
 
-function buildSubject(entry: SubjectEntry, nodes: number, proposers: number | undefined, mutant: string | undefined): AnySubject {
+function buildSubject(entry: SubjectEntry, nodes: number, proposers: number | undefined, mutant: string | undefined, snapshotEvery: number | undefined): AnySubject {
   try {
     return entry.build({
       nodes,
       ...(proposers === undefined ? {} : { proposers }),
       ...(mutant === undefined ? {} : { mutant }),
+      ...(snapshotEvery === undefined ? {} : { snapshotEvery }),
     });
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message.replace(/^synod: /, '') : String(error));
@@ -230,6 +236,7 @@ export const SIM_FLAGS: readonly SimFlag[] = [
   { key: 'nodes', flags: '--nodes <n>', help: 'cluster size (single-decree: all acceptors and learners, the first min(n, 3) proposers)', default: '5', reproduce: 'always' },
   { key: 'proposers', flags: '--proposers <k>', help: 'how many nodes propose (the protocol decides by default)', reproduce: 'changed' },
   { key: 'mutant', flags: '--mutant <name>', help: 'run a broken variant from the bug zoo (single-decree, multipaxos)', reproduce: 'changed' },
+  { key: 'snapshotEvery', flags: '--snapshot-every <n>', help: 'multipaxos: compact the log into a snapshot every n applied slots (default off)', reproduce: 'changed' },
   { key: 'seed', flags: '--seed <n>', help: 'the seed of one run (default 1)', reproduce: 'always' },
   { key: 'seeds', flags: '--seeds <range>', help: 'a range of seeds, like 1000-1999: run each, print a summary', reproduce: 'never' },
   { key: 'steps', flags: '--steps <n>', help: `the step budget of a run (default ${DEFAULT_STEPS}; multipaxos: enough for the commands asked for, 12 x nodes x clients x commands)`, reproduce: 'always' },
@@ -275,6 +282,7 @@ export function planOptions(plan: SimPlan, seed: number): Partial<Record<keyof S
     nodes: String(plan.nodes),
     proposers: plan.proposers === undefined ? undefined : String(plan.proposers),
     mutant: plan.mutant,
+    snapshotEvery: plan.snapshotEvery === undefined ? undefined : String(plan.snapshotEvery),
     seed: String(seed),
     steps: String(b.steps),
     healAt: b.healAt === Math.floor(b.steps / 2) ? undefined : String(b.healAt),
@@ -371,6 +379,7 @@ export async function seedReport(plan: SimPlan, seed: number, trace: TraceRecord
     seed,
     protocol: result.protocol,
     ...(plan.mutant === undefined ? {} : { mutant: plan.mutant }),
+    ...(plan.snapshotEvery === undefined ? {} : { snapshotEvery: plan.snapshotEvery }),
     nodes: result.nodes,
     steps: result.steps,
     stepsRun: result.stepsRun,
@@ -484,6 +493,7 @@ export async function rangeReport(plan: SimPlan, watch: RunWatch = UNWATCHED): P
     ...(interrupted ? { interrupted: true, seedsRun: ran } : {}),
     protocol: plan.entry.name,
     ...(plan.mutant === undefined ? {} : { mutant: plan.mutant }),
+    ...(plan.snapshotEvery === undefined ? {} : { snapshotEvery: plan.snapshotEvery }),
     nodes: plan.nodes,
     seeds: `${first}-${last}`,
     runs: summary.runs,

@@ -3,7 +3,11 @@
  * slot of the log.
  *
  * - `LogPrefixAgreement`: replicas apply the same commands in the same order; any two
- *   replicas' applied logs are prefixes of one another.
+ *   replicas' applied logs are prefixes of one another. With log compaction a replica no longer
+ *   holds the slots below its snapshot: they are compared where some replica still holds them,
+ *   and any two replicas that applied the same number of slots hold the same applied state
+ *   (`applied`, the replica's machine and client sessions as text), which covers the slots
+ *   every replica has compacted.
  * - `AckImpliesChosen`: a client is told "done" only for a command in a chosen slot (chosen by
  *   a phase-2 quorum of votes in one ballot, counted from the messages, not from any node's
  *   belief).
@@ -25,6 +29,9 @@ import type { Command } from '../machine/command';
 import type { Entry, MultiMessage, MultiPromise } from '../multipaxos/messages';
 import { NOOP } from '../multipaxos/messages';
 import { commandKey } from '../machine/command';
+import type { Replica } from '../machine/replica';
+import type { HashMap } from '../core/hashmap';
+import { toObject } from '../core/hashmap';
 import type { Vector } from '../core/vector';
 import * as vec from '../core/vector';
 import type { SlotView, Violation } from './voting';
@@ -38,6 +45,36 @@ export interface ReplicaView<Op> {
   readonly log: Vector<Entry<Op>>;
   /** Every slot below it is learned and applied. */
   readonly commit: number;
+  /** With log compaction: the first slot still in the log (every slot below is in the snapshot). */
+  readonly base?: number;
+  /** With log compaction: the applied state at `commit`, as canonical text (`appliedText`). */
+  readonly applied?: string;
+}
+
+const appliedTexts = new WeakMap<object, string>();
+
+/**
+ * The applied state of a key-value-shaped replica (machine and sessions both persistent hash
+ * maps) as canonical text: entries sorted by key, so equal states give equal text whatever
+ * order they were written in. Cached per replica object (a replica is immutable).
+ */
+export function appliedText(replica: Replica<HashMap<unknown>, unknown>): string {
+  let text = appliedTexts.get(replica);
+  if (text === undefined) {
+    text = key([toObject(replica.machine), toObject(replica.sessions)]);
+    appliedTexts.set(replica, text);
+  }
+  return text;
+}
+
+function appliedViolation(node: NodeId, owner: NodeId, commit: number): Violation {
+  return {
+    invariant: 'LogPrefixAgreement',
+    slot: commit - 1,
+    ballots: [],
+    nodes: [owner, node],
+    description: `replicas ${owner} and ${node} both applied slots 0..${commit - 1} but hold different states (machine or client sessions)`,
+  };
 }
 
 /** A client acknowledgement: the command (client, seq) was reported done by `node`. */
@@ -118,8 +155,10 @@ function view<Op>(
     acceptors: nodes.map((n) => ({ id: n.id, promised: n.promised, accepted: vec.get(n.votes, slot) ?? null })),
     votes: records?.votes ?? [],
     accepts,
+    // A promise whose snapshot covers the slot reports it as chosen (the applied state), not
+    // as a vote or the lack of one: it says nothing of this slot's votes.
     promises: promises
-      .filter((p) => p.slot <= slot)
+      .filter((p) => p.slot <= slot && (p.snapshot === undefined || p.snapshot.slot <= slot))
       .map((p) => {
         const e = entryAt(p, slot);
         return { acceptor: p.from, ballot: p.ballot, accepted: e === undefined ? null : { ballot: e.ballot, value: e.value } };
@@ -153,8 +192,14 @@ function prefixViolation<Op>(node: NodeId, slot: number, mine: Entry<Op>, refere
 /** LogPrefixAgreement: any two replicas' applied logs agree on every slot both applied. */
 export function logPrefixAgreement<Op>(nodes: readonly ReplicaView<Op>[]): Violation | null {
   const reference = new Map<number, { value: Entry<Op>; text: string; owner: NodeId }>();
+  const states = new Map<number, { text: string; owner: NodeId }>();
   for (const n of nodes) {
-    for (let slot = 0; slot < n.commit; slot += 1) {
+    if (n.applied !== undefined) {
+      const ref = states.get(n.commit);
+      if (ref === undefined) states.set(n.commit, { text: n.applied, owner: n.id });
+      else if (ref.text !== n.applied) return appliedViolation(n.id, ref.owner, n.commit);
+    }
+    for (let slot = n.base ?? 0; slot < n.commit; slot += 1) {
       const value = vec.get(n.log, slot);
       if (value === undefined) {
         return {
@@ -214,7 +259,7 @@ export function chosenIsStable<Op>(before: readonly ReplicaView<Op>[], after: re
     const now = after.find((n) => n.id === old.id);
     if (now === undefined) continue;
     if (now.commit < old.commit) return shrank(old.id, old.commit, now.commit);
-    for (let slot = 0; slot < old.log.size; slot += 1) {
+    for (let slot = now.base ?? 0; slot < old.log.size; slot += 1) {
       const was = vec.get(old.log, slot);
       if (was === undefined) continue;
       const is = vec.get(now.log, slot);
@@ -284,6 +329,8 @@ export class LogMonitor<Op> {
   /** The applied log as the first replica to apply each slot applied it. */
   private readonly reference = new Map<number, { value: Entry<Op>; text: string; owner: NodeId }>();
   private readonly applied = new Map<NodeId, number>();
+  /** With compaction: the applied state at each commit point, as the first replica there held it. */
+  private readonly states = new Map<number, { text: string; owner: NodeId }>();
   private dirty = new Set<number>();
   private readonly pending: Violation[] = [];
 
@@ -348,6 +395,11 @@ export class LogMonitor<Op> {
         else if (ref.text !== text) out.push(prefixViolation(n.id, slot, value, ref.value, ref.owner));
       }
       this.applied.set(n.id, Math.max(before, n.commit));
+      if (n.applied !== undefined && n.commit !== before) {
+        const ref = this.states.get(n.commit);
+        if (ref === undefined) this.states.set(n.commit, { text: n.applied, owner: n.id });
+        else if (ref.text !== n.applied) out.push(appliedViolation(n.id, ref.owner, n.commit));
+      }
     }
     const dirty = this.dirty;
     this.dirty = new Set();

@@ -22,6 +22,7 @@ import * as vec from '../core/vector';
 import type { Entry, Heartbeat, MultiAccept, MultiPrepare, SlotVote } from './messages';
 import type { AcceptorState } from './state';
 import type { Outcome, StepBuilder } from './step';
+import { snapshotPoint } from './learner';
 
 export function initAcceptor<Op>(): AcceptorState<Op> {
   return { maxBal: ballots.ZERO, votes: vec.emptyVector() };
@@ -56,7 +57,11 @@ export function ownVotes<Op>(acceptor: AcceptorState<Op>, from: number): SlotVot
 /**
  * Phase 1b for every slot from the prepare's first (Paxos.tla Phase1b, `m.bal > maxBal[a]`):
  * promise, and report the votes cast there; persisted before the promise is sent. A lower
- * ballot is refused with the promise that refuses it.
+ * ballot is refused with the promise that refuses it. An acceptor that compacted slots the
+ * prepare covers cannot report its votes there any more: those slots are chosen, and it
+ * reports them as they are, its applied state (slot and replica at its commit point), which
+ * the candidate installs before it merges (leader.ts `onPromise`), so a compacted slot is
+ * never mistaken for a hole.
  */
 export function onPrepare<S, Op, R>(b: StepBuilder<S, Op, R>, m: MultiPrepare): Outcome {
   const { maxBal } = b.s.acceptor;
@@ -69,7 +74,10 @@ export function onPrepare<S, Op, R>(b: StepBuilder<S, Op, R>, m: MultiPrepare): 
   promise(b, m.ballot);
   b.setLeader({ current: m.ballot.node });
   b.setTimer({ elapsed: 0 });
-  b.send({ type: 'promise', from: b.s.id, to: m.from, ballot: m.ballot, slot: m.slot, entries: ownVotes(b.s.acceptor, m.slot) });
+  const entries = ownVotes(b.s.acceptor, m.slot);
+  const { commit, replica } = b.s.learner;
+  const compacted = snapshotPoint(b.s.learner) > m.slot;
+  b.send({ type: 'promise', from: b.s.id, to: m.from, ballot: m.ballot, slot: m.slot, entries, ...(compacted ? { snapshot: { slot: commit, replica } } : {}) });
   return undefined;
 }
 
@@ -83,6 +91,9 @@ export function onAccept<S, Op, R>(b: StepBuilder<S, Op, R>, m: MultiAccept<Op>)
     b.send({ type: 'rejected', from: b.s.id, to: m.from, ballot: m.ballot, slot: m.slot, promised: b.s.acceptor.maxBal });
     return undefined;
   }
+  // A slot below the snapshot is chosen and compacted here: a vote there could only repeat
+  // the chosen value, and no promise would ever report it; a late accept is dropped.
+  if (m.slot < snapshotPoint(b.s.learner)) return `accept for slot ${m.slot}, which this node compacted into its snapshot (chosen)`;
   b.roles.leader.observe(b, m.ballot, m.from);
   if (b.s.leader.role !== 'follower') return `accept for ${ballots.format(m.ballot)} at a ${b.s.leader.role} of the same ballot`;
   promise(b, m.ballot);

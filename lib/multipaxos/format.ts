@@ -5,6 +5,8 @@
  */
 import * as ballots from '../paxos/ballot';
 import { assertNever } from '../core/types';
+import type { HashMap } from '../core/hashmap';
+import { toObject } from '../core/hashmap';
 import type { MultiMessage } from './messages';
 
 export function describeMessage<Op>(m: MultiMessage<Op>): string {
@@ -13,7 +15,7 @@ export function describeMessage<Op>(m: MultiMessage<Op>): string {
     case 'prepare':
       return `${head} from slot ${m.slot}`;
     case 'promise':
-      return `${head} from slot ${m.slot} (${m.entries.length} votes)`;
+      return `${head} from slot ${m.slot} (${m.entries.length} votes${m.snapshot === undefined ? '' : `, a snapshot of slots below ${m.snapshot.slot}`})`;
     case 'accept':
       return `${head} slot ${m.slot} = ${JSON.stringify(m.value)} commit ${m.commit}`;
     case 'accepted':
@@ -26,7 +28,13 @@ export function describeMessage<Op>(m: MultiMessage<Op>): string {
       return `${head} from slot ${m.slot}`;
     case 'learn':
       return `${head} slots ${m.slot}..${m.slot + m.values.length - 1} commit ${m.commit}`;
+    case 'snapshot':
+      return `${head} applied state of slots below ${m.slot} (${countSessions(m.replica.sessions)} client sessions)`;
     default:
       return assertNever(m, 'message');
   }
+}
+
+function countSessions(sessions: HashMap<unknown>): number {
+  return Object.keys(toObject(sessions)).length;
 }

@@ -38,6 +38,7 @@ import { NOOP } from './messages';
 import type { LeaderState, PromiseGathered } from './state';
 import type { Outcome, StepBuilder } from './step';
 import { ownVotes, promise, vote } from './acceptor';
+import { snapshotPoint } from './learner';
 
 export function initLeader<Op>(highest: Ballot): LeaderState<Op> {
   return {
@@ -206,12 +207,21 @@ function compactQueue<Op>(queue: Vector<Command<Op>>, head: number): { queue: Ve
  * The candidate counts one promise per acceptor (section 3: the leader "... receives responses
  * from a majority"); with a phase-1 quorum it leads, and its first act is Paxos.tla's Phase2a
  * for every slot the promises reported.
+ *
+ * A promise from an acceptor that compacted slots the prepare covers carries its applied state
+ * instead of its votes there: the candidate catches up first, installing it (learner.ts
+ * `install`), and `lead` then proposes nothing below its new commit point. Without it, a slot
+ * chosen and compacted by the only acceptor of the quorum that voted there would look like a
+ * hole and get a no-op (the zoo's follower-fills-hole-below-snapshot). Paxos Made Live, section
+ * 5.5, and etcd raft's snapshot handling state the same rule: a replica behind a peer's
+ * snapshot takes the snapshot before it takes part in the log after it.
  */
 export function onPromise<S, Op, R>(b: StepBuilder<S, Op, R>, m: MultiPromise<Op>): Outcome {
   const l = b.s.leader;
   if (l.role !== 'candidate') return `promise for ${ballots.format(m.ballot)}, but this node is a ${l.role}`;
   if (!ballots.equals(m.ballot, l.ballot)) return `stale promise for ballot ${ballots.format(m.ballot)}, campaigning with ${ballots.format(l.ballot)}`;
   if (l.promises.some((p) => p.from === m.from)) return `duplicate promise from ${m.from}`;
+  if (m.snapshot !== undefined) b.roles.learner.install(b, m.snapshot.slot, m.snapshot.replica);
   b.setLeader({ promises: [...l.promises, { from: m.from, entries: m.entries }] });
   if (b.s.leader.promises.length >= b.config.quorums.phase1) lead(b);
   return undefined;
@@ -241,11 +251,19 @@ export function onRejected<S, Op, R>(b: StepBuilder<S, Op, R>, m: MultiRejected)
   return undefined;
 }
 
-/** The leader sends the chosen values a learner is missing (section 3: a server "that has not learned" a command asks). */
+/**
+ * The leader sends the chosen values a learner is missing (section 3: a server "that has not
+ * learned" a command asks); when it has compacted the first of them, its applied state instead
+ * (the `snapshot` message: slot and replica at its commit point), which the learner installs.
+ */
 export function onCatchup<S, Op, R>(b: StepBuilder<S, Op, R>, m: Catchup): Outcome {
   if (b.s.leader.role !== 'leader') return `catch-up request, but this node is a ${b.s.leader.role}`;
   const { commit, log } = b.s.learner;
   if (m.slot >= commit) return `catch-up from slot ${m.slot}, which is not chosen here yet`;
+  if (m.slot < snapshotPoint(b.s.learner)) {
+    b.send({ type: 'snapshot', from: b.s.id, to: m.from, ballot: b.s.leader.ballot, slot: commit, replica: b.s.learner.replica });
+    return undefined;
+  }
   const end = Math.min(commit, m.slot + (b.config.catchupLimit ?? 64));
   const values = vec.range(log, m.slot, end).filter((v): v is Entry<Op> => v !== undefined);
   invariant(values.length === end - m.slot, 'every slot below the commit point is in the log');

@@ -12,6 +12,15 @@
  * below it that it cannot learn that way. Chosen slots are persisted, then applied in log
  * order, never past a hole, to the replicated state machine behind client sessions
  * (lib/machine/replica.ts); the leader replies to the clients whose commands it applied.
+ *
+ * Compaction (`snapshotEvery` in the configuration; off by default): once that many slots past
+ * the last snapshot are applied, the node folds its applied prefix into a snapshot (the replica
+ * with its client sessions, and the slot it covers up to), persists it, and drops the log
+ * entries and the votes below it. A learner too far behind a leader that compacted is sent the
+ * leader's applied state (`snapshot`) instead of the values it asked for, and installs it; so
+ * does a candidate whose promises report one (leader.ts `onPromise`). Paxos Made Live, section
+ * 5.5: a replica that lagged behind a snapshot "obtains" the snapshot from another replica,
+ * installs it, and then catches up the log after it.
  */
 import * as ballots from '../paxos/ballot';
 import type { Ballot } from '../paxos/ballot';
@@ -20,15 +29,22 @@ import type { Reply } from '../machine/command';
 import type { StateMachine } from '../machine/replica';
 import { applyBatch, initReplica } from '../machine/replica';
 import * as vec from '../core/vector';
-import type { Entry, Learn } from './messages';
+import type { Entry, Learn, MultiSnapshot } from './messages';
+import type { Replica } from '../machine/replica';
 import type { LearnerState } from './state';
+import { dropBelow } from './durable';
 import type { Outcome, StepBuilder } from './step';
 
 /** A follower learns from the commit point at most this many slots ahead in one step. */
 const LEARN_AHEAD = 4096;
 
 export function initLearner<S, Op, R>(machine: StateMachine<S, Op, R>): LearnerState<S, Op, R> {
-  return { log: vec.emptyVector(), commit: 0, replica: initReplica(machine), asked: -1 };
+  return { log: vec.emptyVector(), commit: 0, replica: initReplica(machine), asked: -1, snapshot: null };
+}
+
+/** The first slot this node still holds in its log and votes: every slot below is in its snapshot. */
+export function snapshotPoint(learner: LearnerState<unknown, unknown, unknown>): number {
+  return learner.snapshot?.slot ?? 0;
 }
 
 /** Learns that `slot` is chosen with `value` (persisted); applies every newly contiguous slot. */
@@ -39,6 +55,53 @@ export function learn<S, Op, R>(b: StepBuilder<S, Op, R>, slot: number, value: E
   b.persist({ kind: 'learned', slot, value });
   b.emit({ type: 'chosen', slot, value });
   advanceCommit(b);
+  compact(b);
+}
+
+/**
+ * Log compaction: once `snapshotEvery` slots past the last snapshot are applied, the applied
+ * prefix becomes a snapshot (the replica, sessions included, at the commit point), persisted,
+ * and the log entries and the acceptor's votes below the commit point are dropped.
+ *
+ * Why dropping them is safe: every slot below the commit point is chosen, so
+ * - the learner never reads them again (it learns and applies only at and above its commit
+ *   point, and the replica already holds their effect, client sessions included, so a retry
+ *   of a compacted command still gets its cached reply, leader.ts `onRequest`);
+ * - a vote there is read only by a promise that reports it to a new leader, and a promise
+ *   that would have reported a compacted vote carries this node's applied state instead
+ *   (acceptor.ts `onPrepare`), which the new leader installs before it proposes anything, so it
+ *   never re-proposes (or fills with a no-op) a slot chosen here;
+ * - a leader asked for a compacted slot sends its applied state instead (leader.ts `onCatchup`).
+ */
+export function compact<S, Op, R>(b: StepBuilder<S, Op, R>): void {
+  const every = b.config.snapshotEvery ?? 0;
+  const { commit, replica } = b.s.learner;
+  if (every === 0 || commit - snapshotPoint(b.s.learner) < every) return;
+  foldInto(b, commit, replica);
+}
+
+/** The snapshot at `slot` becomes the node's: persisted, and the log and votes below it dropped. */
+function foldInto<S, Op, R>(b: StepBuilder<S, Op, R>, slot: number, replica: Replica<S, R>): void {
+  b.setLearner({ snapshot: { slot, replica }, log: dropBelow(b.s.learner.log, slot) });
+  b.setAcceptor({ votes: dropBelow(b.s.acceptor.votes, slot) });
+  b.persist({ kind: 'snapshot', slot, replica });
+}
+
+/**
+ * Installs a snapshot from another node, the applied state of every slot below `slot` (all
+ * chosen): the replica and its client sessions, the commit point, persisted; then whatever this
+ * node had already learned beyond it is applied. A snapshot not ahead of the commit point
+ * changes nothing. Returns whether it was installed.
+ */
+export function install<S, Op, R>(b: StepBuilder<S, Op, R>, slot: number, replica: Replica<unknown, unknown>): boolean {
+  if (slot <= b.s.learner.commit) return false;
+  // The cluster runs one machine: a peer's replica is this node's kind of replica.
+  const mine = replica as Replica<S, R>;
+  b.setLearner({ commit: slot, replica: mine });
+  foldInto(b, slot, mine);
+  advanceCommit(b);
+  compact(b);
+  return true;
 }
 
 /**
@@ -88,6 +151,19 @@ export function learnFromCommit<S, Op, R>(b: StepBuilder<S, Op, R>, ballot: Ball
     b.send({ type: 'catchup', from: b.s.id, to: leader, ballot, slot: known });
     b.setLearner({ asked: known });
   }
+}
+
+/**
+ * A leader's applied state, sent for slots it compacted (the catch-up answer when `learn`
+ * cannot be): installed when it is ahead of this node's commit point; an older or duplicate
+ * one changes nothing.
+ */
+export function onSnapshot<S, Op, R>(b: StepBuilder<S, Op, R>, m: MultiSnapshot): Outcome {
+  b.roles.leader.observe(b, m.ballot, m.from);
+  if (b.s.leader.role === 'leader') return 'a leader learns from its own quorum';
+  if (!b.roles.learner.install(b, m.slot, m.replica)) return `snapshot of the slots below ${m.slot} is not ahead of the commit point ${b.s.learner.commit}`;
+  b.setLearner({ asked: -1 });
+  return undefined;
 }
 
 /** Chosen values from a leader: true whatever its ballot, so they are learned as they are. */

@@ -13,12 +13,14 @@
  * | the leader is alive; here is the commit point   | -         | `heartbeat` |
  * | a learner asks for chosen commands it missed    | -         | `catchup`   |
  * | the chosen commands it missed                   | -         | `learn`     |
+ * | the applied state, for slots compacted away     | -         | `snapshot`  |
  *
  * The promise type is `MultiPromise`, never `Promise`, which is a JavaScript global.
  */
 import type { Ballot } from '../paxos/ballot';
 import type { NodeId } from '../core/types';
 import type { Command } from '../machine/command';
+import type { Replica } from '../machine/replica';
 
 
 /**
@@ -38,6 +40,17 @@ export interface SlotVote<Op> {
   readonly value: Entry<Op>;
 }
 
+/**
+ * A snapshot: the replica (the state machine with its client sessions) after applying every
+ * slot below `slot`, all of them chosen. It stands for that prefix of the log, which a node
+ * that compacted no longer holds. On the wire the replica is the machine's plain data; a node
+ * installs it into its own machine of the same kind (the cluster runs one machine).
+ */
+export interface Snapshot<S = unknown, R = unknown> {
+  readonly slot: number;
+  readonly replica: Replica<S, R>;
+}
+
 interface Envelope {
   readonly from: NodeId;
   readonly to: NodeId;
@@ -50,11 +63,16 @@ export interface MultiPrepare extends Envelope {
   readonly slot: number;
 }
 
-/** Phase 1b: the promise, with every vote the acceptor cast in slots >= `slot`. */
+/**
+ * Phase 1b: the promise, with every vote the acceptor cast in slots >= `slot`. An acceptor
+ * that compacted slots at or above `slot` no longer has those votes: it reports the chosen
+ * prefix instead, as its applied state (`snapshot`, absent otherwise), and the votes above it.
+ */
 export interface MultiPromise<Op> extends Envelope {
   readonly type: 'promise';
   readonly slot: number;
   readonly entries: readonly SlotVote<Op>[];
+  readonly snapshot?: Snapshot;
 }
 
 /** Phase 2a for one slot; `commit` is the leader's commit point (every slot below is chosen). */
@@ -99,6 +117,14 @@ export interface Learn<Op> extends Envelope {
   readonly commit: number;
 }
 
+/**
+ * The applied state of every slot below `slot` (all chosen, so true whatever ballot sends it),
+ * sent instead of `learn` when the slots asked for were compacted away.
+ */
+export interface MultiSnapshot extends Envelope, Snapshot {
+  readonly type: 'snapshot';
+}
+
 export type MultiMessage<Op> =
   | MultiPrepare
   | MultiPromise<Op>
@@ -107,7 +133,8 @@ export type MultiMessage<Op> =
   | MultiRejected
   | Heartbeat
   | Catchup
-  | Learn<Op>;
+  | Learn<Op>
+  | MultiSnapshot;
 
 export type MultiMessageType = MultiMessage<unknown>['type'];
 
@@ -120,5 +147,6 @@ export const MESSAGE_TYPES: readonly MultiMessageType[] = [
   'heartbeat',
   'catchup',
   'learn',
+  'snapshot',
 ];
 

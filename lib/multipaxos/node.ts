@@ -24,6 +24,7 @@ import * as ballots from '../paxos/ballot';
 import type { NodeId } from '../core/types';
 import { assertNever, ignore } from '../core/types';
 import type { Command } from '../machine/command';
+import type { Replica } from '../machine/replica';
 import { drawBetween, seedFor } from '../core/random';
 import type { MultiMessage } from './messages';
 import type { MultiEffect, MultiNodeState, MultiPaxosConfig, MultiRecord, MultiStep } from './state';
@@ -53,7 +54,7 @@ export type {
 } from './state';
 export type { Roles } from './step';
 export { configProblem } from './state';
-export { EMPTY_RECORD, foldChange, persistedRecord, record } from './durable';
+export { dropBelow, EMPTY_RECORD, foldChange, persistedRecord, record } from './durable';
 
 /** The roles as the paper describes them. */
 export const REAL_ROLES: Roles = {
@@ -71,7 +72,13 @@ export const REAL_ROLES: Roles = {
     observe: leader.observe,
     follow: leader.follow,
   },
-  learner: { learn: learner.learn, learnFromCommit: learner.learnFromCommit, onLearn: learner.onLearn },
+  learner: {
+    learn: learner.learn,
+    learnFromCommit: learner.learnFromCommit,
+    onLearn: learner.onLearn,
+    install: learner.install,
+    onSnapshot: learner.onSnapshot,
+  },
 };
 
 export function initMultiNode<S, Op, R>(config: MultiPaxosConfig<S, Op, R>, id: NodeId): MultiNodeState<S, Op, R> {
@@ -86,15 +93,22 @@ export function initMultiNode<S, Op, R>(config: MultiPaxosConfig<S, Op, R>, id: 
   };
 }
 
-/** A node after a crash: its promise, votes and chosen log, with the log replayed into the machine. */
+/**
+ * A node after a crash: its promise, votes and chosen log, with the log replayed into the
+ * machine; from its snapshot, if it has one (the replica and the commit point at its slot),
+ * replaying only the log after it.
+ */
 export function recoverMultiNode<S, Op, R>(config: MultiPaxosConfig<S, Op, R>, id: NodeId, record: MultiRecord<Op> | undefined): MultiNodeState<S, Op, R> {
   const fresh = initMultiNode(config, id);
   if (record === undefined) return fresh;
+  // The cluster runs one machine: the snapshot's replica is this node's kind of replica.
+  const snapshot = record.snapshot === undefined ? null : { slot: record.snapshot.slot, replica: record.snapshot.replica as Replica<S, R> };
+  const restored = snapshot === null ? { log: record.log } : { log: record.log, snapshot, commit: snapshot.slot, replica: snapshot.replica };
   const b = new StepBuilder(config, REAL_ROLES, {
     ...fresh,
     acceptor: { maxBal: record.promised, votes: record.votes },
     leader: { ...fresh.leader, highest: ballots.max(fresh.leader.highest, record.promised) },
-    learner: { ...fresh.learner, log: record.log },
+    learner: { ...fresh.learner, ...restored },
     timer: { ...fresh.timer, rng: (fresh.timer.rng ^ Math.imul(record.promised.round + 1, 0x9e3779b9)) >>> 0 },
   });
   learner.advanceCommit(b);
@@ -127,6 +141,8 @@ function dispatch<S, Op, R>(b: StepBuilder<S, Op, R>, m: MultiMessage<Op>): Outc
       return l.onCatchup(b, m);
     case 'learn':
       return n.onLearn(b, m);
+    case 'snapshot':
+      return n.onSnapshot(b, m);
     default:
       return assertNever(m, 'message');
   }

@@ -10,7 +10,7 @@ import type { NodeId, Step } from '../core/types';
 import type { Command, Reply } from '../machine/command';
 import type { Replica, StateMachine } from '../machine/replica';
 import type { Vector } from '../core/vector';
-import type { Entry, MultiAccepted, MultiMessage, MultiMessageType, MultiPromise, SlotVote } from './messages';
+import type { Entry, MultiAccepted, MultiMessage, MultiMessageType, MultiPromise, SlotVote, Snapshot } from './messages';
 
 export interface MultiPaxosConfig<S, Op, R> {
   /** Every node is an acceptor, a potential leader and a learner. */
@@ -30,6 +30,12 @@ export interface MultiPaxosConfig<S, Op, R> {
   readonly startRound?: number;
   /** Most chosen values sent in one `learn`. */
   readonly catchupLimit?: number;
+  /**
+   * Log compaction: once this many slots past the last snapshot are applied, a node folds its
+   * applied prefix into a snapshot and drops those log entries and votes (learner.ts
+   * `compact`). Absent or 0: never.
+   */
+  readonly snapshotEvery?: number;
 }
 
 /** Checks a configuration; returns the reason it is unusable, or null. */
@@ -41,6 +47,8 @@ export function configProblem(config: MultiPaxosConfig<unknown, unknown, unknown
     return `the election timeout (${config.electionTimeout}) must be a whole number of ticks above the heartbeat (${config.heartbeat})`;
   }
   if (config.quorums.acceptors.some((id) => !Number.isInteger(id) || id < 1)) return 'node ids are whole numbers >= 1';
+  const every = config.snapshotEvery ?? 0;
+  if (!Number.isInteger(every) || every < 0) return `snapshotEvery must be a whole number of slots >= 0 (0: no compaction), got ${every}`;
   return null;
 }
 
@@ -96,6 +104,11 @@ export interface LearnerState<S, Op, R> {
   readonly replica: Replica<S, R>;
   /** The slot a catch-up was last asked from, until the next tick; -1 for none. */
   readonly asked: number;
+  /**
+   * The last snapshot (compaction or install): the replica after every slot below its `slot`.
+   * The log and the acceptor's votes hold nothing below that slot; null before the first.
+   */
+  readonly snapshot: Snapshot<S, R> | null;
 }
 
 /** Logical time: the election timer. */
@@ -120,7 +133,7 @@ export interface Counters {
   readonly sent: Readonly<Record<MultiMessageType, number>>;
 }
 
-const ZERO_SENT: Readonly<Record<MultiMessageType, number>> = { prepare: 0, promise: 0, accept: 0, accepted: 0, rejected: 0, heartbeat: 0, catchup: 0, learn: 0 };
+const ZERO_SENT: Readonly<Record<MultiMessageType, number>> = { prepare: 0, promise: 0, accept: 0, accepted: 0, rejected: 0, heartbeat: 0, catchup: 0, learn: 0, snapshot: 0 };
 
 export const ZERO_COUNTERS: Counters = {
   proposed: 0,
@@ -143,23 +156,28 @@ export interface MultiNodeState<S, Op, R> {
   readonly counters: Counters;
 }
 
-/** What survives a crash: the acceptor's promise and votes, and the chosen log. */
+/**
+ * What survives a crash: the acceptor's promise and votes, and the chosen log; with
+ * compaction, the last snapshot too, and then the votes and the log start at its slot.
+ */
 export interface MultiRecord<Op> {
   readonly promised: Ballot;
   readonly votes: Vector<Vote<Entry<Op>>>;
   readonly log: Vector<Entry<Op>>;
+  readonly snapshot?: Snapshot;
 }
 
 /**
- * What one persist effect makes durable: the promise raised, the vote cast at a slot, or the
- * value learned at a slot, so a write-ahead log appends one record per change (a snapshot
- * that replaces a prefix of the log would be one more kind). `foldChange` (node.ts) folds
- * them into a `MultiRecord`.
+ * What one persist effect makes durable: the promise raised, the vote cast at a slot, the
+ * value learned at a slot, or a snapshot (the replica after every slot below `slot`, which
+ * replaces that prefix of the log and of the votes), so a write-ahead log appends one record
+ * per change. `foldChange` (durable.ts) folds them into a `MultiRecord`.
  */
 export type DurableChange<Op> =
   | { readonly kind: 'promise'; readonly ballot: Ballot }
   | { readonly kind: 'vote'; readonly slot: number; readonly ballot: Ballot; readonly value: Entry<Op> }
-  | { readonly kind: 'learned'; readonly slot: number; readonly value: Entry<Op> };
+  | { readonly kind: 'learned'; readonly slot: number; readonly value: Entry<Op> }
+  | ({ readonly kind: 'snapshot' } & Snapshot);
 
 export type MultiEffect<Op, R> =
   | { readonly type: 'send'; readonly message: MultiMessage<Op> }

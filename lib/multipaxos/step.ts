@@ -8,7 +8,8 @@
 import type { Ballot } from '../paxos/ballot';
 import type { NodeId } from '../core/types';
 import type { Command } from '../machine/command';
-import type { Catchup, Entry, Heartbeat, Learn, MultiAccept, MultiAccepted, MultiMessage, MultiMessageType, MultiPrepare, MultiPromise, MultiRejected } from './messages';
+import type { Catchup, Entry, Heartbeat, Learn, MultiAccept, MultiAccepted, MultiMessage, MultiMessageType, MultiPrepare, MultiPromise, MultiRejected, MultiSnapshot } from './messages';
+import type { Replica } from '../machine/replica';
 import type {
   AcceptorState,
   Counters,
@@ -54,6 +55,8 @@ export interface Roles {
     learn<S, Op, R>(b: StepBuilder<S, Op, R>, slot: number, value: Entry<Op>): void;
     learnFromCommit<S, Op, R>(b: StepBuilder<S, Op, R>, ballot: Ballot, commit: number, leader: NodeId): void;
     onLearn<S, Op, R>(b: StepBuilder<S, Op, R>, m: Learn<Op>): Outcome;
+    install<S, Op, R>(b: StepBuilder<S, Op, R>, slot: number, replica: Replica<unknown, unknown>): boolean;
+    onSnapshot<S, Op, R>(b: StepBuilder<S, Op, R>, m: MultiSnapshot): Outcome;
   };
 }
 

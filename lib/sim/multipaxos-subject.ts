@@ -22,7 +22,7 @@
  * reports whether it is linearizable (lib/history/linearizability.ts).
  */
 import type { Ack, ReplicaView } from '../invariants/log';
-import { checkLog, LogMonitor } from '../invariants/log';
+import { appliedText, checkLog, LogMonitor } from '../invariants/log';
 import type { Violation } from '../invariants/voting';
 import { lookup } from '../core/hashmap';
 import type { KvOp, KvResult, KvState } from '../machine/kv';
@@ -55,6 +55,8 @@ export interface MultiPaxosSubjectOptions {
   readonly mutant?: string;
   readonly window?: number;
   readonly batch?: number;
+  /** Log compaction every this many applied slots (`synod sim --snapshot-every N`); default off. */
+  readonly snapshotEvery?: number;
 }
 
 export function multiPaxosSimConfig(options: MultiPaxosSubjectOptions): MultiPaxosConfig<KvState, KvOp, KvResult> {
@@ -70,6 +72,7 @@ export function multiPaxosSimConfig(options: MultiPaxosSubjectOptions): MultiPax
     electionTimeout: 3,
     seed: 0x5eed,
     startRound: 40,
+    ...(options.snapshotEvery === undefined || options.snapshotEvery === 0 ? {} : { snapshotEvery: options.snapshotEvery }),
   };
 }
 
@@ -88,9 +91,15 @@ export function kvCommand(client: number, k: number): Cmd {
   return { client: `c${client}`, seq: k + 1, op };
 }
 
+/** What the invariants read of a node; with compaction, its snapshot point and applied state too. */
 function view(s: State): ReplicaView<KvOp> {
-  return { id: s.id, promised: s.acceptor.maxBal, votes: s.acceptor.votes, log: s.learner.log, commit: s.learner.commit };
+  const v = { id: s.id, promised: s.acceptor.maxBal, votes: s.acceptor.votes, log: s.learner.log, commit: s.learner.commit };
+  const snap = s.learner.snapshot;
+  return snap === null ? v : { ...v, base: snap.slot, applied: appliedText(s.learner.replica) };
 }
+
+/** The first slot a node still holds in its log: every slot below is in its snapshot. */
+const basePoint = (s: State): number => s.learner.snapshot?.slot ?? 0;
 
 type OkReply = Extract<Effect, { type: 'reply' }> & { readonly reply: Extract<Reply<KvResult>, { status: 'ok' }> };
 
@@ -100,6 +109,8 @@ const isOk = (e: Effect): e is OkReply => e.type === 'reply' && e.reply.status =
 function chosenStable(nodes: readonly State[], learned: readonly { node: NodeId; slot: number; value: Entry<KvOp> }[]): Violation | null {
   for (const l of learned) {
     const n = nodes.find((s) => s.id === l.node);
+    // Below the snapshot, the value is folded into the applied state that LogPrefixAgreement compares.
+    if (n !== undefined && l.slot < basePoint(n)) continue;
     const now = n === undefined ? undefined : vec.get(n.learner.log, l.slot);
     if (now === undefined || JSON.stringify(now) !== JSON.stringify(l.value)) {
       return {
@@ -133,6 +144,7 @@ class MultiPaxosMonitor implements Monitor<State, Message, Effect, Cmd> {
     if (before !== undefined && (state.learner.log.size < before.learner.log.size || state.learner.commit < before.learner.commit)) {
       const learned = this.learned.get(state.id) ?? new Map<number, string>();
       for (const [slot, text] of learned) {
+        if (slot < basePoint(state)) continue;
         const now = vec.get(state.learner.log, slot);
         if (now === undefined || JSON.stringify(now) !== text) {
           this.failed.push({ invariant: 'ChosenIsStable', slot, ballots: [], nodes: [state.id], description: `replica ${state.id} lost slot ${slot}` });
@@ -175,6 +187,8 @@ class MultiPaxosMonitor implements Monitor<State, Message, Effect, Cmd> {
 class HistoryJournal implements Journal<State, Effect, Cmd> {
   private readonly clients = new KvClientHistory();
   private elections = 0;
+  /** Every slot's chosen value as first learned (for the slots a replica compacted away). */
+  private readonly chosen = new Map<number, Entry<KvOp>>();
 
   command(command: Cmd): void {
     this.clients.invoke(command);
@@ -182,6 +196,7 @@ class HistoryJournal implements Journal<State, Effect, Cmd> {
 
   effect(node: NodeId, effect: Effect): void {
     if (effect.type === 'local' && effect.message.type === 'promise') this.elections += 1;
+    if (effect.type === 'chosen' && !this.chosen.has(effect.slot)) this.chosen.set(effect.slot, effect.value);
     if (isOk(effect)) this.clients.ok(node, effect.client, effect.seq, effect.reply.result);
   }
 
@@ -189,9 +204,9 @@ class HistoryJournal implements Journal<State, Effect, Cmd> {
     const longest = final.nodes.reduce<State | null>((a, b) => (a === null || b.learner.commit > a.learner.commit ? b : a), null);
     const applied = new Set<string>();
     if (longest !== null) {
-      for (const e of vec.range(longest.learner.log, 0, longest.learner.commit)) if (e?.kind === 'batch') for (const c of e.commands) applied.add(commandKey(c));
+      for (const e of appliedLog(longest, this.chosen)) if (e?.kind === 'batch') for (const c of e.commands) applied.add(commandKey(c));
     }
-    const committed = committedCommands(final.nodes);
+    const committed = committedCommands(final.nodes, this.chosen);
     const clients = this.clients.verdict(committed, final.messages);
     return {
       fields: {
@@ -208,12 +223,19 @@ class HistoryJournal implements Journal<State, Effect, Cmd> {
 }
 
 /** Commands in the longest chosen prefix any replica knows (a lower bound on what is committed). */
-function committedCommands(nodes: readonly State[]): number {
+function committedCommands(nodes: readonly State[], chosen: ReadonlyMap<number, Entry<KvOp>>): number {
   const seen = new Set<string>();
   for (const n of nodes) {
-    for (const e of vec.range(n.learner.log, 0, n.learner.commit)) if (e?.kind === 'batch') for (const c of e.commands) seen.add(commandKey(c));
+    for (const e of appliedLog(n, chosen)) if (e?.kind === 'batch') for (const c of e.commands) seen.add(commandKey(c));
   }
   return seen.size;
+}
+
+/** A replica's applied log: the slots it compacted as they were chosen, then its own log up to the commit point. */
+function appliedLog(n: State, chosen: ReadonlyMap<number, Entry<KvOp>>): (Entry<KvOp> | undefined)[] {
+  const base = basePoint(n);
+  const compacted = Array.from({ length: base }, (_, slot) => chosen.get(slot));
+  return base === 0 ? vec.range(n.learner.log, 0, n.learner.commit) : [...compacted, ...vec.range(n.learner.log, base, n.learner.commit)];
 }
 
 /** The stage a Multi-Paxos effect reports, as traces print it (null for effects that report none). */

@@ -21,6 +21,12 @@ export interface SubjectOptions {
   readonly proposers?: number;
   /** A broken variant by name, from the protocol's bug zoo. */
   readonly mutant?: string;
+  /** Log compaction every this many applied slots (multipaxos only). */
+  readonly snapshotEvery?: number;
+}
+
+function noSnapshots(name: string, options: SubjectOptions): void {
+  if (options.snapshotEvery !== undefined) throw new Error(`${name}: --snapshot-every applies to multipaxos only`);
 }
 
 export interface SubjectEntry {
@@ -40,6 +46,7 @@ export const singleDecree: SubjectEntry = {
   minNodes: 1,
   mutants: PAXOS_MUTANTS.map((m) => m.name),
   build(options) {
+    noSnapshots('single-decree', options);
     if (options.mutant === undefined) return paxosSubject({ nodes: options.nodes, ...proposers(options) }) as AnySubject;
     const mutant = paxosMutant(options.mutant);
     if (mutant === undefined) throw new Error(`unknown single-decree mutant '${options.mutant}'`);
@@ -69,6 +76,7 @@ export const multiPaxos: SubjectEntry = {
     return multiPaxosSubject({
       nodes: options.nodes,
       ...(options.mutant === undefined ? {} : { mutant: options.mutant }),
+      ...(options.snapshotEvery === undefined ? {} : { snapshotEvery: options.snapshotEvery }),
     }) as AnySubject;
   },
 };
@@ -80,6 +88,7 @@ export const raft: SubjectEntry = {
   mutants: RAFT_MUTANTS.map((m) => m.name),
   build(options) {
     if (options.proposers !== undefined) throw new Error('raft: every server may lead; --proposers does not apply');
+    noSnapshots('raft', options);
     return raftSubject({ nodes: options.nodes, ...(options.mutant === undefined ? {} : { mutant: options.mutant }) }) as AnySubject;
   },
 };

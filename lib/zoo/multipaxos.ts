@@ -23,7 +23,8 @@ export type MultiPaxosMutantName =
   | 'follower-applies-unchosen-entry'
   | 'candidate-counts-stale-promise'
   | 'leader-counts-stale-accepted'
-  | 'merge-keeps-lower-ballot';
+  | 'merge-keeps-lower-ballot'
+  | 'follower-fills-hole-below-snapshot';
 
 export interface MultiPaxosMutant {
   readonly name: MultiPaxosMutantName;
@@ -93,6 +94,19 @@ function countStaleAccepted<S, Op, R>(b: StepBuilder<S, Op, R>, m: MultiAccepted
   return REAL_ROLES.leader.onAccepted(b, older ? { ...m, ballot: l.ballot } : m);
 }
 
+/**
+ * The compaction-versus-hole bug: a follower campaigns from its own commit point, and a promise
+ * from an acceptor that compacted past it reports no votes there (they are folded into the
+ * snapshot the promise carries). The broken candidate ignores the snapshot: the compacted
+ * slots, all chosen, look like holes, and it fills them with no-ops. The leader's
+ * `onPromise`, swapped: it drops the promise's snapshot before counting it.
+ */
+function ignoreSnapshotInPromise<S, Op, R>(b: StepBuilder<S, Op, R>, m: MultiPromise<Op>): Outcome {
+  if (m.snapshot === undefined) return REAL_ROLES.leader.onPromise(b, m);
+  const { snapshot: _ignored, ...votesOnly } = m;
+  return REAL_ROLES.leader.onPromise(b, votesOnly);
+}
+
 export const MULTIPAXOS_MUTANTS: readonly MultiPaxosMutant[] = [
   {
     name: 'leader-acks-before-quorum',
@@ -130,6 +144,12 @@ export const MULTIPAXOS_MUTANTS: readonly MultiPaxosMutant[] = [
     breaks: 'P2c per slot: a new leader re-proposes the lowest-ballot vote its promises reported for a slot, not the highest',
     caughtBy: ['VotesSafe', 'Agreement', 'LogPrefixAgreement'],
     roles: { ...REAL_ROLES, leader: { ...REAL_ROLES.leader, merge: mergeKeepsLowerBallot } },
+  },
+  {
+    name: 'follower-fills-hole-below-snapshot',
+    breaks: 'compaction: a follower campaigning from below a peer\'s snapshot ignores it and fills the compacted slots, which are chosen, with no-ops (needs compaction on)',
+    caughtBy: ['VotesSafe', 'Agreement', 'LogPrefixAgreement', 'AckImpliesChosen'],
+    roles: { ...REAL_ROLES, leader: { ...REAL_ROLES.leader, onPromise: ignoreSnapshotInPromise } },
   },
 ];
 

@@ -43,6 +43,8 @@ const small: MultiPaxosCheckOptions = { nodes: 3, commands: 1, timers: 2, maxRou
 const configurations: readonly MultiPaxosCheckOptions[] = [
   small,
   { nodes: 2, commands: 1, timers: 2, maxRound: 2, rounds: [2, 1], crashes: 0, network: 'set' },
+  // Log compaction: snapshots in promises and `snapshot` messages, which no normal form touches.
+  { ...small, snapshotEvery: 1 },
 ];
 
 function modelOf(o: MultiPaxosCheckOptions): MultiPaxosModel {
@@ -84,7 +86,7 @@ function expectSameSets(got: Set<string>, want: Set<string>, what: string): void
 }
 
 function describeOptions(o: MultiPaxosCheckOptions): string {
-  return `${o.nodes} nodes, ${o.commands} command, ${o.timers} timers, ${o.rounds === undefined ? `max round ${o.maxRound}` : `rounds ${o.rounds.join('/')}`}, ${o.crashes} crash`;
+  return `${o.nodes} nodes, ${o.commands} command, ${o.timers} timers, ${o.rounds === undefined ? `max round ${o.maxRound}` : `rounds ${o.rounds.join('/')}`}, ${o.crashes} crash${o.snapshotEvery === undefined ? '' : `, a snapshot every ${o.snapshotEvery} slot`}`;
 }
 
 describe('check: Multi-Paxos reductions', () => {

@@ -52,7 +52,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
 );
 
 /** What the runs did, summed over all of them, so the property cannot hold vacuously. */
-const seen = { promise: 0, vote: 0, learned: 0, crashes: 0, stepsWithPersistAndSend: 0 };
+const seen = { promise: 0, vote: 0, learned: 0, snapshot: 0, crashes: 0, stepsWithPersistAndSend: 0 };
 
 function persistsBeforeSends(effects: readonly Effect[]): boolean {
   const lastPersist = effects.map((e) => e.type).lastIndexOf('persist');

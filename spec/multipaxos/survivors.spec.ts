@@ -127,7 +127,7 @@ describe('lib/multipaxos: what the surviving mutants got away with', () => {
       t.cluster.deliverAll();
       for (let i = 0; i < 2; i += 1) t.cluster.timeout(1);
       t.cluster.deliverAll();
-      const none = { prepare: 0, promise: 0, accept: 0, accepted: 0, rejected: 0, heartbeat: 0, catchup: 0, learn: 0 };
+      const none = { prepare: 0, promise: 0, accept: 0, accepted: 0, rejected: 0, heartbeat: 0, catchup: 0, learn: 0, snapshot: 0 };
       expect(t.cluster.state(1).counters).to.deep.equal({
         proposed: 3,
         quorumAcknowledged: 3,

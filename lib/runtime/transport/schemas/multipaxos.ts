@@ -16,7 +16,9 @@ import type {
   MultiPrepare,
   MultiPromise,
   MultiRejected,
+  MultiSnapshot,
 } from '../../../multipaxos/messages';
+import type { Replica } from '../../../machine/replica';
 import { BallotSchema, closed, CommandSchema, Count, NodeIdSchema, NodeOpSchema, type NodeOp, type SameShape } from './common';
 
 /** The log entry of a slot: a no-op or a batch of client commands, over an operation schema. */
@@ -32,15 +34,20 @@ export function multiPaxosSchemas<T extends TSchema>(op: T) {
   const entry = EntrySchema(op);
   const envelope = { from: NodeIdSchema, to: NodeIdSchema, ballot: BallotSchema };
   const vote = Type.Object({ slot: Count, ballot: BallotSchema, value: entry }, closed);
+  // The replica is the state machine's own plain data: its shape is the machine's, not the
+  // protocol's, so it is checked to be there and left to the machine that installs it.
+  const replica = Type.Object({ machine: Type.Unknown(), sessions: Type.Object({}, { additionalProperties: true }) }, closed);
+  const snapshot = { slot: Count, replica: Type.Unsafe<Replica<unknown, unknown>>(replica) };
   return {
     prepare: Type.Object({ ...envelope, type: Type.Literal('prepare'), slot: Count }, closed),
-    promise: Type.Object({ ...envelope, type: Type.Literal('promise'), slot: Count, entries: Type.Array(vote) }, closed),
+    promise: Type.Object({ ...envelope, type: Type.Literal('promise'), slot: Count, entries: Type.Array(vote), snapshot: Type.Optional(Type.Object(snapshot, closed)) }, closed),
     accept: Type.Object({ ...envelope, type: Type.Literal('accept'), slot: Count, value: entry, commit: Count }, closed),
     accepted: Type.Object({ ...envelope, type: Type.Literal('accepted'), slot: Count, value: entry }, closed),
     rejected: Type.Object({ ...envelope, type: Type.Literal('rejected'), slot: Count, promised: BallotSchema }, closed),
     heartbeat: Type.Object({ ...envelope, type: Type.Literal('heartbeat'), commit: Count }, closed),
     catchup: Type.Object({ ...envelope, type: Type.Literal('catchup'), slot: Count }, closed),
     learn: Type.Object({ ...envelope, type: Type.Literal('learn'), slot: Count, values: Type.Array(entry), commit: Count }, closed),
+    snapshot: Type.Object({ ...envelope, type: Type.Literal('snapshot'), ...snapshot }, closed),
   } satisfies Record<MultiMessageType, TSchema>;
 }
 
@@ -60,4 +67,5 @@ export const multiPaxosShapes: {
   heartbeat: true as SameShape<Static<S['heartbeat']>, Heartbeat>,
   catchup: true as SameShape<Static<S['catchup']>, Catchup>,
   learn: true as SameShape<Static<S['learn']>, Learn<NodeOp>>,
+  snapshot: true as SameShape<Static<S['snapshot']>, MultiSnapshot>,
 };
