@@ -21,9 +21,10 @@ import * as net from 'node:net';
 import type { Addressed } from '../../core/protocol';
 import type { NodeId } from '../../core/types';
 import type { Transport, TransportStats } from '../contracts';
-import { decodeMessage, encodeMessage } from './codec';
+import { encodeMessage } from './codec';
 import { DEFAULT_MAX_FRAME_BYTES, encodeFrame, FrameDecoder, type RejectReason } from './frame';
 import { RateLimitedLog, SILENT, type TransportLogger } from './log';
+import { Receiver } from './receiver';
 import type { MessageValidator } from './validate';
 
 export interface HostPort {
@@ -259,8 +260,8 @@ export class TcpTransport<M extends Addressed> implements Transport<M> {
       this.flush(peer);
     });
     // A peer has nothing to say on our outbound connection; whatever it sends is read as frames all the same.
-    const decoder = new FrameDecoder({ secret: this.secret, maxFrameBytes: this.maxFrameBytes });
-    socket.on('data', (chunk: Buffer) => this.receive(socket, decoder, chunk));
+    const receiver = this.receiver();
+    socket.on('data', (chunk: Buffer) => this.receive(socket, receiver, chunk));
     socket.on('error', (e: NodeJS.ErrnoException) => this.logger.debug({ peer: peer.id, err: e.code ?? e.message }, 'peer connection error'));
     socket.once('close', () => {
       const wasConnected = peer.connected;
@@ -312,32 +313,27 @@ export class TcpTransport<M extends Addressed> implements Transport<M> {
     }
     this.inbound.add(socket);
     socket.setNoDelay(true);
-    const decoder = new FrameDecoder({ secret: this.secret, maxFrameBytes: this.maxFrameBytes });
-    socket.on('data', (chunk: Buffer) => this.receive(socket, decoder, chunk));
+    const receiver = this.receiver();
+    socket.on('data', (chunk: Buffer) => this.receive(socket, receiver, chunk));
     socket.on('error', (e: NodeJS.ErrnoException) => this.logger.debug({ remote: socket.remoteAddress, err: e.code ?? e.message }, 'inbound connection error'));
     socket.once('close', () => this.inbound.delete(socket));
   }
 
-  private receive(socket: net.Socket, decoder: FrameDecoder, chunk: Buffer): void {
+  private receiver(): Receiver<M> {
+    return new Receiver<M>({ self: this.self, isMember: (id) => this.peers.has(id), secret: this.secret, validate: this.validate, maxFrameBytes: this.maxFrameBytes });
+  }
+
+  private receive(socket: net.Socket, receiver: Receiver<M>, chunk: Buffer): void {
     if (this.closed) return;
     this.counters.bytesReceived += chunk.length;
-    for (const item of decoder.push(chunk)) {
+    for (const item of receiver.push(chunk)) {
       if (item.kind === 'rejected') {
-        this.reject(item.reason, { remote: socket.remoteAddress, detail: item.detail });
+        this.reject(item.reason, { remote: socket.remoteAddress, ...(item.sender === undefined ? {} : { sender: item.sender }), detail: item.detail });
         if (item.fatal) socket.destroy();
         continue;
       }
-      if (!this.peers.has(item.sender)) {
-        this.reject('non-member', { remote: socket.remoteAddress, sender: item.sender });
-        continue;
-      }
-      const decoded = decodeMessage(item.payload, this.validate, item.sender, this.self);
-      if (!decoded.ok) {
-        this.reject(decoded.reason, { remote: socket.remoteAddress, sender: item.sender, detail: decoded.detail });
-        continue;
-      }
       this.counters.framesReceived += 1;
-      this.onMessage?.(decoded.message);
+      this.onMessage?.(item.message);
       if (this.closed) return;
     }
   }
