@@ -128,6 +128,7 @@ export async function startNode(config: NodeProcessConfig): Promise<RunningNode>
   } catch (e) {
     await closeServer();
     await transport.close().catch(() => undefined);
+    await log.close().catch(() => undefined);
     throw new Error((e as Error).message.replace(/^synod: /, ''));
   }
   let stopping: Promise<void> | null = null;
