@@ -241,6 +241,11 @@ export class FileLog<C, Snap> implements DurableLog<C, Snap> {
     await this.removeLeftovers(names.filter((n) => n.endsWith('.tmp')));
     const header = encodeHeader(this.header('log', 0));
     await this.writeWhole(fileName('log', 0), header);
+    // The directory may be new too: make its own entry durable in its parent.
+    const parent = path.dirname(path.resolve(this.options.directory));
+    await this.fs.syncDir(parent).catch((e: unknown) => {
+      throw fsError('fsync of the directory', parent, e, false);
+    });
     this.file = await this.fs.open(this.path(fileName('log', 0)), 'write');
     this.generation = 0;
     this.headerBytes = header.length;
