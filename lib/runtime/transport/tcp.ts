@@ -89,7 +89,7 @@ export interface TcpTransportOptions<M> {
 
 /** The transport's own counters, beyond `TransportStats`: frames it dropped on the sending side. */
 export interface TcpTransportStats extends TransportStats {
-  /** Frames dropped before they were written: `queue-full` (oldest dropped), `unknown-peer`, `closed`. */
+  /** Frames dropped before they were written: `queue-full` (oldest dropped), `unknown-peer`, `unencodable`, `oversized`, `closed`. */
   readonly dropped: Readonly<Record<string, number>>;
   /** Peers with an open outbound connection. */
   readonly connected: readonly NodeId[];
@@ -102,6 +102,8 @@ interface Peer {
   connected: boolean;
   /** The socket asked us to wait for 'drain'. */
   blocked: boolean;
+  /** Writes of this turn of the event loop are being gathered (socket.cork) into one. */
+  corked: boolean;
   readonly queue: Buffer[];
   attempt: number;
   timer: NodeJS.Timeout | null;
@@ -145,7 +147,7 @@ export class TcpTransport<M extends Addressed> implements Transport<M> {
     this.listenAt = parseAddress(options.listen);
     for (const [id, address] of peerMap(options.peers)) {
       if (id === this.self) throw new Error(`synod: node ${id} is this node; list only the other members as peers`);
-      this.peers.set(id, { id, address, socket: null, connected: false, blocked: false, queue: [], attempt: 0, timer: null });
+      this.peers.set(id, { id, address, socket: null, connected: false, blocked: false, corked: false, queue: [], attempt: 0, timer: null });
     }
     if (options.secret.length === 0) throw new Error('synod: the cluster secret is empty');
     this.secret = options.secret;
@@ -205,6 +207,12 @@ export class TcpTransport<M extends Addressed> implements Transport<M> {
       // A message that cannot be serialized (a cycle, a BigInt) is the caller's bug; sending still never throws.
       this.drop('unencodable');
       this.logger.warn({ to, err: (e as Error).message }, 'message could not be encoded; dropped');
+      return;
+    }
+    if (frame.length - 4 > this.maxFrameBytes) {
+      // The peer would reject it as oversized and close the connection; drop it here instead (the cluster shares one maximum).
+      this.drop('oversized');
+      this.logger.warn({ to, bytes: frame.length }, 'message larger than the maximum frame size; dropped');
       return;
     }
     if (peer.connected && !peer.blocked && peer.queue.length === 0) this.write(peer, frame);
@@ -296,6 +304,15 @@ export class TcpTransport<M extends Addressed> implements Transport<M> {
     if (socket === null) return this.enqueue(peer, frame);
     this.counters.framesSent += 1;
     this.counters.bytesSent += frame.length;
+    // The sends of one step (and of one group commit) leave in one write, not one syscall each.
+    if (!peer.corked) {
+      peer.corked = true;
+      socket.cork();
+      process.nextTick(() => {
+        peer.corked = false;
+        socket.uncork();
+      });
+    }
     if (!socket.write(frame)) peer.blocked = true;
   }
 

@@ -134,15 +134,16 @@ describe('runtime/transport TcpTransport', function () {
   });
 
   it('never throws on send: an unknown peer or a closed transport drops the message and counts it', async () => {
-    const a = track(node(1, 17114, { 2: 17115 }));
+    const a = track(node(1, 17114, { 2: 17115 }, { maxFrameBytes: 1024 }));
     await a.start(() => undefined);
     a.send(5, accept(1, 5));
+    a.send(2, { ...accept(1, 2), value: { kind: 'batch', commands: [{ client: 'x'.repeat(1024), seq: 1, op: { type: 'get', key: 'k' } }] } } as Msg);
     const cyclic = accept(1, 2) as Msg & { self?: unknown };
     cyclic.self = cyclic;
     a.send(2, cyclic);
     await a.close();
     a.send(2, accept(1, 2));
-    expect(a.stats().dropped).to.deep.equal({ 'unknown-peer': 1, unencodable: 1, closed: 1 });
+    expect(a.stats().dropped).to.deep.equal({ 'unknown-peer': 1, oversized: 1, unencodable: 1, closed: 1 });
   });
 
   it('close ends the server, every socket and every reconnection timer', async () => {
