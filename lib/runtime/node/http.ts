@@ -160,7 +160,8 @@ export function createClientApi<R>(options: ClientApiOptions<R>): http.Server {
         onCommand(options, req, res).catch(failed);
         return;
       case 'GET /v1/status':
-        if (!options.node.started) return send(res, 503, { error: 'the node is starting (recovering its log)' });
+        // The API listens before recovery ends; until the node has started it has no status to give.
+        if (!options.node.started) return send(res, 503, { status: 'starting', error: 'the node is starting (recovering its log)' });
         send(res, 200, statusDocument(options.node.status(), options.clientAddresses));
         return;
       case 'GET /metrics':

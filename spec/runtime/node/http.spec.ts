@@ -116,7 +116,9 @@ describe('runtime: the client HTTP API', () => {
     expect((r.json as { ballot: unknown }).ballot).to.deep.equal({ round: 41, node: 1 });
     expect((r.json as { counters: { quorumAcknowledged: number } }).counters.quorumAcknowledged).to.equal(5);
     started = false;
-    expect((await request(port, 'GET', '/v1/status')).code).to.equal(503);
+    const starting = await request(port, 'GET', '/v1/status');
+    expect(starting.code).to.equal(503);
+    expect(starting.json).to.include({ status: 'starting' });
   });
 
   it('GET /metrics is Prometheus text with the seed stages as separate counters', async () => {
