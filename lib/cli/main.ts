@@ -26,6 +26,10 @@ const SUBCOMMANDS: readonly { readonly name: string; readonly load: () => Promis
   { name: 'trace', load: async () => (await import('./replay')).registerReplay },
   { name: 'explain', load: async () => (await import('./explain')).registerExplain },
   { name: 'web', load: async () => (await import('./web')).registerWeb },
+  { name: 'node', load: async () => (await import('./node')).registerNode },
+  { name: 'cluster', load: async () => (await import('./cluster')).registerCluster },
+  { name: 'client', load: async () => (await import('./client')).registerClient },
+  { name: 'status', load: async () => (await import('./status')).registerStatus },
 ];
 
 /** The subcommands an argument list needs: none for the version, the one it names, or all of them. */
