@@ -8,7 +8,9 @@ import * as http from 'node:http';
 
 export interface JsonAnswer {
   readonly status: number;
+  /** The body parsed as JSON (`{ unparsed }` if it is not JSON). */
   readonly body: unknown;
+  readonly text: string;
 }
 
 /**
@@ -67,7 +69,7 @@ export class JsonHttp {
           } catch {
             parsed = { unparsed: text.slice(0, 200) };
           }
-          finish(null, { status: res.statusCode ?? 0, body: parsed });
+          finish(null, { status: res.statusCode ?? 0, body: parsed, text });
         });
       });
       const timer = setTimeout(() => {
