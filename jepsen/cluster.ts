@@ -36,6 +36,8 @@ export interface ClusterOptions {
   readonly onLog?: (id: NodeId, line: string) => void;
   /** The node process's own Node.js flags (e.g. --cpu-prof). */
   readonly nodeFlags?: (id: NodeId) => readonly string[];
+  /** What node runs instead of bin/synod.js (script and leading arguments; `node ...` follows). */
+  readonly entry?: readonly string[];
 }
 
 export interface NodeStatus {
@@ -132,7 +134,7 @@ export class Cluster {
       : [...this.members.values()].filter((p) => p.id !== m.id).map((p) => `${p.id}=${p.peerAddress}`).join(',');
     return [
       ...(this.options.nodeFlags?.(m.id) ?? []),
-      BIN, 'node',
+      ...(this.options.entry ?? [BIN]), 'node',
       '--id', String(m.id),
       '--listen', m.peerAddress,
       '--client', m.clientAddress,

@@ -7,7 +7,7 @@
  *
  *   npm run jepsen -- --minutes 10 [--seed 7] [--clients 5] [--keys 4] [--history h.jsonl]
  *                     [--faults kill,pause,partition,kill-two] [--fault-ms 2500] [--quiet-ms 2000]
- *                     [--base-port 17350] [--node-args "--protocol raft"]
+ *                     [--base-port 17350] [--node-args "--protocol raft"] [--mutant leader-acks-before-quorum]
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import * as path from 'node:path';
@@ -43,6 +43,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--history <file>', 'where to write the history (JSON lines)')
     .option('--base-port <n>', 'first port of the cluster (nodes, client ports, proxy links)', positive('--base-port'), 17350)
     .option('--node-args <flags>', 'extra flags for every node, space-separated')
+    .option('--mutant <name>', 'run every node with this Multi-Paxos mutant of the bug zoo (the checks must fail)')
     .option('--quiet', 'no progress lines on stderr')
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text) });
@@ -54,7 +55,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   const o = program.opts<{
     minutes?: number; seconds?: number; seed: number; clients: number; keys: number; faults: FaultKind[];
-    faultMs: number; quietMs: number; progressBoundMs: number; history?: string; basePort: number; nodeArgs?: string; quiet?: boolean;
+    faultMs: number; quietMs: number; progressBoundMs: number; history?: string; basePort: number; nodeArgs?: string; mutant?: string; quiet?: boolean;
   }>();
   const durationMs = o.seconds !== undefined ? o.seconds * 1000 : (o.minutes ?? 1) * 60_000;
   const summary = await runJepsen({
@@ -70,6 +71,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     basePort: Math.floor(o.basePort),
     ...(o.history === undefined ? {} : { historyFile: path.resolve(o.history) }),
     ...(o.nodeArgs === undefined ? {} : { nodeArgs: o.nodeArgs.split(/\s+/).filter((s) => s.length > 0) }),
+    ...(o.mutant === undefined ? {} : { mutant: o.mutant }),
     ...(o.quiet === true ? {} : { log: (line: string) => process.stderr.write(`${line}\n`) }),
   });
   process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);

@@ -10,6 +10,7 @@
  * operation invoked after the heal completes within a bound; and something was done (writes
  * acknowledged, faults injected), so the run cannot pass vacuously.
  */
+import * as path from 'node:path';
 import type { NodeId } from '../lib/core/types';
 import { Random } from '../lib/core/random';
 import { checkHistory, type Scalar } from '../lib/history/linearizability';
@@ -45,6 +46,8 @@ export interface JepsenOptions {
   readonly historyFile?: string;
   /** Extra flags for every node process. */
   readonly nodeArgs?: readonly string[];
+  /** Run every node as jepsen/mutant-node.ts with this zoo mutant (to show the checks fail on a broken node). */
+  readonly mutant?: string;
   readonly log?: (line: string) => void;
 }
 
@@ -206,6 +209,7 @@ export async function runJepsen(options: JepsenOptions): Promise<JepsenSummary> 
     basePort: options.basePort,
     proxy: true,
     ...(options.nodeArgs === undefined ? {} : { extraArgs: options.nodeArgs }),
+    ...(options.mutant === undefined ? {} : { entry: ['-r', 'ts-node/register/transpile-only', path.join(__dirname, 'mutant-node.ts'), options.mutant] }),
   });
   try {
     const leader = await cluster.ready(http, 20_000);
