@@ -24,6 +24,10 @@ const SUBCOMMANDS: readonly { readonly name: string; readonly load: () => Promis
   { name: 'compare', load: async () => (await import('./compare')).registerCompare },
   { name: 'replay', load: async () => (await import('./replay')).registerReplay },
   { name: 'trace', load: async () => (await import('./replay')).registerReplay },
+  { name: 'node', load: async () => (await import('./node')).registerNode },
+  { name: 'cluster', load: async () => (await import('./cluster')).registerCluster },
+  { name: 'client', load: async () => (await import('./client')).registerClient },
+  { name: 'status', load: async () => (await import('./status')).registerStatus },
 ];
 
 /** The subcommands an argument list needs: none for the version, the one it names, or all of them. */

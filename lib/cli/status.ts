@@ -1,0 +1,73 @@
+/**
+ * `synod status`: one row per node of a real cluster (from --cluster or $SYNOD_CLUSTER): id,
+ * process id, role, ballot, commit and applied points, last contact and the stage counters; a
+ * node that does not answer is a row that says so. Exit 0 when at least one node answered.
+ */
+import type { Command } from 'commander';
+import type { CliContext } from './context';
+import { clusterList } from './node-args';
+import { table } from './output';
+
+interface NodeStatusJson {
+  readonly id: number;
+  readonly pid: number;
+  readonly protocol: string;
+  readonly role: string;
+  readonly ballot: unknown;
+  readonly ballotText: string;
+  readonly leader: number;
+  readonly commit: number;
+  readonly applied: number;
+  readonly lastContactMs: number | null;
+  readonly counters: { proposed: number; quorumAcknowledged: number; committed: number; applied: number; electionsStarted: number; electionsWon: number };
+}
+
+export type StatusRow = ({ readonly address: string; readonly reachable: true } & NodeStatusJson) | { readonly address: string; readonly reachable: false; readonly error: string };
+
+/** Every node's status, in the order given; an unreachable node is a row with the reason. */
+export async function clusterStatus(addresses: readonly string[], timeoutMs = 2000): Promise<StatusRow[]> {
+  return Promise.all(
+    addresses.map(async (address): Promise<StatusRow> => {
+      try {
+        const res = await fetch(`http://${address}/v1/status`, { signal: AbortSignal.timeout(timeoutMs) });
+        if (res.status !== 200) return { address, reachable: false, error: `HTTP ${res.status}` };
+        return { address, reachable: true, ...((await res.json()) as NodeStatusJson) };
+      } catch (e) {
+        const cause = (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).name;
+        return { address, reachable: false, error: cause === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : `unreachable (${cause})` };
+      }
+    }),
+  );
+}
+
+function ago(ms: number | null): string {
+  return ms === null ? 'never' : `${ms} ms ago`;
+}
+
+export function statusLines(rows: readonly StatusRow[]): string[] {
+  const cells = rows.map((r) =>
+    r.reachable
+      ? [String(r.id), String(r.pid), r.role, r.ballotText, String(r.commit), String(r.applied), ago(r.lastContactMs), `${r.counters.proposed}/${r.counters.quorumAcknowledged}/${r.counters.committed}/${r.counters.applied}`, r.address]
+      : ['-', '-', 'unreachable', '-', '-', '-', '-', r.error, r.address],
+  );
+  return table(['id', 'pid', 'role', 'ballot', 'commit', 'applied', 'last contact', 'proposed/quorum-ack/committed/applied', 'address'], cells, {
+    width: 120,
+    weights: [1, 2, 3, 2, 2, 2, 3, 6, 4],
+  });
+}
+
+export function registerStatus(cli: Command, context: CliContext): void {
+  cli
+    .command('status')
+    .description('one row per node of a real cluster: role, ballot, commit and applied points, last contact, stage counters')
+    .option('--cluster <addrs>', 'client addresses host:port,... (default: $SYNOD_CLUSTER)')
+    .option('--timeout-ms <ms>', 'how long to wait for each node', '2000')
+    .option('--json', 'print one JSON object')
+    .action(async (flags: { cluster?: string; timeoutMs: string; json?: boolean }) => {
+      const addresses = clusterList(flags.cluster);
+      const rows = await clusterStatus(addresses, Number(flags.timeoutMs) > 0 ? Number(flags.timeoutMs) : 2000);
+      const ok = rows.some((r) => r.reachable);
+      context.io.out(flags.json === true ? `${JSON.stringify({ ok, nodes: rows })}\n` : `${statusLines(rows).join('\n')}\n`);
+      context.exitCode = ok ? 0 : 1;
+    });
+}

@@ -1,0 +1,79 @@
+/**
+ * The file-system calls the file log makes, as one small seam: the real one is node:fs, and a
+ * test wraps it to fail an fdatasync (EIO, ENOSPC) or to stop dead at a chosen call, which is
+ * what a crash at that point leaves on disk.
+ */
+import * as fsp from 'node:fs/promises';
+
+export interface StorageFile {
+  /** Writes all of `data` at `position`. */
+  write(data: Uint8Array, position: number): Promise<void>;
+  /** fdatasync(2): the data and the size, not the other metadata. */
+  datasync(): Promise<void>;
+  /** fsync(2). */
+  sync(): Promise<void>;
+  truncate(length: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface StorageFs {
+  mkdir(dir: string): Promise<void>;
+  readdir(dir: string): Promise<string[]>;
+  readFile(file: string): Promise<Buffer>;
+  /** `create` makes an empty file (replacing one left over); `write` opens an existing one. */
+  open(file: string, mode: 'create' | 'write'): Promise<StorageFile>;
+  rename(from: string, to: string): Promise<void>;
+  unlink(file: string): Promise<void>;
+  /** fsync(2) on the directory, so that a rename or an unlink in it is durable. */
+  syncDir(dir: string): Promise<void>;
+}
+
+class NodeFile implements StorageFile {
+  constructor(private readonly handle: fsp.FileHandle) {}
+
+  async write(data: Uint8Array, position: number): Promise<void> {
+    let done = 0;
+    while (done < data.length) {
+      const { bytesWritten } = await this.handle.write(data, done, data.length - done, position + done);
+      done += bytesWritten;
+    }
+  }
+
+  datasync(): Promise<void> {
+    return this.handle.datasync();
+  }
+
+  sync(): Promise<void> {
+    return this.handle.sync();
+  }
+
+  truncate(length: number): Promise<void> {
+    return this.handle.truncate(length);
+  }
+
+  close(): Promise<void> {
+    return this.handle.close();
+  }
+}
+
+/** The real file system. */
+export const nodeFs: StorageFs = {
+  async mkdir(dir) {
+    await fsp.mkdir(dir, { recursive: true });
+  },
+  readdir: (dir) => fsp.readdir(dir),
+  readFile: (file) => fsp.readFile(file),
+  async open(file, mode) {
+    return new NodeFile(await fsp.open(file, mode === 'create' ? 'w' : 'r+'));
+  },
+  rename: (from, to) => fsp.rename(from, to),
+  unlink: (file) => fsp.unlink(file),
+  async syncDir(dir) {
+    const handle = await fsp.open(dir, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  },
+};
