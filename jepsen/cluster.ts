@@ -36,6 +36,8 @@ export interface ClusterOptions {
   readonly onLog?: (id: NodeId, line: string) => void;
   /** The node process's own Node.js flags (e.g. --cpu-prof). */
   readonly nodeFlags?: (id: NodeId) => readonly string[];
+  /** The nodes' log level (default warn). */
+  readonly logLevel?: string;
   /** What node runs instead of bin/synod.js (script and leading arguments; `node ...` follows). */
   readonly entry?: readonly string[];
 }
@@ -141,6 +143,8 @@ export class Cluster {
       '--peers', peers,
       '--data', m.data,
       '--secret-file', this.secretFile,
+      '--peer-clients', [...this.members.values()].filter((p) => p.id !== m.id).map((p) => `${p.id}=${p.clientAddress}`).join(','),
+      '--log-level', this.options.logLevel ?? 'warn',
       ...(this.options.extraArgs ?? []),
     ];
   }

@@ -150,7 +150,12 @@ export function createClientApi<R>(options: ClientApiOptions<R>): http.Server {
         onCommand(options, req, res).catch(failed);
         return;
       case 'GET /v1/status':
-        send(res, 200, statusDocument(options.node.status(), options.clientAddresses));
+        // The API listens before recovery ends; until the node has started it has no status to give.
+        try {
+          send(res, 200, statusDocument(options.node.status(), options.clientAddresses));
+        } catch (e) {
+          send(res, 503, { status: 'starting', error: e instanceof Error ? e.message : String(e) });
+        }
         return;
       case 'GET /metrics':
         if (options.metrics === undefined) return send(res, 404, { error: 'this node keeps no metrics' });
