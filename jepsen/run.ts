@@ -204,6 +204,7 @@ export async function runJepsen(options: JepsenOptions): Promise<JepsenSummary> 
   const log = options.log ?? ((): void => undefined);
   const random = new Random(options.seed);
   const http = new JsonHttp();
+  const started = performance.now();
   const cluster = await Cluster.start({
     nodes: options.nodes,
     basePort: options.basePort,
@@ -213,7 +214,7 @@ export async function runJepsen(options: JepsenOptions): Promise<JepsenSummary> 
   });
   try {
     const leader = await cluster.ready(http, 20_000);
-    log(`cluster: ${options.nodes} nodes up, node ${leader} leads`);
+    log(`cluster: ${options.nodes} nodes up, node ${leader} leads (after ${Math.round(performance.now() - started)} ms)`);
     const t0 = performance.now();
     const now = (): number => performance.now() - t0;
     const history = new HistoryRecorder(t0);
@@ -252,6 +253,7 @@ export async function runJepsen(options: JepsenOptions): Promise<JepsenSummary> 
         finalReads[key] = 'no answer';
       }
     }
+    log(`final: read every key by ${Math.round(now())} ms`);
     const records = history.history();
     if (options.historyFile !== undefined) writeHistory(options.historyFile, records);
     const allFaults = [...faults, { kind: 'final-heal', nodes: [...cluster.members.keys()], at: Math.round(healedAt), healedAt: Math.round(healedAt) }];
