@@ -232,6 +232,16 @@ export class Cluster {
     return answer?.status === 200 ? (answer.body as NodeStatus) : undefined;
   }
 
+  /** Waits until a node's client API answers its status (it has recovered and started); throws if it exits or the time runs out. */
+  async waitUp(http: JsonHttp, id: NodeId, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while ((await this.status(http, id, 500)) === undefined) {
+      if (!this.running(id)) throw new Error(`cluster: node ${id} exited while starting:\n${this.tail(id)}`);
+      if (Date.now() > deadline) throw new Error(`cluster: node ${id} did not start within ${timeoutMs} ms:\n${this.tail(id)}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
   /** Waits until every node answers its status and one node leads; throws with the nodes' last words if not. */
   async ready(http: JsonHttp, timeoutMs: number): Promise<NodeId> {
     const deadline = Date.now() + timeoutMs;

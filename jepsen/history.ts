@@ -137,9 +137,11 @@ export function lostWrites(history: readonly JepsenRecord[], finals: ReadonlyMap
 export interface Fault {
   readonly kind: string;
   readonly nodes: readonly NodeId[];
-  /** When the fault began and when it was healed (ms since the run began). */
+  /** When the fault began and when it was healed (ms since the run began); a restart is healed once the restarted processes serve. */
   readonly at: number;
   readonly healedAt: number;
+  /** For restarts: from spawning the processes to their client API answering. */
+  readonly startupMs?: number;
 }
 
 export interface Recovery {

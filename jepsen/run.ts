@@ -180,10 +180,15 @@ async function nemesis(
     }
     log(`nemesis: ${kind} ${nodes.join(',')}${nodes.includes(leader) ? ' (the leader)' : ''} at ${Math.round(at)} ms`);
     await sleep(options.faultMs);
+    let restartedAt: number | undefined;
     switch (kind) {
       case 'kill':
       case 'kill-two':
         for (const n of nodes) cluster.restart(n);
+        restartedAt = now();
+        // the heal is complete when the restarted nodes are up (recovered, serving): process
+        // start-up is the machine's, not the protocol's, and on a loaded machine it is seconds
+        for (const n of nodes) await cluster.waitUp(http, n, 60_000);
         break;
       case 'pause':
         cluster.resume(first);
@@ -193,8 +198,9 @@ async function nemesis(
         break;
     }
     const healedAt = now();
-    faults.push({ kind, nodes, at: Math.round(at), healedAt: Math.round(healedAt) });
-    log(`nemesis: healed ${kind} ${nodes.join(',')} at ${Math.round(healedAt)} ms`);
+    const startupMs = restartedAt === undefined ? undefined : Math.round(healedAt - restartedAt);
+    faults.push({ kind, nodes, at: Math.round(at), healedAt: Math.round(healedAt), ...(startupMs === undefined ? {} : { startupMs }) });
+    log(`nemesis: healed ${kind} ${nodes.join(',')} at ${Math.round(healedAt)} ms${startupMs === undefined ? '' : ` (restarted processes up after ${startupMs} ms)`}`);
     await sleep(options.quietMs);
   }
   return faults;
@@ -234,6 +240,8 @@ export async function runJepsen(options: JepsenOptions): Promise<JepsenSummary> 
 
     // Every fault healed; then a final read of every key, through the log.
     cluster.healAll();
+    const restartedAt = now();
+    for (const id of cluster.members.keys()) await cluster.waitUp(http, id, 60_000);
     const healedAt = now();
     log(`final: every node up and the network healed at ${Math.round(healedAt)} ms`);
     const finalClient = new ClusterClient(http, { ...clientOptions, opTimeoutMs: options.progressBoundMs });
@@ -256,7 +264,7 @@ export async function runJepsen(options: JepsenOptions): Promise<JepsenSummary> 
     log(`final: read every key by ${Math.round(now())} ms`);
     const records = history.history();
     if (options.historyFile !== undefined) writeHistory(options.historyFile, records);
-    const allFaults = [...faults, { kind: 'final-heal', nodes: [...cluster.members.keys()], at: Math.round(healedAt), healedAt: Math.round(healedAt) }];
+    const allFaults = [...faults, { kind: 'final-heal', nodes: [...cluster.members.keys()], at: Math.round(restartedAt), healedAt: Math.round(healedAt), startupMs: Math.round(healedAt - restartedAt) }];
     return summarize(options, records, allFaults, finals, finalReads, now() / 1000, faults.length);
   } finally {
     await cluster.stop();
