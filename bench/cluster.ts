@@ -41,8 +41,8 @@ export async function benchSynod(http: JsonHttp, concurrencies: readonly number[
     const nodeFlags = cpuProf === undefined ? undefined : (id: number): readonly string[] => ['--cpu-prof', '--cpu-prof-dir', cpuProf, '--cpu-prof-name', `node-${id}-c${concurrency}.cpuprofile`];
     const { cluster, leader } = await startSynod(SYNOD_BASE_PORT, http, nodeFlags === undefined ? {} : { nodeFlags });
     try {
-      results.push(await synodLoad(http, leader, concurrency, timing, value64));
-      const m = await nodeMetrics(http, leader);
+      results.push(await synodLoad(http, cluster, leader, concurrency, timing, value64));
+      const m = await nodeMetrics(http, cluster.clientAddresses().get((await cluster.ready(http, 10_000).catch(() => 0)) || 1)!);
       for (const [k, v] of Object.entries(m)) leaderMetrics[`c${concurrency}:${k}`] = v;
     } finally {
       await (cpuProf === undefined ? cluster.stop() : cluster.stopGently());

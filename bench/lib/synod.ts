@@ -35,9 +35,30 @@ export async function synodPut(h: JsonHttp, address: string, client: string, seq
   if (answer.status !== 200 || body?.status !== 'ok') throw new Error(`synod put: HTTP ${answer.status} ${JSON.stringify(answer.body).slice(0, 200)}`);
 }
 
-export function synodLoad(h: JsonHttp, leader: string, concurrency: number, timing: { warmupMs: number; measureMs: number }, value: (w: number, n: number) => string): Promise<LoadResult> {
+/**
+ * The closed loop against the leader. A redirect (the leader changed: on a loaded machine a
+ * starved follower may time out and campaign) moves every worker to the named leader and the
+ * put is retried with the same (client, seq); its latency includes the detour, and `redirects`
+ * counts them.
+ */
+export async function synodLoad(h: JsonHttp, cluster: Cluster, leader: string, concurrency: number, timing: { warmupMs: number; measureMs: number }, value: (w: number, n: number) => string): Promise<LoadResult & { redirects: number }> {
   const run = `r${concurrency}-${process.pid}`;
-  return closedLoop(concurrency, timing, (w, n) => synodPut(h, leader, `bench-${run}-${w}`, n + 1, `k${w}-${n % 100}`, value(w, n)));
+  const addresses = cluster.clientAddresses();
+  let current = leader;
+  let redirects = 0;
+  const put = async (w: number, n: number): Promise<void> => {
+    for (let attempt = 0; ; attempt += 1) {
+      const answer = await h.post(current, '/v1/command', { client: `bench-${run}-${w}`, seq: n + 1, op: { type: 'put', key: `k${w}-${n % 100}`, value: value(w, n) } }, 10_000);
+      const body = answer.body as { status?: string; leader?: number } | null;
+      if (answer.status === 200 && body?.status === 'ok') return;
+      const next = body?.status === 'redirect' || body?.status === 'indeterminate' ? addresses.get(body.leader ?? 0) : undefined;
+      if (next === undefined || attempt >= 20) throw new Error(`synod put: HTTP ${answer.status} ${JSON.stringify(answer.body).slice(0, 200)}`);
+      redirects += 1;
+      current = next;
+    }
+  };
+  const result = await closedLoop(concurrency, timing, put);
+  return { ...result, redirects };
 }
 
 /** Median and p99 of one 64-byte append + fdatasync, in a temporary file on the disk the nodes use. */
