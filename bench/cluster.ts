@@ -1,0 +1,107 @@
+/**
+ * The cluster benchmark: a 3-node synod cluster of real processes on loopback (fsync on: the
+ * node's default), closed-loop clients at concurrency 1, 16 and 64 putting 64-byte values
+ * through the leader's HTTP API; puts per second and p50/p99 latency, as one JSON object.
+ *
+ *   npm run bench:cluster [-- --seconds 5 --warmup 1 --concurrency 1,16,64 --cpu-prof DIR]
+ *
+ * Baselines measured in the same run, the floors of one put: a 64-byte append + fdatasync on the
+ * same disk (the durability floor: a put needs at least one, on a quorum), and one JSON/HTTP
+ * round trip on loopback through the same client to a server that does nothing (the API
+ * floor). `ofFloor` says how far the concurrency-1 latency is from their sum. The leader's
+ * Prometheus figures after the run (fsyncs, their mean, commands committed) show the group
+ * commit: fsyncs per put well below 1 at high concurrency means syncs are shared.
+ * `--cpu-prof DIR` starts every node with Node.js's --cpu-prof (a profile per node and level,
+ * written to DIR when the node exits: the nodes are then stopped with SIGTERM, not SIGKILL).
+ */
+import { Command } from 'commander';
+import * as path from 'node:path';
+import { JsonHttp } from '../jepsen/http';
+import type { LoadResult } from './lib/load';
+import { value64 } from './lib/load';
+import { fsyncFloor, httpFloor, nodeMetrics, startSynod, synodLoad } from './lib/synod';
+
+export interface Timing {
+  readonly warmupMs: number;
+  readonly measureMs: number;
+}
+
+export const SYNOD_BASE_PORT = 17400;
+
+export interface SynodBench {
+  readonly results: readonly LoadResult[];
+  readonly leaderMetrics: Record<string, number>;
+}
+
+/** Each concurrency on a fresh cluster (so one level's backlog never leaks into the next). */
+export async function benchSynod(http: JsonHttp, concurrencies: readonly number[], timing: Timing, cpuProf?: string): Promise<SynodBench> {
+  const results: LoadResult[] = [];
+  let leaderMetrics: Record<string, number> = {};
+  for (const concurrency of concurrencies) {
+    const nodeFlags = cpuProf === undefined ? undefined : (id: number): readonly string[] => ['--cpu-prof', '--cpu-prof-dir', cpuProf, '--cpu-prof-name', `node-${id}-c${concurrency}.cpuprofile`];
+    const { cluster, leader } = await startSynod(SYNOD_BASE_PORT, http, nodeFlags === undefined ? {} : { nodeFlags });
+    try {
+      results.push(await synodLoad(http, cluster, leader, concurrency, timing, value64));
+      const m = await nodeMetrics(http, cluster.clientAddresses().get((await cluster.ready(http, 10_000).catch(() => 0)) || 1)!);
+      for (const [k, v] of Object.entries(m)) leaderMetrics[`c${concurrency}:${k}`] = v;
+    } finally {
+      await (cpuProf === undefined ? cluster.stop() : cluster.stopGently());
+    }
+  }
+  leaderMetrics = Object.fromEntries(Object.entries(leaderMetrics).sort());
+  return { results, leaderMetrics };
+}
+
+export function parseArgs(argv: readonly string[], name: string): { timing: Timing; concurrencies: number[]; cpuProf?: string } {
+  const program = new Command(name)
+    .option('--seconds <n>', 'measured seconds per concurrency', '5')
+    .option('--warmup <n>', 'warm-up seconds per concurrency', '1')
+    .option('--concurrency <list>', 'closed-loop clients', '1,16,64')
+    .option('--cpu-prof <dir>', 'profile every synod node (Node.js --cpu-prof) into this directory')
+    .parse(['node', name, ...argv]);
+  const o = program.opts<{ seconds: string; warmup: string; concurrency: string; cpuProf?: string }>();
+  const seconds = Number(o.seconds);
+  const warmup = Number(o.warmup);
+  const concurrencies = o.concurrency.split(',').map(Number);
+  if (!(seconds > 0) || !(warmup >= 0) || concurrencies.some((c) => !Number.isInteger(c) || c <= 0)) {
+    process.stderr.write(`${name}: --seconds and --warmup take numbers, --concurrency a list of positive integers\n`);
+    process.exit(2);
+  }
+  return {
+    timing: { warmupMs: warmup * 1000, measureMs: seconds * 1000 },
+    concurrencies,
+    ...(o.cpuProf === undefined ? {} : { cpuProf: path.resolve(o.cpuProf) }),
+  };
+}
+
+async function main(): Promise<void> {
+  const { timing, concurrencies, cpuProf } = parseArgs(process.argv.slice(2), 'bench:cluster');
+  const http = new JsonHttp();
+  try {
+    const fsync = fsyncFloor();
+    const api = await httpFloor(http, SYNOD_BASE_PORT + 90, timing);
+    const synod = await benchSynod(http, concurrencies, timing, cpuProf);
+    const c1 = synod.results.find((r) => r.concurrency === 1);
+    process.stdout.write(`${JSON.stringify({
+      bench: 'cluster',
+      nodes: 3,
+      fsync: true,
+      valueBytes: 64,
+      measuredSeconds: timing.measureMs / 1000,
+      floors: { fsyncP50Ms: fsync.p50Ms, fsyncP99Ms: fsync.p99Ms, httpRoundTripP50Ms: api.p50Ms, httpRoundTripsPerSecond: api.putsPerSecond },
+      synod: synod.results,
+      ...(c1 === undefined ? {} : { c1OfFloor: Math.round((c1.p50Ms / (fsync.p50Ms + api.p50Ms)) * 100) / 100 }),
+      leaderMetrics: synod.leaderMetrics,
+      ...(cpuProf === undefined ? {} : { cpuProfiles: cpuProf }),
+    }, null, 2)}\n`);
+  } finally {
+    http.close();
+  }
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    process.stderr.write(`bench:cluster: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  });
+}

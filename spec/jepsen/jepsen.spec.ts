@@ -1,0 +1,61 @@
+import { expect } from 'chai';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { checkHistory, type HistoryRecord } from '../../lib/history/linearizability';
+import { DEFAULTS, runJepsen, type JepsenSummary } from '../../jepsen/run';
+
+// The bounded Jepsen-style run of `npm test`: 3 real `synod node` processes (the compiled dist/,
+// built by `npm test` before mocha; run `npm run build` first for this file alone), 5 clients,
+// a nemesis that kills, pauses and partitions. Ports 17300-17339 (this task's range).
+describe('jepsen: a real 3-node cluster under kill -9, pauses and partitions', function () {
+  this.timeout(120_000);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'synod-jepsen-spec-'));
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const show = (s: JepsenSummary): string => JSON.stringify({ ...s, faultLog: s.faultLog.length, recoveries: s.recoveries }, null, 1);
+
+  it('stays linearizable, loses no acknowledged write, and makes progress after every fault', async () => {
+    const historyFile = path.join(dir, 'history.jsonl');
+    const summary = await runJepsen({
+      ...DEFAULTS,
+      seed: 1,
+      durationMs: 20_000,
+      faultMs: 2000,
+      quietMs: 1500,
+      basePort: 17300,
+      faults: ['kill', 'partition', 'pause', 'kill-two'],
+      historyFile,
+    });
+    expect(summary.problems, show(summary)).to.deep.equal([]);
+    expect(summary.passed).to.equal(true);
+    expect(summary.linearizable).to.equal(true);
+    expect(summary.lostWrites).to.equal(0);
+    // something was done: writes acknowledged, each kind of fault injected, progress measured after each
+    expect(summary.okWrites, show(summary)).to.be.greaterThan(50);
+    expect(new Set(summary.faultLog.map((f) => f.kind))).to.include.all.keys('kill', 'partition', 'pause', 'kill-two');
+    expect(summary.recoveries.every((r) => r.progressAfterMs !== null && r.progressAfterMs <= DEFAULTS.progressBoundMs)).to.equal(true);
+    expect(Object.values(summary.finalReads)).to.not.include('no answer');
+    // the history file is the export format, and the checker reads it back to the same verdict
+    const lines = fs.readFileSync(historyFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as HistoryRecord & { index: number });
+    expect(lines).to.have.length(summary.historyRecords);
+    expect(lines.map((r) => r.index)).to.deep.equal(lines.map((_, i) => i));
+    expect(checkHistory(lines).linearizable).to.equal(true);
+  });
+
+  it('fails on a broken node: the leader acknowledges before a quorum accepted (zoo: leader-acks-before-quorum)', async () => {
+    const summary = await runJepsen({
+      ...DEFAULTS,
+      seed: 2,
+      durationMs: 6000,
+      faultMs: 1000,
+      quietMs: 1000,
+      opTimeoutMs: 2000,
+      basePort: 17300,
+      faults: ['pause'],
+      mutant: 'leader-acks-before-quorum',
+    });
+    expect(summary.okWrites, show(summary)).to.be.greaterThan(0);
+    expect(summary.passed, show(summary)).to.equal(false);
+    expect(summary.linearizable, show(summary)).to.equal(false);
+  });
+});
