@@ -456,7 +456,9 @@ export function encodeMultiMessage(m: MpMessage): string {
     case 'rejected':
       return `N${head}@${b(m.ballot)}#${m.slot}^${b(m.promised)}`;
     case 'heartbeat':
-      return `H${head}@${b(m.ballot)}^${m.commit}`;
+      return m.round === undefined ? `H${head}@${b(m.ballot)}^${m.commit}` : `H${head}@${b(m.ballot)}^${m.commit}r${m.round}`;
+    case 'heartbeat-ack':
+      return `Q${head}@${b(m.ballot)}r${m.round}`;
     case 'catchup':
       return `C${head}@${b(m.ballot)}#${m.slot}`;
     case 'learn':
