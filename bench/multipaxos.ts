@@ -19,14 +19,22 @@
  * every command, so n nodes in one thread can reach at most baseline / n; each result gives
  * its ratio to that ceiling (`ofCeiling`).
  *
- *   npm run bench:multipaxos [-- --runs 5 --commands 200000]
+ * Reads (lib/multipaxos/reads.ts), per mode, against the log mode in the same run: the same
+ * closed loop issues only gets (`outstanding` in flight, batching off) at a leader with one
+ * key written, and measures reads answered per second and per CPU second, messages per read
+ * and log slots per read. Expected: `log` costs a slot and a phase 2 (2(n-1) messages) per
+ * read; `read-index` one heartbeat round (2(n-1) messages: a heartbeat and an acknowledgement
+ * per follower) and no slot; `lease` no message at all (the loop never ticks, so the lease
+ * granted by the first round never runs out); `follower` answers at a follower, no message.
+ *
+ *   npm run bench:multipaxos [-- --runs 5 --commands 200000 --reads 50000]
  */
 import type { KvOp, KvResult, KvState } from '../lib/machine/kv';
 import { applyBatch, initReplica } from '../lib/machine/replica';
 import { kvStore } from '../lib/machine/kv';
 import type { Command } from '../lib/machine/command';
 import type { MultiMessage } from '../lib/multipaxos/messages';
-import type { MultiEffect, MultiNodeState, MultiPaxosConfig } from '../lib/multipaxos/node';
+import type { ClientRequest, MultiEffect, MultiNodeState, MultiPaxosConfig, ReadMode } from '../lib/multipaxos/node';
 import { multiPaxosProtocol } from '../lib/multipaxos/node';
 import { majorities } from '../lib/paxos/quorum';
 import type { Step } from '../lib/core/types';
@@ -151,6 +159,118 @@ export function baselineOnce(commands: number, batch: number, outstanding: numbe
   return commands / (Number(process.hrtime.bigint() - t0) / 1e9);
 }
 
+/** One run of reads in `mode`: `reads` gets answered after warm-up, with `outstanding` in flight. */
+export function readsOnce(nodes: number, mode: ReadMode, reads: number, outstanding: number): BenchRun {
+  const config: MultiPaxosConfig<KvState, KvOp, KvResult> = {
+    quorums: majorities(nodes),
+    machine: kvStore,
+    window: 32,
+    batch: 1,
+    heartbeat: 1,
+    electionTimeout: 2,
+    seed: 1,
+    reads: { query: (op) => op.type === 'get', lease: { ticks: 10, drift: 0.1 } },
+  };
+  const protocol = multiPaxosProtocol(config);
+  const states: State[] = [protocol.init(0)];
+  for (let id = 1; id <= nodes; id += 1) states[id] = protocol.init(id);
+  const queue: MultiMessage<KvOp>[] = [];
+  let head = 0;
+  let messages = 0;
+  let answered = 0;
+  const apply = (id: number, step: Step<State, Effect>): void => {
+    states[id] = step.state;
+    for (const e of step.effects) {
+      if (e.type === 'send') {
+        queue.push(e.message);
+        messages += 1;
+      } else if (e.type === 'reply' && e.reply.status === 'ok' && e.client !== 'writer') {
+        answered += 1;
+      }
+    }
+  };
+  const next = (): boolean => {
+    const m = queue[head];
+    if (m === undefined) return false;
+    head += 1;
+    apply(m.to, protocol.deliver(states[m.to]!, m));
+    if (head > 65_536) {
+      queue.splice(0, head);
+      head = 0;
+    }
+    return true;
+  };
+  while (states[1]!.leader.role !== 'leader') {
+    apply(1, protocol.timeout(states[1]!));
+    while (next());
+  }
+  apply(1, protocol.request(states[1]!, { client: 'writer', seq: 1, op: { type: 'put', key: 'k', value: 1 } }));
+  while (next());
+  // One heartbeat round: the followers acknowledge it, which grants the lease.
+  apply(1, protocol.timeout(states[1]!));
+  while (next());
+  const at = mode === 'follower' ? 2 : 1;
+  let seq = 0;
+  const submit = (): void => {
+    seq += 1;
+    const command: ClientRequest<KvOp> = { client: `r${seq % outstanding}`, seq, op: { type: 'get', key: 'k' }, ...(mode === 'log' ? {} : { read: mode }) };
+    apply(at, protocol.request(states[at]!, command));
+  };
+  let submitted = 0;
+  const run = (target: number): void => {
+    const goal = answered + target;
+    // Closed loop: a new read whenever fewer than `outstanding` wait (a lease read is answered at once).
+    while (answered < goal) {
+      if (submitted - answered < outstanding && submitted < goal) {
+        submitted += 1;
+        submit();
+      } else if (!next()) {
+        throw new Error(`bench: ${mode} reads went quiet before the goal`);
+      }
+    }
+    while (next());
+    submitted = answered;
+  };
+  run(Math.min(10_000, reads));
+  const start = { answered, messages, slots: states[1]!.learner.commit };
+  const t0 = process.hrtime.bigint();
+  const cpu0 = process.cpuUsage();
+  run(reads);
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const cpu = process.cpuUsage(cpu0);
+  return { committed: answered - start.answered, slots: states[1]!.learner.commit - start.slots, messages: messages - start.messages, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
+}
+
+export interface ReadBenchResult {
+  readonly nodes: number;
+  readonly mode: ReadMode;
+  readonly runs: number;
+  readonly readsPerSecond: number;
+  readonly readsPerCpuSecond: number;
+  readonly messagesPerRead: number;
+  readonly slotsPerRead: number;
+  /** readsPerCpuSecond / the log mode's, measured in the same run. */
+  readonly vsLog: number;
+}
+
+export function benchReads(nodes: number, reads: number, runs: number): ReadBenchResult[] {
+  const modes: readonly ReadMode[] = ['log', 'read-index', 'lease', 'follower'];
+  const measured = modes.map((mode) => ({ mode, results: Array.from({ length: runs }, () => readsOnce(nodes, mode, reads, 64)) }));
+  const perCpu = (rs: readonly BenchRun[]): number => median(rs.map((r) => r.committed / r.cpuSeconds));
+  const log = perCpu(measured[0]!.results);
+  const round = (x: number, digits = 3): number => Number(x.toFixed(digits));
+  return measured.map(({ mode, results }) => ({
+    nodes,
+    mode,
+    runs,
+    readsPerSecond: Math.round(median(results.map((r) => r.committed / r.seconds))),
+    readsPerCpuSecond: Math.round(perCpu(results)),
+    messagesPerRead: round(median(results.map((r) => r.messages / r.committed))),
+    slotsPerRead: round(median(results.map((r) => r.slots / r.committed))),
+    vsLog: round(perCpu(results) / log, 2),
+  }));
+}
+
 function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const mid = Math.floor(s.length / 2);
@@ -219,5 +339,7 @@ if (require.main === module) {
     configs.push({ nodes, batch: 128, window: 4, outstanding: 1024, commands });
   }
   const results = configs.map((c) => bench(c, runs));
-  process.stdout.write(`${JSON.stringify({ benchmark: 'multipaxos', node: process.version, results }, null, 2)}\n`);
+  const readCount = option(argv, '--reads', 50_000);
+  const reads = [3, 5].flatMap((nodes) => benchReads(nodes, readCount, runs));
+  process.stdout.write(`${JSON.stringify({ benchmark: 'multipaxos', node: process.version, results, reads }, null, 2)}\n`);
 }

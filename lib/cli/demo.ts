@@ -1,6 +1,7 @@
 /** `synod demo`: the Harbor Point story (slot 812, bookings #8841 and #8849). */
 import type { Command } from 'commander';
 import { harborPointLog, staleLeaderFencing } from '../demo/multipaxos';
+import { harborPointReads } from '../demo/reads';
 import { harborPoint } from '../demo/single-decree';
 import { integer, UsageError } from './args';
 
@@ -33,13 +34,18 @@ export function demoReport(seed: number): Report {
   const fencing = staleLeaderFencing();
   lines.push('', '== 5. Stale-leader fencing (Multi-Paxos): the old leader of ballot 41 comes back', ...fencing.lines);
   lines.push(`verdict: ${fencing.held ? 'HELD - the stale leader was fenced off: no accept of ballot 41 for slot 812 counted' : `FAILED - ${fencing.violations.map((v) => v.description).join('; ') || 'the fencing did not happen as told'}`}`);
-  const ok = result.ok && log.held && fencing.held;
+  const reads = harborPointReads();
+  lines.push('', '== 6. Reads (Multi-Paxos): the old leader of ballot 41, cut off in a minority, is asked who holds S12');
+  for (const r of reads.runs) lines.push(`-- ${r.run.title}:`, ...r.lines.map((l) => `   ${l}`));
+  lines.push(`verdict: ${reads.held ? 'HELD' : 'FAILED'} - ${reads.verdict}`);
+  const ok = result.ok && log.held && fencing.held && reads.held;
   lines.push('', ok ? 'every story held: slot 812 was never decided both ways' : 'a story FAILED');
   const json = {
     seed,
     ok,
     log: { held: log.held, slot812: log.slot812, holder: log.holder, counters: log.counters, violations: log.violations, lines: log.lines },
     fencing: { held: fencing.held, refused: fencing.refused, toldTerminalA: fencing.toldTerminalA, slot812: fencing.slot812, holder: fencing.holder, counters: fencing.counters, violations: fencing.violations, lines: fencing.lines },
+    reads: { held: reads.held, verdict: reads.verdict, runs: reads.runs.map((r) => ({ title: r.run.title, mode: r.run.mode, mutant: r.run.mutant ?? null, told: r.told, answer: r.answer ?? null, stale: r.stale, held: r.held, violations: r.violations, lines: r.lines })) },
     stories: result.stories.map((s) => ({ title: s.title, chosen: s.chosen, stages: s.stages, held: s.held, verdict: s.verdict, violations: s.violations, lines: s.lines })),
   };
   return { lines, json, ok, ...(ok ? {} : { reason: 'a story failed' }) };

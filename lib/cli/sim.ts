@@ -26,6 +26,8 @@ import { synodVersion } from './version';
 import type { CheckMode, Range, ScheduledPartition, SimOptions } from '../sim/options';
 import { DEFAULT_STEPS, DEFAULTS } from '../sim/options';
 import type { SubjectEntry } from '../sim/registry';
+import type { ReadChoice } from '../sim/multipaxos-subject';
+import { READ_CHOICES } from '../sim/multipaxos-subject';
 import { subjectEntry, subjectNames } from '../sim/registry';
 import { replay } from '../sim/replay';
 import { shrink } from '../sim/shrink';
@@ -63,6 +65,9 @@ export interface SimCliOptions {
   retry: string;
   mutant?: string;
   snapshotEvery?: string;
+  reads?: string;
+  drift?: string;
+  driftBound?: string;
   check: string;
   trace?: string;
   history?: string;
@@ -79,6 +84,9 @@ export interface SimPlan {
   readonly mutant: string | undefined;
   /** multipaxos: log compaction every this many slots (--snapshot-every); undefined: off. */
   readonly snapshotEvery: number | undefined;
+  /** How clients read (multipaxos), and the clock-drift bound the leases rest on when it differs from --drift. */
+  readonly reads: ReadChoice | undefined;
+  readonly driftBound: number | undefined;
   /** The subject every seed runs (built once: it is immutable). */
   readonly subject: AnySubject;
   readonly seeds: { readonly first: number; readonly last: number };
@@ -140,7 +148,17 @@ export function simPlan(o: SimCliOptions): SimPlan {
   if (range && seeds.last > 0xffff_ffff) throw new UsageError(`--seeds must stay below 4294967296, got '${o.seeds}'`);
   const mutant = o.mutant === undefined ? undefined : oneOf('--mutant', o.mutant, entry.mutants);
   const snapshotEvery = o.snapshotEvery === undefined ? undefined : integer('--snapshot-every', o.snapshotEvery, 1, 1_000_000);
-  const subject = buildSubject(entry, nodes, proposers, mutant, snapshotEvery);
+  const reads = o.reads === undefined ? undefined : oneOf<ReadChoice>('--reads', o.reads, READ_CHOICES);
+  const drift = o.drift === undefined ? undefined : probability('--drift', o.drift);
+  if (drift !== undefined && drift >= 1) throw new UsageError(`--drift must be below 1, got ${o.drift}`);
+  const driftBound = o.driftBound === undefined ? undefined : probability('--drift-bound', o.driftBound);
+  if (driftBound !== undefined && driftBound >= 1) throw new UsageError(`--drift-bound must be below 1, got ${o.driftBound}`);
+  if ((reads === 'lease' || reads === 'mix') && drift === undefined) {
+    throw new UsageError(`--reads ${reads}: a lease rests on a bound on clock drift; give --drift (0 for clocks that keep time exactly)`);
+  }
+  if (driftBound !== undefined && drift === undefined) throw new UsageError('--drift-bound sets the bound the leases assume: give --drift too (how the clocks really drift)');
+  const bound = driftBound ?? drift;
+  const subject = buildSubject(entry, nodes, proposers, mutant, snapshotEvery, reads, bound);
   const clients = integer('--clients', o.clients, 1, 1000);
   const commands = integer('--commands', o.commands, 1, 100_000);
   const steps = o.steps === undefined ? defaultSteps(subject, nodes, clients, commands) : integer('--steps', o.steps, 1, 100_000_000);
@@ -178,6 +196,7 @@ export function simPlan(o: SimCliOptions): SimPlan {
     think: tickRange('--think', o.think),
     retry: tickRange('--retry', o.retry),
     check,
+    ...(drift === undefined ? {} : { drift }),
   };
   return {
     entry,
@@ -185,6 +204,8 @@ export function simPlan(o: SimCliOptions): SimPlan {
     proposers,
     mutant,
     snapshotEvery,
+    reads,
+    driftBound,
     subject,
     seeds: range ? seeds : { first: seeds.first, last: seeds.first },
     range,
@@ -197,13 +218,15 @@ export function simPlan(o: SimCliOptions): SimPlan {
   };
 }
 
-function buildSubject(entry: SubjectEntry, nodes: number, proposers: number | undefined, mutant: string | undefined, snapshotEvery: number | undefined): AnySubject {
+function buildSubject(entry: SubjectEntry, nodes: number, proposers: number | undefined, mutant: string | undefined, snapshotEvery: number | undefined, reads?: ReadChoice, driftBound?: number): AnySubject {
   try {
     return entry.build({
       nodes,
       ...(proposers === undefined ? {} : { proposers }),
       ...(mutant === undefined ? {} : { mutant }),
       ...(snapshotEvery === undefined ? {} : { snapshotEvery }),
+      ...(reads === undefined ? {} : { reads }),
+      ...(driftBound === undefined ? {} : { driftBound }),
     });
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message.replace(/^synod: /, '') : String(error));
@@ -237,6 +260,9 @@ export const SIM_FLAGS: readonly SimFlag[] = [
   { key: 'proposers', flags: '--proposers <k>', help: 'how many nodes propose (the protocol decides by default)', reproduce: 'changed' },
   { key: 'mutant', flags: '--mutant <name>', help: 'run a broken variant from the bug zoo (single-decree, multipaxos)', reproduce: 'changed' },
   { key: 'snapshotEvery', flags: '--snapshot-every <n>', help: 'multipaxos: compact the log into a snapshot every n applied slots (default off)', reproduce: 'changed' },
+  { key: 'reads', flags: '--reads <mode>', help: 'multipaxos: how clients read: log (a get in the log), read-index, lease, follower (stale, left out of the linearizability check), mix', reproduce: 'changed' },
+  { key: 'drift', flags: '--drift <d>', help: "drifting clocks: each node ticks at a steady rate within 1 +/- d (and leases assume d, unless --drift-bound)", reproduce: 'changed' },
+  { key: 'driftBound', flags: '--drift-bound <d>', help: 'the clock-drift bound the leases rest on, when it differs from --drift (a lease outside its bound)', reproduce: 'changed' },
   { key: 'seed', flags: '--seed <n>', help: 'the seed of one run (default 1)', reproduce: 'always' },
   { key: 'seeds', flags: '--seeds <range>', help: 'a range of seeds, like 1000-1999: run each, print a summary', reproduce: 'never' },
   { key: 'steps', flags: '--steps <n>', help: `the step budget of a run (default ${DEFAULT_STEPS}; multipaxos: enough for the commands asked for, 12 x nodes x clients x commands)`, reproduce: 'always' },
@@ -283,6 +309,9 @@ export function planOptions(plan: SimPlan, seed: number): Partial<Record<keyof S
     proposers: plan.proposers === undefined ? undefined : String(plan.proposers),
     mutant: plan.mutant,
     snapshotEvery: plan.snapshotEvery === undefined ? undefined : String(plan.snapshotEvery),
+    reads: plan.reads,
+    drift: b.drift === undefined ? undefined : String(b.drift),
+    driftBound: plan.driftBound === undefined ? undefined : String(plan.driftBound),
     seed: String(seed),
     steps: String(b.steps),
     healAt: b.healAt === Math.floor(b.steps / 2) ? undefined : String(b.healAt),
@@ -410,7 +439,7 @@ export async function seedReport(plan: SimPlan, seed: number, trace: TraceRecord
   const reportLines = result.report === undefined
     ? []
     : [
-      `${Object.entries(result.report.fields).map(([k, v]) => `${k} ${String(v)}`).join(', ')}${result.report.ok ? '' : ' -- FAILED'}`,
+      `${Object.entries(result.report.fields).map(([k, v]) => `${k} ${typeof v === "object" && v !== null ? JSON.stringify(v) : String(v)}`).join(', ')}${result.report.ok ? '' : ' -- FAILED'}`,
       ...(result.report.ok ? [] : ['the run FAILED its report (a history that is not linearizable)']),
     ];
   const budgetLines = short.length === 0 ? [] : [`INCOMPLETE: ${short.join('; ')}`];
@@ -608,7 +637,11 @@ export function historyText(result: SimResult): string {
 
 /** ` (mutant x)`: what sets the run apart from the protocol's default. */
 function variant(plan: SimPlan): string {
-  return plan.mutant === undefined ? '' : ` (mutant ${plan.mutant})`;
+  const parts: string[] = [];
+  if (plan.mutant !== undefined) parts.push(`mutant ${plan.mutant}`);
+  if (plan.reads !== undefined && plan.reads !== 'log') parts.push(`${plan.reads} reads`);
+  if (plan.base.drift !== undefined) parts.push(`clocks drift ${plan.base.drift}${plan.driftBound === undefined ? '' : `, leases assume ${plan.driftBound}`}`);
+  return parts.length === 0 ? '' : ` (${parts.join(', ')})`;
 }
 
 async function writeFile(option: string, file: string, text: string): Promise<void> {

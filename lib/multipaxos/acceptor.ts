@@ -23,6 +23,7 @@ import type { Entry, Heartbeat, MultiAccept, MultiPrepare, SlotVote } from './me
 import type { AcceptorState } from './state';
 import type { Outcome, StepBuilder } from './step';
 import { snapshotPoint } from './learner';
+import { acknowledgeRound, grantHeld } from './reads';
 
 export function initAcceptor<Op>(): AcceptorState<Op> {
   return { maxBal: ballots.ZERO, votes: vec.emptyVector() };
@@ -70,6 +71,8 @@ export function onPrepare<S, Op, R>(b: StepBuilder<S, Op, R>, m: MultiPrepare): 
     b.send({ type: 'rejected', from: b.s.id, to: m.from, ballot: m.ballot, slot: m.slot, promised: maxBal });
     return undefined;
   }
+  const granted = grantHeld(b, m.from);
+  if (granted !== null) return `prepare for ${ballots.format(m.ballot)} not answered: ${granted}`;
   b.roles.leader.observe(b, m.ballot, m.from);
   promise(b, m.ballot);
   b.setLeader({ current: m.ballot.node });
@@ -118,5 +121,6 @@ export function onHeartbeat<S, Op, R>(b: StepBuilder<S, Op, R>, m: Heartbeat): O
   if (b.s.leader.role !== 'follower') return `heartbeat of ${ballots.format(m.ballot)} at a ${b.s.leader.role} of the same ballot`;
   b.roles.leader.follow(b, m.from);
   b.roles.learner.learnFromCommit(b, m.ballot, m.commit, m.from);
+  acknowledgeRound(b, m);
   return undefined;
 }

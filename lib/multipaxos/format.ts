@@ -23,7 +23,9 @@ export function describeMessage<Op>(m: MultiMessage<Op>): string {
     case 'rejected':
       return `${head} (promised ${ballots.format(m.promised)})`;
     case 'heartbeat':
-      return `${head} commit ${m.commit}`;
+      return m.round === undefined ? `${head} commit ${m.commit}` : `${head} commit ${m.commit} round ${m.round}`;
+    case 'heartbeat-ack':
+      return `${head} round ${m.round}`;
     case 'catchup':
       return `${head} from slot ${m.slot}`;
     case 'learn':

@@ -6,3 +6,4 @@ export { StepBuilder } from './step';
 export * as acceptor from './acceptor';
 export * as leader from './leader';
 export * as learner from './learner';
+export * as reads from './reads';

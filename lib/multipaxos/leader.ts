@@ -39,6 +39,7 @@ import type { LeaderState, PromiseGathered } from './state';
 import type { Outcome, StepBuilder } from './step';
 import { ownVotes, promise, vote } from './acceptor';
 import { snapshotPoint } from './learner';
+import { dropReads, onLead, openRound, ownEntry, wantsRound } from './reads';
 
 export function initLeader<Op>(highest: Ballot): LeaderState<Op> {
   return {
@@ -74,6 +75,7 @@ export function stepDown<S, Op, R>(b: StepBuilder<S, Op, R>, leader: NodeId): vo
   for (const c of vec.range(queue, queueHead)) {
     if (c !== undefined) b.emit({ type: 'reply', node: b.s.id, client: c.client, seq: c.seq, reply: { status: 'redirect', leader: hint } });
   }
+  dropReads(b, hint);
   b.setLeader({ role: 'follower', current: hint, promises: [], inflight: [], queue: vec.emptyVector(), queueHead: 0 });
   b.setTimer({ elapsed: 0 });
 }
@@ -134,6 +136,7 @@ function lead<S, Op, R>(b: StepBuilder<S, Op, R>): void {
   b.setLeader({ role: 'leader', current: b.s.id, promises: [], inflight: [], next: Math.max(b.s.learner.commit, first + merged.length) });
   b.setTimer({ elapsed: 0 });
   b.count('electionsWon', 1);
+  onLead(b, merged.length > 0 ? first + merged.length : -1);
   merged.forEach((value, i) => {
     if (first + i >= b.s.learner.commit) b.roles.leader.propose(b, first + i, value);
   });
@@ -151,6 +154,7 @@ export function propose<S, Op, R>(b: StepBuilder<S, Op, R>, slot: number, value:
   vote(b, slot, ballot, value);
   b.emit({ type: 'local', message: { type: 'accepted', from: id, to: id, ballot, slot, value } });
   b.setLeader({ inflight: [...b.s.leader.inflight, { slot, value, acks: [id] }] });
+  ownEntry(b, slot);
   b.count('proposed', value.kind === 'batch' ? value.commands.length : 0);
   b.setTimer({ elapsed: 0 });
   const commit = b.s.learner.commit;
@@ -235,6 +239,7 @@ export function onAccepted<S, Op, R>(b: StepBuilder<S, Op, R>, m: MultiAccepted<
   const reason = countAck(b, m.slot, m.from);
   if (reason !== null) return reason;
   fill(b);
+  b.roles.reads.serve(b);
   return undefined;
 }
 
@@ -297,10 +302,12 @@ export function onRequest<S, Op, R>(b: StepBuilder<S, Op, R>, command: Command<O
 /**
  * The leader's tick: every `heartbeat` ticks without other traffic it retransmits each
  * in-flight accept to the acceptors that have not acknowledged it, and tells every other node
- * it is alive, with its commit point (a heartbeat).
+ * it is alive, with its commit point (a heartbeat). While it keeps a lease, or reads wait for
+ * a confirmation, the heartbeat opens a read round (reads.ts) and goes to every other node.
  */
 export function heartbeat<S, Op, R>(b: StepBuilder<S, Op, R>): void {
   if (b.s.timer.elapsed < b.config.heartbeat) return;
+  const round = wantsRound(b) ? openRound(b) : undefined;
   const { id } = b.s;
   const { ballot, inflight } = b.s.leader;
   const { commit } = b.s.learner;
@@ -312,6 +319,8 @@ export function heartbeat<S, Op, R>(b: StepBuilder<S, Op, R>): void {
       resent.add(to);
     }
   }
-  b.broadcast((to) => (resent.has(to) ? null : { type: 'heartbeat', from: id, to, ballot, commit }));
+  if (round === undefined) b.broadcast((to) => (resent.has(to) ? null : { type: 'heartbeat', from: id, to, ballot, commit }));
+  else b.broadcast((to) => ({ type: 'heartbeat', from: id, to, ballot, commit, round }));
   b.setTimer({ elapsed: 0 });
+  if (round !== undefined) b.roles.reads.serve(b);
 }

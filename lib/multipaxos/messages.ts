@@ -11,6 +11,7 @@
  * | the acceptor accepts                            | "2b"      | `accepted`  |
  * | "abandon": a higher-numbered prepare was seen   | -         | `rejected`  |
  * | the leader is alive; here is the commit point   | -         | `heartbeat` |
+ * | a follower acknowledges a heartbeat round (reads) | -       | `heartbeat-ack` |
  * | a learner asks for chosen commands it missed    | -         | `catchup`   |
  * | the chosen commands it missed                   | -         | `learn`     |
  * | the applied state, for slots compacted away     | -         | `snapshot`  |
@@ -97,10 +98,21 @@ export interface MultiRejected extends Envelope {
   readonly promised: Ballot;
 }
 
-/** The leader of `ballot` is alive; every slot below `commit` is chosen. */
+/**
+ * The leader of `ballot` is alive; every slot below `commit` is chosen. With a `round`, the
+ * leader asks to be acknowledged (a read round, reads.ts): a follower that still accepts the
+ * ballot answers `heartbeat-ack`, and, with leases, grants the leader its lease.
+ */
 export interface Heartbeat extends Envelope {
   readonly type: 'heartbeat';
   readonly commit: number;
+  readonly round?: number;
+}
+
+/** The follower still accepts `ballot` after receiving the heartbeat of `round`. */
+export interface HeartbeatAck extends Envelope {
+  readonly type: 'heartbeat-ack';
+  readonly round: number;
 }
 
 /** A learner knows every slot below `slot` and asks the leader for the chosen ones after it. */
@@ -132,6 +144,7 @@ export type MultiMessage<Op> =
   | MultiAccepted<Op>
   | MultiRejected
   | Heartbeat
+  | HeartbeatAck
   | Catchup
   | Learn<Op>
   | MultiSnapshot;
@@ -148,5 +161,6 @@ export const MESSAGE_TYPES: readonly MultiMessageType[] = [
   'catchup',
   'learn',
   'snapshot',
+  'heartbeat-ack',
 ];
 

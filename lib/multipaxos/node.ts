@@ -23,7 +23,6 @@ import type { Protocol } from '../core/protocol';
 import * as ballots from '../paxos/ballot';
 import type { NodeId } from '../core/types';
 import { assertNever, ignore } from '../core/types';
-import type { Command } from '../machine/command';
 import type { Replica } from '../machine/replica';
 import { drawBetween, seedFor } from '../core/random';
 import type { MultiMessage } from './messages';
@@ -35,6 +34,8 @@ import { StepBuilder } from './step';
 import * as acceptor from './acceptor';
 import * as leader from './leader';
 import * as learner from './learner';
+import * as reads from './reads';
+import type { ClientRequest } from './state';
 
 export type {
   AcceptorState,
@@ -49,9 +50,18 @@ export type {
   MultiRecord,
   MultiStep,
   PromiseGathered,
+  ReadCounters,
+  ReadLabel,
+  ReadMode,
+  ReadRound,
+  ReadsConfig,
+  ReadState,
   Role,
+  ClientRequest,
   TimerState,
+  WaitingRead,
 } from './state';
+export { READ_MODES, leaseTicks } from './state';
 export type { Roles } from './step';
 export { configProblem } from './state';
 export { dropBelow, EMPTY_RECORD, foldChange, persistedRecord, record } from './durable';
@@ -79,6 +89,7 @@ export const REAL_ROLES: Roles = {
     install: learner.install,
     onSnapshot: learner.onSnapshot,
   },
+  reads: { onRead: reads.onRead, startRound: reads.startRound, onHeartbeatAck: reads.onHeartbeatAck, serve: reads.serve, leaseEnd: reads.leaseEnd },
 };
 
 export function initMultiNode<S, Op, R>(config: MultiPaxosConfig<S, Op, R>, id: NodeId): MultiNodeState<S, Op, R> {
@@ -89,6 +100,7 @@ export function initMultiNode<S, Op, R>(config: MultiPaxosConfig<S, Op, R>, id: 
     leader: leader.initLeader(ballots.of(config.startRound ?? 0, 0)),
     learner: learner.initLearner(config.machine),
     timer: { elapsed: 0, timeoutAt: draw.value, rng: draw.state },
+    reads: reads.initReads(),
     counters: ZERO_COUNTERS,
   };
 }
@@ -100,7 +112,12 @@ export function initMultiNode<S, Op, R>(config: MultiPaxosConfig<S, Op, R>, id: 
  */
 export function recoverMultiNode<S, Op, R>(config: MultiPaxosConfig<S, Op, R>, id: NodeId, record: MultiRecord<Op> | undefined): MultiNodeState<S, Op, R> {
   const fresh = initMultiNode(config, id);
-  if (record === undefined) return fresh;
+  if (record === undefined) {
+    if (config.reads?.lease === undefined) return fresh;
+    const w = new StepBuilder(config, REAL_ROLES, fresh);
+    reads.afterRestart(w);
+    return w.s;
+  }
   // The cluster runs one machine: the snapshot's replica is this node's kind of replica.
   const snapshot = record.snapshot === undefined ? null : { slot: record.snapshot.slot, replica: record.snapshot.replica as Replica<S, R> };
   const restored = snapshot === null ? { log: record.log } : { log: record.log, snapshot, commit: snapshot.slot, replica: snapshot.replica };
@@ -112,6 +129,7 @@ export function recoverMultiNode<S, Op, R>(config: MultiPaxosConfig<S, Op, R>, i
     timer: { ...fresh.timer, rng: (fresh.timer.rng ^ Math.imul(record.promised.round + 1, 0x9e3779b9)) >>> 0 },
   });
   learner.advanceCommit(b);
+  reads.afterRestart(b);
   return { ...b.s, counters: ZERO_COUNTERS };
 }
 
@@ -143,6 +161,8 @@ function dispatch<S, Op, R>(b: StepBuilder<S, Op, R>, m: MultiMessage<Op>): Outc
       return n.onLearn(b, m);
     case 'snapshot':
       return n.onSnapshot(b, m);
+    case 'heartbeat-ack':
+      return b.roles.reads.onHeartbeatAck(b, m);
     default:
       return assertNever(m, 'message');
   }
@@ -153,6 +173,7 @@ export function tick<S, Op, R>(config: MultiPaxosConfig<S, Op, R>, state: MultiN
   const b = new StepBuilder(config, roles, state);
   b.setTimer({ elapsed: state.timer.elapsed + 1 });
   b.setLearner({ asked: -1 });
+  reads.tickClock(b);
   const role = b.s.leader.role;
   switch (role) {
     case 'leader':
@@ -160,20 +181,27 @@ export function tick<S, Op, R>(config: MultiPaxosConfig<S, Op, R>, state: MultiN
       return b.finish();
     case 'follower':
     case 'candidate':
-      if (b.s.timer.elapsed >= b.s.timer.timeoutAt) roles.leader.campaign(b);
+      // A node that granted another leader a lease does not campaign until it runs out (reads.ts).
+      if (b.s.timer.elapsed >= b.s.timer.timeoutAt && reads.grantHeld(b, b.s.id) === null) roles.leader.campaign(b);
       return b.finish();
     default:
       return assertNever(role, 'role');
   }
 }
 
-/** A client command: the leader's to propose (leader.ts `onRequest`). */
-export function requestCommand<S, Op, R>(config: MultiPaxosConfig<S, Op, R>, state: MultiNodeState<S, Op, R>, command: Command<Op>, roles: Roles = REAL_ROLES): MultiStep<S, Op, R> {
+/**
+ * A client command: the leader's to propose (leader.ts `onRequest`). A read-only command that
+ * asks for another read mode goes to the read roles (reads.ts) when the node has reads
+ * configured; every other command, and every read without that, goes through the log.
+ */
+export function requestCommand<S, Op, R>(config: MultiPaxosConfig<S, Op, R>, state: MultiNodeState<S, Op, R>, command: ClientRequest<Op>, roles: Roles = REAL_ROLES): MultiStep<S, Op, R> {
   const b = new StepBuilder(config, roles, state);
-  return b.finish(roles.leader.onRequest(b, command));
+  const mode = reads.readMode(command);
+  if (mode === 'log' || config.reads === undefined || !config.reads.query(command.op)) return b.finish(roles.leader.onRequest(b, command));
+  return b.finish(roles.reads.onRead(b, command, mode));
 }
 
-export type MultiPaxosProtocol<S, Op, R> = Protocol<MultiNodeState<S, Op, R>, MultiMessage<Op>, MultiEffect<Op, R>, MultiRecord<Op>, Command<Op>>;
+export type MultiPaxosProtocol<S, Op, R> = Protocol<MultiNodeState<S, Op, R>, MultiMessage<Op>, MultiEffect<Op, R>, MultiRecord<Op>, ClientRequest<Op>>;
 
 /** Multi-Paxos as a `Protocol`, the one interface every driver uses; `roles` defaults to the paper's. */
 export function multiPaxosProtocol<S, Op, R>(config: MultiPaxosConfig<S, Op, R>, roles: Roles = REAL_ROLES): MultiPaxosProtocol<S, Op, R> {

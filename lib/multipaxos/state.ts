@@ -36,10 +36,39 @@ export interface MultiPaxosConfig<S, Op, R> {
    * `compact`). Absent or 0: never.
    */
   readonly snapshotEvery?: number;
+  /** Reads outside the log (read-index, leases, follower reads); without it every read is a log command. */
+  readonly reads?: ReadsConfig<Op>;
+}
+
+/**
+ * How a client asks to read (reads.ts). `log`: the read is a command in the log (the default);
+ * `read-index`: the leader notes its commit point, confirms with one heartbeat round that a
+ * quorum still accepts its ballot, and answers from its state machine once it applied up to the
+ * noted point; `lease`: the leader answers at once while it holds a lease a quorum granted it;
+ * `follower`: any node answers from what it has applied, which may be stale (labelled so).
+ */
+export type ReadMode = 'log' | 'read-index' | 'lease' | 'follower';
+
+export const READ_MODES: readonly ReadMode[] = ['log', 'read-index', 'lease', 'follower'];
+
+/** A client command, with the mode a read asks for (absent: `log`). */
+export type ClientRequest<Op> = Command<Op> & { readonly read?: ReadMode };
+
+export interface ReadsConfig<Op> {
+  /** The operations that only read the state machine: only these are answered outside the log. */
+  query(op: Op): boolean;
+  /**
+   * Leases. A follower that acknowledges a heartbeat round grants its leader `ticks` of its own
+   * clock during which it supports no other leader (it promises no other candidate and does not
+   * campaign); every clock ticks at a rate within 1 +/- `drift` of real time (the clock-drift
+   * bound the lease rests on). The leader holds the lease for fewer ticks of its own clock,
+   * shortened by the bound (reads.ts `leaseTicks`).
+   */
+  readonly lease?: { readonly ticks: number; readonly drift: number };
 }
 
 /** Checks a configuration; returns the reason it is unusable, or null. */
-export function configProblem(config: MultiPaxosConfig<unknown, unknown, unknown>): string | null {
+export function configProblem<S, Op, R>(config: MultiPaxosConfig<S, Op, R>): string | null {
   if (!Number.isInteger(config.window) || config.window < 1) return `window must be a whole number >= 1, got ${config.window}`;
   if (!Number.isInteger(config.batch) || config.batch < 1) return `batch must be a whole number >= 1, got ${config.batch}`;
   if (!Number.isInteger(config.heartbeat) || config.heartbeat < 1) return `heartbeat must be >= 1 tick, got ${config.heartbeat}`;
@@ -49,7 +78,25 @@ export function configProblem(config: MultiPaxosConfig<unknown, unknown, unknown
   if (config.quorums.acceptors.some((id) => !Number.isInteger(id) || id < 1)) return 'node ids are whole numbers >= 1';
   const every = config.snapshotEvery ?? 0;
   if (!Number.isInteger(every) || every < 0) return `snapshotEvery must be a whole number of slots >= 0 (0: no compaction), got ${every}`;
+  const lease = config.reads?.lease;
+  if (lease !== undefined) {
+    if (!(lease.drift >= 0 && lease.drift < 1)) return `the clock-drift bound must be from 0 to below 1, got ${lease.drift}`;
+    if (!Number.isInteger(lease.ticks) || leaseTicks(lease) < 1) {
+      return `a lease of ${lease.ticks} ticks leaves the leader no whole tick under a drift bound of ${lease.drift}: grant more ticks`;
+    }
+  }
   return null;
+}
+
+/**
+ * How long a leader holds a lease, in ticks of its own clock, from the tick it started the
+ * heartbeat round the quorum acknowledged. A follower's grant of L ticks of its clock lasts at
+ * least (L - 1) / (1 + d) periods of real time from receipt (its first tick may come at once
+ * after the heartbeat), and the leader's H ticks at most H / (1 - d) periods from sending; so
+ * H <= (L - 1)(1 - d)/(1 + d), less one more tick for the driver's whole-tick clocks.
+ */
+export function leaseTicks(lease: { readonly ticks: number; readonly drift: number }): number {
+  return Math.floor(((lease.ticks - 2) * (1 - lease.drift)) / (1 + lease.drift));
 }
 
 /** The acceptor: exactly Paxos.tla's acceptor state, with one promise for every slot. */
@@ -111,6 +158,45 @@ export interface LearnerState<S, Op, R> {
   readonly snapshot: Snapshot<S, R> | null;
 }
 
+/** A heartbeat round the leader started, and the nodes that acknowledged it (the leader first). */
+export interface ReadRound {
+  readonly round: number;
+  /** The leader's clock when it started the round (a lease runs from here). */
+  readonly clock: number;
+  readonly acks: readonly NodeId[];
+}
+
+/** A read-index read waiting for its round to be confirmed and its point to be applied. */
+export interface WaitingRead<Op> {
+  readonly command: ClientRequest<Op>;
+  /** The commit point noted when it arrived: it is answered once every slot below is applied. */
+  readonly point: number;
+  /** The first round started after it arrived: a quorum must acknowledge it (or a later one). */
+  readonly round: number;
+}
+
+/** The read roles' record (reads.ts): rounds and waiting reads at a leader, lease grants at a follower. */
+export interface ReadState<Op> {
+  /** Ticks this node has counted since it started (volatile; counted only with leases). */
+  readonly clock: number;
+  /**
+   * Leader: reads count only at or above this commit point: one past the last slot of its own
+   * ballot proposed when it took over (so every earlier leader's chosen slot is below it); -1
+   * until it proposed one.
+   */
+  readonly readyAt: number;
+  /** Leader: the last round started, rounds not yet confirmed, the highest confirmed. */
+  readonly round: number;
+  readonly open: readonly ReadRound[];
+  readonly confirmed: number;
+  readonly waiting: readonly WaitingRead<Op>[];
+  /** Leader: it holds a lease while its clock is below this. */
+  readonly leaseUntil: number;
+  /** Follower: it supports no leader but `grantTo` while its clock is below `grantUntil` (0: none after a restart). */
+  readonly grantUntil: number;
+  readonly grantTo: NodeId;
+}
+
 /** Logical time: the election timer. */
 export interface TimerState {
   /** Ticks since the leader was last heard (follower, candidate) or since the last broadcast (leader). */
@@ -130,10 +216,26 @@ export interface Counters {
   readonly electionsStarted: number;
   readonly electionsWon: number;
   readonly ballotChanges: number;
-  readonly sent: Readonly<Record<MultiMessageType, number>>;
+  readonly sent: SentCounts;
+  /** Reads outside the log, once there was one (absent before: today's counters stay as they were). */
+  readonly reads?: ReadCounters;
 }
 
-const ZERO_SENT: Readonly<Record<MultiMessageType, number>> = { prepare: 0, promise: 0, accept: 0, accepted: 0, rejected: 0, heartbeat: 0, catchup: 0, learn: 0, snapshot: 0 };
+/** Messages sent, by type; a heartbeat acknowledgement is counted once one was sent. */
+export type SentCounts = Readonly<Record<Exclude<MultiMessageType, 'heartbeat-ack'>, number>> & { readonly 'heartbeat-ack'?: number };
+
+/** Reads answered, by the mode that answered them; heartbeat rounds started; lease hits and expiries. */
+export interface ReadCounters {
+  readonly served: Readonly<Record<ReadMode, number>>;
+  readonly rounds: number;
+  readonly leaseHits: number;
+  /** Lease reads that found the lease expired (answered through a heartbeat round instead). */
+  readonly leaseExpiries: number;
+}
+
+export const ZERO_READ_COUNTERS: ReadCounters = { served: { log: 0, 'read-index': 0, lease: 0, follower: 0 }, rounds: 0, leaseHits: 0, leaseExpiries: 0 };
+
+const ZERO_SENT: SentCounts = { prepare: 0, promise: 0, accept: 0, accepted: 0, rejected: 0, heartbeat: 0, catchup: 0, learn: 0, snapshot: 0 };
 
 export const ZERO_COUNTERS: Counters = {
   proposed: 0,
@@ -153,6 +255,7 @@ export interface MultiNodeState<S, Op, R> {
   readonly leader: LeaderState<Op>;
   readonly learner: LearnerState<S, Op, R>;
   readonly timer: TimerState;
+  readonly reads: ReadState<Op>;
   readonly counters: Counters;
 }
 
@@ -194,6 +297,23 @@ export type MultiEffect<Op, R> =
   | { readonly type: 'chosen'; readonly slot: number; readonly value: Entry<Op> }
   /** The slot was applied to the state machine, in log order (`commands` newly applied ones). */
   | { readonly type: 'applied'; readonly slot: number; readonly commands: number }
-  | { readonly type: 'reply'; readonly node: NodeId; readonly client: string; readonly seq: number; readonly reply: Reply<R> };
+  | {
+      readonly type: 'reply';
+      readonly node: NodeId;
+      readonly client: string;
+      readonly seq: number;
+      readonly reply: Reply<R>;
+      /** A read answered outside the log: how, at which applied point, and whether it may be stale. */
+      readonly read?: ReadLabel;
+    };
+
+/** What a read answered outside the log says of itself. */
+export interface ReadLabel {
+  readonly mode: Exclude<ReadMode, 'log'>;
+  /** Every slot below it was applied when the read was answered. */
+  readonly applied: number;
+  /** A follower read: it may miss writes already acknowledged. */
+  readonly stale: boolean;
+}
 
 export type MultiStep<S, Op, R> = Step<MultiNodeState<S, Op, R>, MultiEffect<Op, R>>;

@@ -8,7 +8,7 @@
 import type { Ballot } from '../paxos/ballot';
 import type { NodeId } from '../core/types';
 import type { Command } from '../machine/command';
-import type { Catchup, Entry, Heartbeat, Learn, MultiAccept, MultiAccepted, MultiMessage, MultiMessageType, MultiPrepare, MultiPromise, MultiRejected, MultiSnapshot } from './messages';
+import type { Catchup, Entry, Heartbeat, HeartbeatAck, Learn, MultiAccept, MultiAccepted, MultiMessage, MultiMessageType, MultiPrepare, MultiPromise, MultiRejected, MultiSnapshot } from './messages';
 import type { Replica } from '../machine/replica';
 import type {
   AcceptorState,
@@ -21,8 +21,13 @@ import type {
   MultiPaxosConfig,
   MultiStep,
   PromiseGathered,
+  ReadCounters,
+  ReadMode,
+  ReadState,
+  ClientRequest,
   TimerState,
 } from './state';
+import { ZERO_READ_COUNTERS } from './state';
 
 /** A handler returns why it ignored its input, or undefined when it acted. */
 export type Outcome = string | undefined;
@@ -58,6 +63,14 @@ export interface Roles {
     install<S, Op, R>(b: StepBuilder<S, Op, R>, slot: number, replica: Replica<unknown, unknown>): boolean;
     onSnapshot<S, Op, R>(b: StepBuilder<S, Op, R>, m: MultiSnapshot): Outcome;
   };
+  /** Reads outside the log (reads.ts). */
+  readonly reads: {
+    onRead<S, Op, R>(b: StepBuilder<S, Op, R>, c: ClientRequest<Op>, mode: Exclude<ReadMode, 'log'>): Outcome;
+    startRound<S, Op, R>(b: StepBuilder<S, Op, R>): number;
+    onHeartbeatAck<S, Op, R>(b: StepBuilder<S, Op, R>, m: HeartbeatAck): Outcome;
+    serve<S, Op, R>(b: StepBuilder<S, Op, R>): void;
+    leaseEnd<S, Op, R>(b: StepBuilder<S, Op, R>, from: number): number;
+  };
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -71,6 +84,7 @@ export class StepBuilder<S, Op, R> {
   private ownsLeader = false;
   private ownsLearner = false;
   private ownsTimer = false;
+  private ownsReads = false;
 
   constructor(
     readonly config: MultiPaxosConfig<S, Op, R>,
@@ -118,10 +132,30 @@ export class StepBuilder<S, Op, R> {
     else n.timer = { ...n.timer, ...patch };
     this.ownsTimer = true;
   }
+  setReads(patch: Partial<ReadState<Op>>): void {
+    const n = this.node();
+    if (this.ownsReads) Object.assign(n.reads, patch);
+    else n.reads = { ...n.reads, ...patch };
+    this.ownsReads = true;
+  }
   // Stryker restore ConditionalExpression,BooleanLiteral
 
+  /** Adds `n` to one read counter (the read counters appear with the first). */
+  countRead(key: Exclude<keyof ReadCounters, 'served'>, n: number): void {
+    const c = this.s.counters;
+    const r = c.reads ?? ZERO_READ_COUNTERS;
+    this.node().counters = { ...c, reads: { ...r, [key]: r[key] + n } };
+  }
+
+  /** One read answered in `mode`. */
+  countServed(mode: ReadMode): void {
+    const c = this.s.counters;
+    const r = c.reads ?? ZERO_READ_COUNTERS;
+    this.node().counters = { ...c, reads: { ...r, served: { ...r.served, [mode]: r.served[mode] + 1 } } };
+  }
+
   /** Adds `n` to one counter. */
-  count(key: Exclude<keyof Counters, 'sent'>, n: number): void {
+  count(key: Exclude<keyof Counters, 'sent' | 'reads'>, n: number): void {
     const c = this.s.counters;
     this.node().counters = { ...c, [key]: c[key] + n };
   }
@@ -149,13 +183,13 @@ export class StepBuilder<S, Op, R> {
   }
 
   finish(ignored?: Outcome): MultiStep<S, Op, R> {
-    let sent: Record<MultiMessageType, number> | null = null;
+    let sent: Partial<Record<MultiMessageType, number>> | null = null;
     for (const e of this.effects) {
       if (e.type !== 'send') continue;
       sent ??= { ...this.s.counters.sent };
-      sent[e.message.type] += 1;
+      sent[e.message.type] = (sent[e.message.type] ?? 0) + 1;
     }
-    if (sent !== null) this.node().counters = { ...this.s.counters, sent };
+    if (sent !== null) this.node().counters = { ...this.s.counters, sent: sent as Counters['sent'] };
     // The persists go first, in the order they happened: the driver makes them durable before
     // any send of this step leaves.
     if (this.changes.length > 0) this.effects.unshift(...this.changes.map((change) => ({ type: 'persist' as const, change })));

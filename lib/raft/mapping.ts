@@ -48,6 +48,8 @@ const SIDE = 'spec/raft/compare.spec.ts';
 const RAFT = 'spec/raft/paper.spec.ts';
 const RAFT_CHECK = 'spec/raft/check.spec.ts';
 const RAFT_SIM = 'spec/raft/sim.spec.ts';
+const READS = 'spec/multipaxos/reads.spec.ts';
+const RAFT_READS = 'spec/raft/reads.spec.ts';
 
 export const MAPPING: readonly MappingRecord[] = [
   {
@@ -181,6 +183,29 @@ export const MAPPING: readonly MappingRecord[] = [
     raft: 'The leader of the highest term, elected by a majority of votes; a higher term in any message makes it step down.',
     enforcedBy: [code('lib/paxos/proposer', 'onRejected'), code('lib/multipaxos/leader', 'observe'), code('lib/raft/node', 'deliverRaft'), code('lib/raft/step', 'Builder')],
     checkedBy: [check(MULTI, 'fences a stale leader'), check(MULTI, 'a higher ballot deposes the leader'), check(RAFT, 'a deposed leader answers indeterminate'), check(SIDE, "partitioned-leader: the stale epoch's proposal is never acknowledged nor committed, on both")],
+  },
+  {
+    name: 'May a leader answer a read from its own state?',
+    kind: 'engineer-question',
+    neutral: 'Only after it confirms, after the read arrived, that a quorum still follows it, and once a decision of its own epoch is applied: otherwise a deposed or newly elected leader can miss an acknowledged write.',
+    paxos: 'read-index: a heartbeat round acknowledged by a phase-2 quorum of the leader\'s ballot, and no read point below its own-ballot entry (the re-proposed merge, or a no-op); a lease instead rests on grants and a clock-drift bound.',
+    raft: 'Section 8: the leader exchanges heartbeats with a majority before answering, and first commits the blank no-op of its term; a lease would rest on the heartbeat timing and bounded clock drift.',
+    enforcedBy: [code('lib/multipaxos/reads', 'onRead'), code('lib/multipaxos/reads', 'onHeartbeatAck'), code('lib/raft/reads', 'settleReads'), code('lib/raft/reads', 'committedInTerm')],
+    checkedBy: [
+      check(READS, 'read-index: one heartbeat round acknowledged by a quorum'),
+      check(READS, 'a history that is not linearizable within'),
+      check(RAFT_READS, 'a leader cut off from the majority answers nothing'),
+      check(RAFT_READS, 'commit[s] a blank no-op entry'),
+    ],
+  },
+  {
+    name: 'May any node answer a read?',
+    kind: 'engineer-question',
+    neutral: 'Yes, from what it has applied, but the answer may miss acknowledged writes: it must say so, and no linearizability claim covers it.',
+    paxos: 'A follower read: any node answers from its replica, the reply labelled stale; the simulator leaves such reads out of the linearizability check.',
+    raft: 'A follower read from the state machine at its commitIndex, labelled stale (the Raft paper offers none; etcd calls these serializable reads).',
+    enforcedBy: [code('lib/multipaxos/reads', 'onRead'), code('lib/raft/reads', 'onRead')],
+    checkedBy: [check(READS, 'follower: any node answers from what it applied, labelled stale'), check(RAFT_READS, 'a follower read is answered at once')],
   },
   {
     name: 'What makes a slot durable?',

@@ -48,6 +48,8 @@ export interface AppendEntries<Op> extends Envelope {
   /** "log entries to store (empty for heartbeat; may send more than one for efficiency)" */
   readonly entries: readonly RaftEntry<Op>[];
   readonly leaderCommit: number;
+  /** A read-index round (section 8, reads.ts): the reply echoes it. */
+  readonly round?: number;
 }
 
 /**
@@ -63,6 +65,8 @@ export interface AppendReply extends Envelope {
   readonly match: number;
   readonly conflictIndex: number;
   readonly conflictTerm: number;
+  /** The read-index round of the AppendEntries it answers, if it had one. */
+  readonly round?: number;
 }
 
 /** A log entry: "command for state machine, and term when entry was received by leader". */

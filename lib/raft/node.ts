@@ -35,6 +35,8 @@ import { Builder } from './step';
 import { campaign, onRequestVote, onVote } from './election';
 import { appendAsLeader, broadcastAppend, onAppendEntries, onAppendReply, pendingIndex, sendAppend } from './replication';
 import { advanceLeaderCommit } from './commit';
+import type { RaftReadMode } from './reads';
+import { onRead, settleReads } from './reads';
 
 /**
  * The handlers a server runs. `raftHandlers` is the paper; the bug zoo (lib/zoo/raft.ts) wraps
@@ -100,6 +102,7 @@ export function deliverRaft<S, Op, R>(config: RaftConfig<S, Op, R>, state: RaftN
     default:
       return assertNever(m, 'message');
   }
+  settleReads(b);
   return b.finish(ignored);
 }
 
@@ -118,6 +121,7 @@ export function tickRaft<S, Op, R>(config: RaftConfig<S, Op, R>, state: RaftNode
     case 'follower':
     case 'candidate':
       if (b.s.elapsed >= b.s.timeoutAt) campaign(b);
+      settleReads(b);
       return b.finish();
     default:
       return assertNever(b.s.role, 'role');
@@ -135,6 +139,13 @@ export function requestRaft<S, Op, R>(config: RaftConfig<S, Op, R>, state: RaftN
   if (cached !== null) {
     if (cached.outcome === 'stale') return ignore(state, `command ${command.client}#${command.seq} is older than the client's last`);
     b.emit({ type: 'reply', node: state.id, client: command.client, seq: command.seq, reply: { status: 'ok', result: cached.result } });
+    return b.finish();
+  }
+  const mode = (command as Command<Op> & { readonly read?: string }).read;
+  if (config.reads !== undefined && config.reads.query(command.op) && (mode === 'read-index' || mode === 'lease' || mode === 'follower')) {
+    const round = onRead(b, command, mode satisfies RaftReadMode);
+    if (round !== null) for (const to of b.peers()) sendAppend(b, to, round);
+    settleReads(b);
     return b.finish();
   }
   if (state.role !== 'leader') {

@@ -11,6 +11,7 @@ import type { RaftEntry } from './state';
 import { entriesBetween, entryAt, termAt, writeEntries, truncateFrom } from './state';
 import type { Builder } from './step';
 import { advanceLeaderCommit, commitTo } from './commit';
+import { countReadAck } from './reads';
 
 const DEFAULT_MAX_ENTRIES = 64;
 
@@ -20,7 +21,7 @@ const DEFAULT_MAX_ENTRIES = 64;
  * election: send initial empty AppendEntries RPCs (heartbeat) to each server; repeat during
  * idle periods to prevent election timeouts (§5.2)").
  */
-export function sendAppend<S, Op, R>(b: Builder<S, Op, R>, to: NodeId): void {
+export function sendAppend<S, Op, R>(b: Builder<S, Op, R>, to: NodeId, round?: number): void {
   const s = b.s;
   const next = s.nextIndex[to] ?? s.log.size + 1;
   const prevLogIndex = next - 1;
@@ -28,7 +29,7 @@ export function sendAppend<S, Op, R>(b: Builder<S, Op, R>, to: NodeId): void {
   invariant(prevLogTerm !== undefined, `nextIndex[${to}] = ${next} is past the leader's log of ${s.log.size} entries`);
   const last = Math.min(s.log.size, prevLogIndex + (b.config.maxEntries ?? DEFAULT_MAX_ENTRIES));
   const entries = entriesBetween(s.log, next, last);
-  b.send({ type: 'append-entries', from: s.id, to, term: s.currentTerm, prevLogIndex, prevLogTerm, entries, leaderCommit: s.commitIndex });
+  b.send({ type: 'append-entries', from: s.id, to, term: s.currentTerm, prevLogIndex, prevLogTerm, entries, leaderCommit: s.commitIndex, ...(round === undefined ? {} : { round }) });
 }
 
 /** AppendEntries to every follower. */
@@ -61,7 +62,7 @@ export function pendingIndex<S, Op, R>(b: Builder<S, Op, R>, command: Command<Op
 }
 
 function refuse<S, Op, R>(b: Builder<S, Op, R>, m: AppendEntries<Op>, conflictIndex: number, conflictTerm: number): void {
-  b.send({ type: 'append-reply', from: b.s.id, to: m.from, term: b.s.currentTerm, success: false, index: m.prevLogIndex, match: 0, conflictIndex, conflictTerm });
+  b.send({ type: 'append-reply', from: b.s.id, to: m.from, term: b.s.currentTerm, success: false, index: m.prevLogIndex, match: 0, conflictIndex, conflictTerm, ...(m.round === undefined ? {} : { round: m.round }) });
 }
 
 /**
@@ -113,7 +114,7 @@ export function onAppendEntries<S, Op, R>(b: Builder<S, Op, R>, m: AppendEntries
   if (next !== log) b.update({ log: next });
   const lastNew = m.prevLogIndex + m.entries.length;
   if (m.leaderCommit > b.s.commitIndex) commitTo(b, Math.min(m.leaderCommit, lastNew));
-  b.send({ type: 'append-reply', from: b.s.id, to: m.from, term: b.s.currentTerm, success: true, index: m.prevLogIndex, match: lastNew, conflictIndex: 0, conflictTerm: 0 });
+  b.send({ type: 'append-reply', from: b.s.id, to: m.from, term: b.s.currentTerm, success: true, index: m.prevLogIndex, match: lastNew, conflictIndex: 0, conflictTerm: 0, ...(m.round === undefined ? {} : { round: m.round }) });
   return undefined;
 }
 
@@ -125,6 +126,7 @@ export function onAppendEntries<S, Op, R>(b: Builder<S, Op, R>, m: AppendEntries
  */
 export function onAppendReply<S, Op, R>(b: Builder<S, Op, R>, m: AppendReply): string | undefined {
   if (b.s.role !== 'leader') return `AppendEntries reply of term ${m.term}, but this server is a ${b.s.role}`;
+  if (m.round !== undefined) countReadAck(b, m.from, m.round);
   const next = b.s.nextIndex[m.from] ?? 1;
   const match = b.s.matchIndex[m.from] ?? 0;
   if (m.success) {

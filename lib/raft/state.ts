@@ -22,6 +22,7 @@ import { drawBetween, seedFor } from '../core/random';
 import type { Vector } from '../core/vector';
 import * as vec from '../core/vector';
 import type { RaftEntry, RaftMessageType } from './messages';
+import type { Command } from '../machine/command';
 
 export type { RaftEntry } from './messages';
 
@@ -80,6 +81,18 @@ export interface RaftConfig<S, Op, R> {
   readonly seed: number;
   /** Most entries in one AppendEntries. */
   readonly maxEntries?: number;
+  /** Reads outside the log (reads.ts): the operations that only read. Without it every read is a log entry. */
+  readonly reads?: { query(op: Op): boolean };
+}
+
+/** The leader's read-index bookkeeping (reads.ts; section 8): absent until the first read outside the log. */
+export interface RaftReads<Op> {
+  /** The last heartbeat round started, the servers that answered it in this term (the leader first), the highest confirmed. */
+  readonly round: number;
+  readonly acks: readonly NodeId[];
+  readonly confirmed: number;
+  /** Reads waiting: the commit index noted on arrival, and the round that must be confirmed. */
+  readonly waiting: readonly { readonly command: Command<Op>; readonly index: number; readonly round: number }[];
 }
 
 export type RaftRole = 'follower' | 'candidate' | 'leader';
@@ -121,6 +134,8 @@ export interface RaftNodeState<S, Op, R> {
   /** The timeout generator's state (lib/core/random.ts). */
   readonly rng: number;
   readonly counters: RaftCounters;
+  /** Reads outside the log (reads.ts), once there was one. */
+  readonly reads?: RaftReads<Op>;
 }
 
 /** What survives a crash: Figure 2's persistent state. */

@@ -21,7 +21,15 @@ export type RaftEffect<Op, R> =
   | { readonly type: 'chosen'; readonly slot: number; readonly value: RaftEntry<Op> }
   /** The entry at `slot` was applied to the state machine (`commands` newly applied). */
   | { readonly type: 'applied'; readonly slot: number; readonly commands: number }
-  | { readonly type: 'reply'; readonly node: NodeId; readonly client: string; readonly seq: number; readonly reply: Reply<R> }
+  | {
+      readonly type: 'reply';
+      readonly node: NodeId;
+      readonly client: string;
+      readonly seq: number;
+      readonly reply: Reply<R>;
+      /** A read answered outside the log (reads.ts): how, at which commit index, whether it may be stale. */
+      readonly read?: { readonly mode: 'read-index' | 'follower'; readonly applied: number; readonly stale: boolean };
+    }
   /** This server won the election of `term`. */
   | { readonly type: 'elected'; readonly term: number };
 

@@ -33,28 +33,54 @@ export function historyOf(op: KvOp): { f: HistoryF; value: Scalar | readonly [Sc
   }
 }
 
+/** A command that may ask for a read mode (lib/multipaxos/state.ts `ClientRequest`). */
+export type KvRequest = Command<KvOp> & { readonly read?: string };
+
 export class KvClientHistory {
   private readonly records: KvHistoryRecord[] = [];
+  /**
+   * Follower reads: answered from whatever the replica had applied, so they may be stale and
+   * promise no linearizability. They are kept apart (`staleReads`) and left out of the
+   * history the checker reads, as Jepsen leaves out reads a system documents as stale.
+   */
+  private readonly staleOnes: KvHistoryRecord[] = [];
+  private readonly stalePending = new Map<string, Command<KvOp>>();
+  /** Reads answered, by the mode that answered them (log: a get in the log). */
+  readonly readsByMode: Record<string, number> = {};
   private readonly pending = new Map<string, { command: Command<KvOp>; process: number }>();
   private readonly processes = new Map<string, number>();
   /** Commands completed by an "ok" reply. */
   acknowledged = 0;
 
   /** A client hands a command to the cluster. */
-  invoke(command: Command<KvOp>): void {
+  invoke(command: KvRequest): void {
     const process = this.processes.get(command.client) ?? this.processes.size;
     this.processes.set(command.client, process);
+    if (command.read === 'follower' && command.op.type === 'get') {
+      this.stalePending.set(command.client, command);
+      return;
+    }
+    this.stalePending.delete(command.client);
     const h = historyOf(command.op);
     this.records.push({ process, type: 'invoke', f: h.f, key: command.op.key, value: h.value });
     this.pending.set(command.client, { command, process });
   }
 
   /** An "ok" reply from `node`; a reply to anything but the client's pending command is ignored. */
-  ok(node: NodeId, client: string, seq: number, result: KvResult): void {
+  ok(node: NodeId, client: string, seq: number, result: KvResult, mode?: string): void {
+    const stale = this.stalePending.get(client);
+    if (stale !== undefined && stale.seq === seq) {
+      this.stalePending.delete(client);
+      this.acknowledged += 1;
+      this.readsByMode[mode ?? 'follower'] = (this.readsByMode[mode ?? 'follower'] ?? 0) + 1;
+      this.staleOnes.push({ process: this.processes.get(client) ?? -1, type: 'ok', f: 'read', key: stale.op.key, value: result.value, node });
+      return;
+    }
     const p = this.pending.get(client);
     if (p === undefined || p.command.seq !== seq) return;
     this.pending.delete(client);
     this.acknowledged += 1;
+    if (p.command.op.type === 'get') this.readsByMode[mode ?? 'log'] = (this.readsByMode[mode ?? 'log'] ?? 0) + 1;
     const op = p.command.op;
     const h = historyOf(op);
     this.records.push({
@@ -67,6 +93,11 @@ export class KvClientHistory {
       ...(op.type === 'get' ? {} : { observed: result.value }),
       node,
     });
+  }
+
+  /** The follower reads answered (left out of `history`). */
+  staleReads(): readonly KvHistoryRecord[] {
+    return this.staleOnes;
   }
 
   /** The history so far, each command still pending closed as `info`. */
@@ -93,6 +124,8 @@ export class KvClientHistory {
         linearizable: verdict.linearizable,
         ...(problem === undefined || !('reason' in problem) ? {} : { linearizability: problem.reason }),
         history: history.length,
+        // Reads by mode appear once a read was answered outside the log (a log-only run's report is as it was).
+        ...(Object.keys(this.readsByMode).some((m) => m !== 'log') ? { reads: { ...this.readsByMode }, staleReads: this.staleOnes.length } : {}),
       },
       ok: verdict.linearizable === true,
       history,

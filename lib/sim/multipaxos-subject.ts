@@ -27,10 +27,9 @@ import type { Violation } from '../invariants/voting';
 import { lookup } from '../core/hashmap';
 import type { KvOp, KvResult, KvState } from '../machine/kv';
 import { kvStore } from '../machine/kv';
-import type { Command } from '../machine/command';
 import type { Entry, MultiMessage } from '../multipaxos/messages';
 import { commandKey } from '../machine/command';
-import type { MultiEffect, MultiNodeState, MultiPaxosConfig, MultiRecord, Roles } from '../multipaxos/node';
+import type { ClientRequest, MultiEffect, MultiNodeState, MultiPaxosConfig, MultiRecord, ReadMode, Roles } from '../multipaxos/node';
 import type { Reply } from '../machine/command';
 import { multiPaxosProtocol, observedMessage } from '../multipaxos/node';
 import { describeMessage } from '../multipaxos/format';
@@ -45,7 +44,7 @@ import { KvClientHistory } from './kv-history';
 type State = MultiNodeState<KvState, KvOp, KvResult>;
 type Message = MultiMessage<KvOp>;
 type Effect = MultiEffect<KvOp, KvResult>;
-type Cmd = Command<KvOp>;
+type Cmd = ClientRequest<KvOp>;
 
 export type MultiPaxosSubject = Subject<State, Message, Effect, MultiRecord<KvOp>, Cmd>;
 
@@ -57,7 +56,17 @@ export interface MultiPaxosSubjectOptions {
   readonly batch?: number;
   /** Log compaction every this many applied slots (`synod sim --snapshot-every N`); default off. */
   readonly snapshotEvery?: number;
+  /** How clients read (a get's mode); `mix` draws one of the four per command. Default `log`. */
+  readonly reads?: ReadChoice;
+  /** The clock-drift bound the leases rest on (with `reads` lease or mix); default 0. */
+  readonly driftBound?: number;
 }
+
+export type ReadChoice = ReadMode | 'mix';
+export const READ_CHOICES: readonly ReadChoice[] = ['log', 'read-index', 'lease', 'follower', 'mix'];
+
+/** Ticks of its own clock a follower grants a lease for (the election timeout is 3-5 ticks). */
+export const SIM_LEASE_TICKS = 6;
 
 export function multiPaxosSimConfig(options: MultiPaxosSubjectOptions): MultiPaxosConfig<KvState, KvOp, KvResult> {
   const ids = Array.from({ length: options.nodes }, (_, i) => i + 1);
@@ -73,8 +82,30 @@ export function multiPaxosSimConfig(options: MultiPaxosSubjectOptions): MultiPax
     seed: 0x5eed,
     startRound: 40,
     ...(options.snapshotEvery === undefined || options.snapshotEvery === 0 ? {} : { snapshotEvery: options.snapshotEvery }),
+    ...readsConfig(options),
   };
 }
+
+function readsConfig(options: MultiPaxosSubjectOptions): Pick<MultiPaxosConfig<KvState, KvOp, KvResult>, 'reads'> {
+  const reads = options.reads ?? 'log';
+  if (reads === 'log') return {};
+  const query = (op: KvOp): boolean => op.type === 'get';
+  if (reads !== 'lease' && reads !== 'mix') return { reads: { query } };
+  return { reads: { query, lease: { ticks: SIM_LEASE_TICKS, drift: options.driftBound ?? 0 } } };
+}
+
+/** Client c's k-th command with its read mode: a get asks for `reads` (mix: one of the four, by (c, k)). */
+export function kvRequest(reads: ReadChoice, client: number, k: number): Cmd {
+  const c = kvCommand(client, k);
+  if (reads === 'log' || c.op.type !== 'get') return c;
+  if (reads !== 'mix') return { ...c, read: reads };
+  const h = Math.imul(client * 1009 + k + 1, 0x9e3779b1) >>> 0;
+  const mode: ReadMode = (['log', 'read-index', 'lease', 'follower'] as const)[h >>> 30]!;
+  return mode === 'log' ? c : { ...c, read: mode };
+}
+
+/** A request answered outside the log: it never takes a slot, so the log's invariants do not count it. */
+const outsideLog = (e: OkReply): boolean => e.read !== undefined;
 
 /** Client c's k-th command: a function of (c, k) alone. */
 export function kvCommand(client: number, k: number): Cmd {
@@ -166,7 +197,7 @@ class MultiPaxosMonitor implements Monitor<State, Message, Effect, Cmd> {
     this.dirty = true;
     const m = observedMessage(effect);
     if (m !== null) this.log.message(m);
-    if (isOk(effect)) this.log.ack({ node: effect.node, client: effect.client, seq: effect.seq });
+    if (isOk(effect) && !outsideLog(effect)) this.log.ack({ node: effect.node, client: effect.client, seq: effect.seq });
     if (effect.type === 'chosen') {
       const learned = this.learned.get(node) ?? new Map<number, string>();
       learned.set(effect.slot, JSON.stringify(effect.value));
@@ -197,7 +228,7 @@ class HistoryJournal implements Journal<State, Effect, Cmd> {
   effect(node: NodeId, effect: Effect): void {
     if (effect.type === 'local' && effect.message.type === 'promise') this.elections += 1;
     if (effect.type === 'chosen' && !this.chosen.has(effect.slot)) this.chosen.set(effect.slot, effect.value);
-    if (isOk(effect)) this.clients.ok(node, effect.client, effect.seq, effect.reply.result);
+    if (isOk(effect)) this.clients.ok(node, effect.client, effect.seq, effect.reply.result, effect.read?.mode);
   }
 
   report(final: { readonly nodes: readonly State[]; readonly messages: number }): SubjectReport {
@@ -255,10 +286,11 @@ export function multiPaxosSubject(options: MultiPaxosSubjectOptions): MultiPaxos
     roles = mutant.roles;
   }
   const protocol = multiPaxosProtocol(config, roles);
+  const reads = options.reads ?? 'log';
   return {
     protocol,
     targets: protocol.nodes,
-    command: kvCommand,
+    command: reads === 'log' ? kvCommand : (client, k) => kvRequest(reads, client, k),
     check(snapshot: Snapshot<State, Message, Effect, Cmd>): Violation[] {
       const messages = [...snapshot.messages];
       const acks: Ack[] = [];
@@ -266,7 +298,7 @@ export function multiPaxosSubject(options: MultiPaxosSubjectOptions): MultiPaxos
       for (const { node, effect } of snapshot.observed) {
         const m = observedMessage(effect);
         if (m !== null && effect.type === 'local') messages.push(m);
-        if (isOk(effect)) acks.push({ node: effect.node, client: effect.client, seq: effect.seq });
+        if (isOk(effect) && !outsideLog(effect)) acks.push({ node: effect.node, client: effect.client, seq: effect.seq });
         if (effect.type === 'chosen') learned.push({ node, slot: effect.slot, value: effect.value });
       }
       const found = checkLog({ quorums: config.quorums, nodes: snapshot.nodes.map(view), messages, requested: snapshot.commands, acks });
@@ -278,8 +310,10 @@ export function multiPaxosSubject(options: MultiPaxosSubjectOptions): MultiPaxos
     decided: (nodes) => nodes.reduce((most, n) => Math.max(most, n.learner.commit), 0),
     settled(nodes, commands) {
       if (commands.length === 0) return false;
+      // A read answered outside the log leaves no session behind: only the log's commands settle.
+      const logged = reads === 'log' ? commands : commands.filter((c) => c.read === undefined || c.read === 'log' || c.op.type !== 'get');
       return nodes.some((n) =>
-        commands.every((c) => {
+        logged.every((c) => {
           const s = lookup(n.learner.replica.sessions, c.client);
           return s !== undefined && s.seq >= c.seq;
         }),

@@ -75,6 +75,14 @@ export interface SimOptions {
   /** Ticks before a closed-loop client re-sends an unacknowledged command. */
   readonly retry: Range;
   readonly check: CheckMode;
+  /**
+   * Drifting clocks: each node's timer fires at a steady period (the middle of `timeout`)
+   * divided by its own rate, drawn once per run as 1 - drift or 1 + drift (the extremes, slow or
+   * fast at random), so a node's ticks come at rate 1 +/- drift of real time (what a lease's
+   * clock-drift bound is about). Absent:
+   * each gap is drawn from `timeout` on its own, with no bound on how far clocks drift apart.
+   */
+  readonly drift?: number;
 }
 
 export const DEFAULT_STEPS = 5000;
@@ -124,6 +132,7 @@ export function validate(o: SimOptions): string | null {
     if (!whole(r.min, min) || !whole(r.max, r.min) || r.max > 10_000) return `${name} must be a range of whole ticks from ${min} to 10000 with min <= max, got ${r.min}-${r.max}`;
   }
   if (!whole(o.crashEvery, 1) || !whole(o.partitionEvery, 1)) return 'crashEvery and partitionEvery must be whole ticks >= 1';
+  if (o.drift !== undefined && !(o.drift >= 0 && o.drift < 1)) return `drift must be from 0 to below 1, got ${o.drift}`;
   if (!whole(o.clients, 1) || !whole(o.commands, 1)) return `clients and commands must be whole numbers >= 1, got ${o.clients} and ${o.commands}`;
   for (const p of o.schedule) {
     if (!whole(p.start, 0) || !whole(p.end, p.start + 1)) return `a scheduled partition needs ticks start < end, got ${p.start}-${p.end}`;

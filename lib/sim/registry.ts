@@ -9,6 +9,7 @@
 import type { Roles } from '../paxos/node';
 import { paxosMutant, PAXOS_MUTANTS } from '../zoo/paxos';
 import { paxosSubject } from './paxos-subject';
+import type { ReadChoice } from './multipaxos-subject';
 import { multiPaxosSubject } from './multipaxos-subject';
 import { MULTIPAXOS_MUTANTS } from '../zoo/multipaxos';
 import type { AnySubject } from './subject';
@@ -21,6 +22,10 @@ export interface SubjectOptions {
   readonly proposers?: number;
   /** A broken variant by name, from the protocol's bug zoo. */
   readonly mutant?: string;
+  /** How clients read (multipaxos): log, read-index, lease, follower or mix. */
+  readonly reads?: ReadChoice;
+  /** The clock-drift bound leases rest on (multipaxos, with lease or mix reads). */
+  readonly driftBound?: number;
   /** Log compaction every this many applied slots (multipaxos only). */
   readonly snapshotEvery?: number;
 }
@@ -47,6 +52,7 @@ export const singleDecree: SubjectEntry = {
   mutants: PAXOS_MUTANTS.map((m) => m.name),
   build(options) {
     noSnapshots('single-decree', options);
+    if (options.reads !== undefined && options.reads !== 'log') throw new Error('single-decree: one decree has no reads; --reads takes log only');
     if (options.mutant === undefined) return paxosSubject({ nodes: options.nodes, ...proposers(options) }) as AnySubject;
     const mutant = paxosMutant(options.mutant);
     if (mutant === undefined) throw new Error(`unknown single-decree mutant '${options.mutant}'`);
@@ -77,6 +83,8 @@ export const multiPaxos: SubjectEntry = {
       nodes: options.nodes,
       ...(options.mutant === undefined ? {} : { mutant: options.mutant }),
       ...(options.snapshotEvery === undefined ? {} : { snapshotEvery: options.snapshotEvery }),
+      ...(options.reads === undefined ? {} : { reads: options.reads }),
+      ...(options.driftBound === undefined ? {} : { driftBound: options.driftBound }),
     }) as AnySubject;
   },
 };
@@ -89,6 +97,7 @@ export const raft: SubjectEntry = {
   build(options) {
     if (options.proposers !== undefined) throw new Error('raft: every server may lead; --proposers does not apply');
     noSnapshots('raft', options);
+    if (options.reads !== undefined && options.reads !== 'log') throw new Error('raft: read modes are not in the simulator yet; --reads takes log only');
     return raftSubject({ nodes: options.nodes, ...(options.mutant === undefined ? {} : { mutant: options.mutant }) }) as AnySubject;
   },
 };

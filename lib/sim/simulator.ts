@@ -170,6 +170,9 @@ class Simulation<S, M extends Addressed, E, D, C> {
   private readonly idle: boolean[];
   /** Armed to crash inside its next step that persists. */
   private readonly armed: boolean[];
+  /** Drifting clocks (`options.drift`): each node's period in ticks, and when its next tick is due (exact). */
+  private readonly period: number[] | null;
+  private readonly due: number[];
   /** How many active partitions cut the directed link from -> to (index from * n + to). */
   private readonly cut: Int32Array;
   private readonly partitionLinks = new Map<number, number[]>();
@@ -217,6 +220,12 @@ class Simulation<S, M extends Addressed, E, D, C> {
     this.epoch = this.ids.map(() => 0);
     this.idle = this.ids.map(() => false);
     this.armed = this.ids.map(() => false);
+    const drift = options.drift;
+    const base = (options.timeout.min + options.timeout.max) / 2;
+    // The extremes of the bound, fast or slow at random: a lease must hold for any clocks within
+    // it, and a slow leader beside fast followers is the hardest case.
+    this.period = drift === undefined ? null : this.ids.map(() => base / (1 + (this.rng.chance(0.5) ? drift : -drift)));
+    this.due = this.ids.map(() => 0);
     this.cut = new Int32Array(this.n * this.n);
     this.lastCommand = Array.from({ length: options.clients }, () => -1);
     this.acknowledged = Array.from({ length: options.clients }, () => false);
@@ -312,7 +321,11 @@ class Simulation<S, M extends Addressed, E, D, C> {
 
   private start(): void {
     const o = this.options;
-    for (let i = 0; i < this.n; i += 1) this.at(this.between(o.timeout), { kind: 'timer', node: i, epoch: 0 });
+    for (let i = 0; i < this.n; i += 1) {
+      // Drifting clocks start out of phase: the first tick comes somewhere within one period.
+      const phase = this.period === null ? 0 : this.rng.next() * this.period[i]!;
+      this.at(this.firstTick(i, phase), { kind: 'timer', node: i, epoch: 0 });
+    }
     for (let c = 0; c < o.clients; c += 1) {
       this.pendingRequests += 1;
       this.at(this.rng.between(0, o.think.max), { kind: 'request', client: c, k: 0, retry: false });
@@ -382,7 +395,21 @@ class Simulation<S, M extends Addressed, E, D, C> {
     if (!noop && this.trace !== null) this.record({ step: this.step + 1, tick: this.now, type: 'timeout', node: this.ids[node]! });
     this.apply(node, step.state, step.effects);
     this.idle[node] = noop;
-    this.at(this.now + this.between(this.options.timeout), { kind: 'timer', node, epoch: this.epoch[node]! });
+    this.at(this.nextTick(node), { kind: 'timer', node, epoch: this.epoch[node]! });
+  }
+
+  /** When a node (just started or restarted) first ticks: a drawn gap, or with drifting clocks one of its periods. */
+  private firstTick(node: number, phase = 0): number {
+    if (this.period === null) return this.now + this.between(this.options.timeout);
+    this.due[node] = this.now + this.period[node]! - phase;
+    return Math.max(this.now + 1, Math.round(this.due[node]!));
+  }
+
+  /** The tick after the one that just fired: a drawn gap, or one more period on the node's own clock. */
+  private nextTick(node: number): number {
+    if (this.period === null) return this.now + this.between(this.options.timeout);
+    this.due[node]! += this.period[node]!;
+    return Math.max(this.now + 1, Math.round(this.due[node]!));
   }
 
   /**
@@ -556,7 +583,7 @@ class Simulation<S, M extends Addressed, E, D, C> {
     this.epoch[node]! += 1;
     this.stats.restarts += 1;
     if (this.trace !== null) this.record({ step: this.step + 1, tick: this.now, type: 'restart', node: this.ids[node]! });
-    this.at(this.now + this.between(this.options.timeout), { kind: 'timer', node, epoch: this.epoch[node]! });
+    this.at(this.firstTick(node), { kind: 'timer', node, epoch: this.epoch[node]! });
   }
 
   private randomPartition(): void {

@@ -13,7 +13,6 @@ import type { NodeId } from '../core/types';
 import { parseTraceFile } from '../sim/trace';
 import { MULTIPAXOS_SMALLEST } from '../check/multipaxos';
 import { RAFT_SMALLEST } from '../check/raft';
-import type { MultiPaxosMutantName } from '../zoo/multipaxos';
 import type { RaftMutantName } from '../zoo/raft';
 import type { Command } from '../machine/command';
 import type { Op, ProtocolName, Script, SessionConfig } from './session';
@@ -30,7 +29,7 @@ function checkNodes(protocol: ProtocolName, options: Readonly<Record<string, unk
   if (given !== undefined) return given;
   const mutant = options.mutant;
   if (typeof mutant === 'string') {
-    if (protocol === 'multipaxos' && mutant in MULTIPAXOS_SMALLEST) return MULTIPAXOS_SMALLEST[mutant as MultiPaxosMutantName].nodes ?? 3;
+    if (protocol === 'multipaxos' && mutant in MULTIPAXOS_SMALLEST) return MULTIPAXOS_SMALLEST[mutant as keyof typeof MULTIPAXOS_SMALLEST].nodes ?? 3;
     if (protocol === 'raft' && mutant in RAFT_SMALLEST) return RAFT_SMALLEST[mutant as RaftMutantName].options.nodes;
   }
   return 3;

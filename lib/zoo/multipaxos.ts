@@ -12,6 +12,7 @@ import { REAL_ROLES } from '../multipaxos/node';
 import type { StepBuilder } from '../multipaxos/step';
 import type { Outcome } from '../multipaxos/step';
 import type { Entry, MultiAccept, MultiAccepted, MultiPromise } from '../multipaxos/messages';
+import type { ClientRequest, ReadMode } from '../multipaxos/state';
 import { NOOP } from '../multipaxos/messages';
 import type { PromiseGathered } from '../multipaxos/state';
 import { applyCommand } from '../machine/replica';
@@ -24,7 +25,10 @@ export type MultiPaxosMutantName =
   | 'candidate-counts-stale-promise'
   | 'leader-counts-stale-accepted'
   | 'merge-keeps-lower-ballot'
-  | 'follower-fills-hole-below-snapshot';
+  | 'follower-fills-hole-below-snapshot'
+  | 'leader-reads-without-confirming'
+  | 'read-index-before-own-ballot-commit'
+  | 'lease-past-drift-bound';
 
 export interface MultiPaxosMutant {
   readonly name: MultiPaxosMutantName;
@@ -107,6 +111,50 @@ function ignoreSnapshotInPromise<S, Op, R>(b: StepBuilder<S, Op, R>, m: MultiPro
   return REAL_ROLES.leader.onPromise(b, votesOnly);
 }
 
+/**
+ * The Consul bug (Jepsen, 2014): the leader answers a read from its own state machine without
+ * asking whether it still leads. A leader cut off in a minority keeps believing it leads until
+ * it hears a higher ballot, and meanwhile a new leader on the majority side has chosen and
+ * acknowledged writes it never saw: its reads are stale. The read roles' `onRead`, swapped:
+ * the leader answers a read-index or lease read at once (once its own ballot's entry is
+ * chosen, which it keeps), with no heartbeat round and no lease.
+ */
+function readWithoutConfirming<S, Op, R>(b: StepBuilder<S, Op, R>, c: ClientRequest<Op>, mode: Exclude<ReadMode, 'log'>): Outcome {
+  const { readyAt } = b.s.reads;
+  const { commit, replica } = b.s.learner;
+  if (mode === 'follower' || b.s.leader.role !== 'leader' || readyAt < 0 || commit < readyAt) return REAL_ROLES.reads.onRead(b, c, mode);
+  const result = b.config.machine.apply(replica.machine, c.op).result;
+  b.countServed(mode);
+  b.emit({ type: 'reply', node: b.s.id, client: c.client, seq: c.seq, reply: { status: 'ok', result }, read: { mode, applied: commit, stale: false } });
+  return undefined;
+}
+
+/**
+ * A new leader serves read-index reads from its commit point as soon as it leads, before any
+ * entry of its own ballot is chosen: "I won phase 1, so I am up to date". Its commit point can
+ * lag slots an earlier leader chose and acknowledged (it knows their values from the merge, but
+ * not yet that they are chosen), so a read can miss an acknowledged write. The read roles'
+ * `onRead`, swapped: it takes the commit point as ready before the real one runs.
+ */
+function readBeforeOwnBallotCommit<S, Op, R>(b: StepBuilder<S, Op, R>, c: ClientRequest<Op>, mode: Exclude<ReadMode, 'log'>): Outcome {
+  const { readyAt } = b.s.reads;
+  const { commit } = b.s.learner;
+  if (b.s.leader.role === 'leader' && (readyAt < 0 || readyAt > commit)) b.setReads({ readyAt: commit });
+  return REAL_ROLES.reads.onRead(b, c, mode);
+}
+
+/**
+ * The leader holds its lease for as many ticks of its own clock as the followers granted of
+ * theirs, from when it sent the round: the lease is not shortened by the clock-drift bound.
+ * When the leader's clock runs slow and a follower's fast, the follower's grant runs out, a new
+ * leader is elected and acknowledges writes, while the old leader still answers from its
+ * lease. The read roles' `leaseEnd`, swapped.
+ */
+function leaseIgnoringDrift<S, Op, R>(b: StepBuilder<S, Op, R>, from: number): number {
+  const lease = b.config.reads?.lease;
+  return lease === undefined ? 0 : from + lease.ticks;
+}
+
 export const MULTIPAXOS_MUTANTS: readonly MultiPaxosMutant[] = [
   {
     name: 'leader-acks-before-quorum',
@@ -151,7 +199,29 @@ export const MULTIPAXOS_MUTANTS: readonly MultiPaxosMutant[] = [
     caughtBy: ['VotesSafe', 'Agreement', 'LogPrefixAgreement', 'AckImpliesChosen'],
     roles: { ...REAL_ROLES, leader: { ...REAL_ROLES.leader, onPromise: ignoreSnapshotInPromise } },
   },
+  {
+    name: 'leader-reads-without-confirming',
+    breaks: 'linearizable reads: a leader answers reads from its own state without confirming that a quorum still accepts its ballot, so a deposed leader in a minority serves stale reads (the Consul bug)',
+    caughtBy: ['Linearizability'],
+    roles: { ...REAL_ROLES, reads: { ...REAL_ROLES.reads, onRead: readWithoutConfirming } },
+  },
+  {
+    name: 'read-index-before-own-ballot-commit',
+    breaks: "linearizable reads: a new leader serves read-index reads from its commit point before an entry of its own ballot is chosen, so it can miss a write an earlier leader acknowledged",
+    caughtBy: ['Linearizability'],
+    roles: { ...REAL_ROLES, reads: { ...REAL_ROLES.reads, onRead: readBeforeOwnBallotCommit } },
+  },
+  {
+    name: 'lease-past-drift-bound',
+    breaks: 'leases: the leader holds its lease as long as the followers granted it, not shortened by the clock-drift bound, so with drifting clocks it serves reads after a new leader took over',
+    caughtBy: ['Linearizability'],
+    roles: { ...REAL_ROLES, reads: { ...REAL_ROLES.reads, leaseEnd: leaseIgnoringDrift } },
+  },
 ];
+
+/** The mutants that break reads outside the log: they need a subject whose clients read in such a mode. */
+export type ReadMutantName = 'leader-reads-without-confirming' | 'read-index-before-own-ballot-commit' | 'lease-past-drift-bound';
+export const READ_MUTANTS: ReadonlySet<MultiPaxosMutantName> = new Set<ReadMutantName>(['leader-reads-without-confirming', 'read-index-before-own-ballot-commit', 'lease-past-drift-bound']);
 
 export function multiPaxosMutant(name: string): MultiPaxosMutant | undefined {
   return MULTIPAXOS_MUTANTS.find((m) => m.name === name);

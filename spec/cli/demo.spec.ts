@@ -11,7 +11,7 @@ describe('synod demo (the Harbor Point story)', () => {
     expect(r.out).to.match(/^harbor-2 -> harbor-1 : accept slot 812 ballot 41\.2 = #8841$/m);
     expect(r.out).to.match(/^harbor-\d -> harbor-\d : promise slot 812 ballot 41\.3 \(accepted 41\.2 = #8841\)$/m);
     expect(r.out).to.match(/^stages: #8841: proposed/m);
-    expect(r.out.match(/^verdict: HELD/gm)).to.have.length(5);
+    expect(r.out.match(/^verdict: HELD/gm)).to.have.length(6);
     expect(r.out).to.match(/^== 4\. At log level/m);
     expect(r.out).to.match(/every story held/);
   });
