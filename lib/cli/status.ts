@@ -6,7 +6,6 @@
 import type { Command } from 'commander';
 import type { CliContext } from './context';
 import { clusterList } from './node-args';
-import { table } from './output';
 
 interface NodeStatusJson {
   readonly id: number;
@@ -44,16 +43,20 @@ function ago(ms: number | null): string {
   return ms === null ? 'never' : `${ms} ms ago`;
 }
 
+/** Columns padded to their widest cell. */
+function aligned(rows: readonly (readonly string[])[]): string[] {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd());
+}
+
 export function statusLines(rows: readonly StatusRow[]): string[] {
+  const header = ['id', 'pid', 'role', 'ballot', 'leader', 'commit', 'applied', 'last contact', 'proposed', 'quorum-ack', 'committed', 'applied', 'address'];
   const cells = rows.map((r) =>
     r.reachable
-      ? [String(r.id), String(r.pid), r.role, r.ballotText, String(r.commit), String(r.applied), ago(r.lastContactMs), `${r.counters.proposed}/${r.counters.quorumAcknowledged}/${r.counters.committed}/${r.counters.applied}`, r.address]
-      : ['-', '-', 'unreachable', '-', '-', '-', '-', r.error, r.address],
+      ? [String(r.id), String(r.pid), r.role, r.ballotText, String(r.leader), String(r.commit), String(r.applied), ago(r.lastContactMs), String(r.counters.proposed), String(r.counters.quorumAcknowledged), String(r.counters.committed), String(r.counters.applied), r.address]
+      : ['-', '-', 'unreachable', '-', '-', '-', '-', '-', '-', '-', '-', '-', `${r.address}: ${r.error}`],
   );
-  return table(['id', 'pid', 'role', 'ballot', 'commit', 'applied', 'last contact', 'proposed/quorum-ack/committed/applied', 'address'], cells, {
-    width: 120,
-    weights: [1, 2, 3, 2, 2, 2, 3, 6, 4],
-  });
+  return aligned([header, ...cells]);
 }
 
 export function registerStatus(cli: Command, context: CliContext): void {

@@ -105,13 +105,3 @@ export class ClusterClient {
     return { status: 'unknown', last, attempts };
   }
 }
-
-/** The addresses of `--cluster` or `$SYNOD_CLUSTER`: host:port, comma-separated. */
-export function clusterAddresses(text: string): string[] {
-  const list = text
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0);
-  for (const a of list) if (!/^(\[[^\]]+\]|[^:\s]+):\d{1,5}$/.test(a)) throw new Error(`'${a}' is not host:port`);
-  return list;
-}

@@ -119,7 +119,7 @@ export class NodeDriver<S, M extends Addressed, E, D, Ch, Op, R> {
   private ticker: ReturnType<typeof setInterval> | null = null;
   private readonly waiters = new Map<string, Waiter<R>[]>();
   private lastContact: number | null = null;
-  private started = false;
+  private opened = false;
   private stoppedFlag = false;
   private readonly counters: Mutable<NodeStatus['counters']> = {
     proposed: 0,
@@ -148,8 +148,8 @@ export class NodeDriver<S, M extends Addressed, E, D, Ch, Op, R> {
 
   /** Recovers from the log, starts the transport and the clock. Rejects if the log cannot be read. */
   async start(): Promise<Recovered<Ch, D>> {
-    if (this.started) throw new Error('synod: a node driver starts once');
-    this.started = true;
+    if (this.opened) throw new Error('synod: a node driver starts once');
+    this.opened = true;
     const recovered = await this.log.open();
     let durable = recovered.snapshot;
     for (const change of recovered.changes) durable = this.adapter.fold(durable, change);
@@ -205,6 +205,11 @@ export class NodeDriver<S, M extends Addressed, E, D, Ch, Op, R> {
   /** The protocol state (for tests and the status line); undefined before `start`. */
   get protocolState(): S | undefined {
     return this.state;
+  }
+
+  /** True once the log is recovered and the transport started. */
+  get started(): boolean {
+    return this.view !== undefined && this.ticker !== null;
   }
 
   get stopped(): boolean {

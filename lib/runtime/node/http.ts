@@ -62,6 +62,8 @@ export function parseCommand(body: string): { ok: true; command: Command<HarborO
 /** The node as the client API needs it: the driver's submit and status. */
 export interface ApiNode<R> {
   readonly id: NodeId;
+  /** False until the node recovered its log and started its transport. */
+  readonly started: boolean;
   submit(command: Command<HarborOp>): Promise<Submitted<R>>;
   status(): NodeStatus;
 }
@@ -139,23 +141,28 @@ async function onCommand<R>(options: ClientApiOptions<R>, req: http.IncomingMess
 /** The HTTP server of the client API (not yet listening). */
 export function createClientApi<R>(options: ClientApiOptions<R>): http.Server {
   const server = http.createServer((req, res) => {
+    try {
+      handle(req, res);
+    } catch (e) {
+      if (!res.headersSent) send(res, 500, { error: e instanceof Error ? e.message : String(e) });
+      else res.destroy();
+    }
+  });
+  const handle = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     const url = (req.url ?? '/').split('?')[0];
-    const route = `${req.method ?? 'GET'} ${url}`;
+    const path = `${req.method ?? 'GET'} ${url}`;
     const failed = (e: unknown) => {
       if (!res.headersSent) send(res, 500, { error: e instanceof Error ? e.message : String(e) });
       else res.destroy();
     };
-    switch (route) {
+    switch (path) {
       case 'POST /v1/command':
         onCommand(options, req, res).catch(failed);
         return;
       case 'GET /v1/status':
         // The API listens before recovery ends; until the node has started it has no status to give.
-        try {
-          send(res, 200, statusDocument(options.node.status(), options.clientAddresses));
-        } catch (e) {
-          send(res, 503, { status: 'starting', error: e instanceof Error ? e.message : String(e) });
-        }
+        if (!options.node.started) return send(res, 503, { status: 'starting', error: 'the node is starting (recovering its log)' });
+        send(res, 200, statusDocument(options.node.status(), options.clientAddresses));
         return;
       case 'GET /metrics':
         if (options.metrics === undefined) return send(res, 404, { error: 'this node keeps no metrics' });
@@ -168,9 +175,9 @@ export function createClientApi<R>(options: ClientApiOptions<R>): http.Server {
           .catch(failed);
         return;
       default:
-        send(res, 404, { error: `no route ${route}; the API is POST /v1/command, GET /v1/status, GET /metrics` });
+        send(res, 404, { error: `no route ${path}; the API is POST /v1/command, GET /v1/status, GET /metrics` });
     }
-  });
+  };
   server.keepAliveTimeout = 60_000;
   return server;
 }

@@ -11,9 +11,7 @@ import type { Addressed } from '../../core/protocol';
 import type { NodeId } from '../../core/types';
 import type { HarborOp, HarborResult } from '../../machine/harbor';
 import { FileLog, multiPaxosCodecs, raftCodecs } from '../storage';
-import { TcpTransport } from '../transport/tcp';
-import { multiPaxosMessage, raftMessage } from '../transport/validate';
-import { clusterSecret } from '../transport/frame';
+import { clusterSecret, multiPaxosMessage, raftMessage, TcpTransport } from '../transport';
 import type { DurableLog, Transport } from '../contracts';
 import type { ProtocolAdapter, ProtocolName } from './adapter';
 import { multiPaxosNodeAdapter, raftNodeAdapter } from './config';
@@ -130,6 +128,7 @@ export async function startNode(config: NodeProcessConfig): Promise<RunningNode>
   } catch (e) {
     await closeServer();
     await transport.close().catch(() => undefined);
+    await log.close().catch(() => undefined);
     throw new Error((e as Error).message.replace(/^synod: /, ''));
   }
   let stopping: Promise<void> | null = null;

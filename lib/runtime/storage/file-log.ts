@@ -41,7 +41,10 @@ export interface FileLogOptions<C, Snap> {
   readonly maxRecordSize?: number;
   /** The file system (tests inject failures through it). */
   readonly fs?: StorageFs;
-  /** Called after each flush: how many records and bytes one fdatasync made durable, and how long it took. */
+  /**
+   * Called after each flush: how many records and bytes one fdatasync made durable, and how long
+   * it took (for metrics). It must not throw: an error it throws fails that sync like a disk error.
+   */
   readonly onSync?: (report: SyncReport) => void;
 }
 
@@ -64,6 +67,19 @@ export interface FileLogStats {
   readonly snapshots: number;
 }
 
+/** Data directories open in this process (resolved paths of their LOCK files). */
+const held = new Set<string>();
+
+/** Whether a process with this id exists (EPERM: it does, and belongs to someone else). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 const LOG_NAME = /^log-(\d{10})$/;
 const SNAPSHOT_NAME = /^snapshot-(\d{10})$/;
 
@@ -75,12 +91,12 @@ function seconds(start: bigint): number {
   return Number(process.hrtime.bigint() - start) / 1e9;
 }
 
-/** Wraps a file-system error in a sentence that says what the log was doing. */
-function fsError(doing: string, file: string, e: unknown): Error {
+/** Wraps a file-system error in a sentence that says what the log was doing (and, once running, that the node must stop). */
+function fsError(doing: string, file: string, e: unknown, running = true): Error {
   const err = e as NodeJS.ErrnoException;
   const code = err.code === undefined ? '' : `${err.code}: `;
   const message = err.message?.startsWith(code) ? err.message : `${code}${err.message ?? String(e)}`;
-  return new Error(`synod: ${doing} ${file} failed (${message}); the node must stop`, { cause: e });
+  return new Error(`synod: ${doing} ${file} failed (${message})${running ? '; the node must stop' : ''}`, { cause: e });
 }
 
 export class FileLog<C, Snap> implements DurableLog<C, Snap> {
@@ -97,6 +113,7 @@ export class FileLog<C, Snap> implements DurableLog<C, Snap> {
   private records = 0;
   private flushes = 0;
   private snapshots = 0;
+  private lockFile: string | null = null;
 
   constructor(private readonly options: FileLogOptions<C, Snap>) {
     const max = options.maxRecordSize ?? DEFAULT_MAX_RECORD_SIZE;
@@ -127,16 +144,59 @@ export class FileLog<C, Snap> implements DurableLog<C, Snap> {
       this.state = 'closed';
       if (this.file !== null) await this.file.close().catch(() => undefined);
       this.file = null;
+      await this.unlock().catch(() => undefined);
       throw e;
     }
+  }
+
+  /**
+   * One process per data directory: a LOCK file holding the owner's process id, created with
+   * O_EXCL. Two nodes writing one log would each vote with state the other does not see. A LOCK
+   * whose process is gone (a node killed with -9) is taken over.
+   */
+  private async lock(): Promise<void> {
+    const file = this.path('LOCK');
+    const key = path.resolve(file);
+    if (held.has(key)) throw new Error(`synod: data directory ${this.options.directory} is already open in this process`);
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      const created = await this.fs.createExclusive(file, `${process.pid}\n`).catch((e: unknown) => {
+        throw fsError('creating', file, e, false);
+      });
+      if (created) {
+        held.add(key);
+        this.lockFile = key;
+        return;
+      }
+      const owner = Number((await this.fs.readFile(file).catch(() => Buffer.alloc(0))).toString('utf8').trim());
+      if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && alive(owner)) {
+        throw new Error(`synod: data directory ${this.options.directory} is in use by process ${owner} (remove ${file} if that process is not a synod node)`);
+      }
+      await this.fs.unlink(file).catch((e: unknown) => {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw fsError('removing the stale lock', file, e, false);
+      });
+    }
+    throw new Error(`synod: could not take the lock ${file}: another process keeps creating it`);
+  }
+
+  private async unlock(): Promise<void> {
+    const key = this.lockFile;
+    if (key === null) return;
+    this.lockFile = null;
+    held.delete(key);
+    await this.fs.unlink(key).catch((e: unknown) => {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw fsError('removing the lock', key, e, false);
+    });
   }
 
   private async recover(): Promise<Recovered<C, Snap>> {
     const dir = this.options.directory;
     await this.fs.mkdir(dir).catch((e: unknown) => {
-      throw fsError('creating the data directory', dir, e);
+      throw fsError('creating the data directory', dir, e, false);
     });
-    const names = await this.fs.readdir(dir);
+    await this.lock();
+    const names = await this.fs.readdir(dir).catch((e: unknown) => {
+      throw fsError('listing the data directory', dir, e, false);
+    });
     const logs = names.flatMap((n) => LOG_NAME.exec(n)?.[1] ?? []).map(Number).sort((a, b) => a - b);
     const snaps = names.flatMap((n) => SNAPSHOT_NAME.exec(n)?.[1] ?? []).map(Number).sort((a, b) => a - b);
     const generation = logs[logs.length - 1];
@@ -146,18 +206,22 @@ export class FileLog<C, Snap> implements DurableLog<C, Snap> {
     }
     const snapshot = generation === 0 ? undefined : await this.readSnapshot(generation);
     const logFile = this.path(fileName('log', generation));
-    const buf = await this.fs.readFile(logFile);
+    const buf = await this.fs.readFile(logFile).catch((e: unknown) => {
+      throw fsError('reading', logFile, e, false);
+    });
     const { header, start } = readHeader(buf, logFile);
     this.checkHeader(header, 'log', generation, logFile);
     const scan = scanRecords(buf, start, logFile, this.maxRecordSize);
     const changes = scan.payloads.map((payload, k) => this.decode(this.changeCodec, payload, logFile, scan.offsets[k] ?? 0));
-    this.file = await this.fs.open(logFile, 'write');
+    this.file = await this.fs.open(logFile, 'write').catch((e: unknown) => {
+      throw fsError('opening', logFile, e, false);
+    });
     if (scan.torn !== undefined) {
       await this.file.truncate(scan.end).catch((e: unknown) => {
-        throw fsError('truncating the torn tail of', logFile, e);
+        throw fsError('truncating the torn tail of', logFile, e, false);
       });
       await this.file.sync().catch((e: unknown) => {
-        throw fsError('fsync after truncating', logFile, e);
+        throw fsError('fsync after truncating', logFile, e, false);
       });
     }
     this.generation = generation;
@@ -177,6 +241,11 @@ export class FileLog<C, Snap> implements DurableLog<C, Snap> {
     await this.removeLeftovers(names.filter((n) => n.endsWith('.tmp')));
     const header = encodeHeader(this.header('log', 0));
     await this.writeWhole(fileName('log', 0), header);
+    // The directory may be new too: make its own entry durable in its parent.
+    const parent = path.dirname(path.resolve(this.options.directory));
+    await this.fs.syncDir(parent).catch((e: unknown) => {
+      throw fsError('fsync of the directory', parent, e, false);
+    });
     this.file = await this.fs.open(this.path(fileName('log', 0)), 'write');
     this.generation = 0;
     this.headerBytes = header.length;
@@ -193,7 +262,7 @@ export class FileLog<C, Snap> implements DurableLog<C, Snap> {
       buf = await this.fs.readFile(file);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(`synod: data directory ${this.options.directory} has ${fileName('log', generation)} but not its snapshot ${file}`);
-      throw fsError('reading', file, e);
+      throw fsError('reading', file, e, false);
     }
     const { header, start } = readHeader(buf, file);
     this.checkHeader(header, 'snapshot', generation, file);
@@ -276,6 +345,7 @@ export class FileLog<C, Snap> implements DurableLog<C, Snap> {
     let after: Buffer[];
     try {
       this.requireOpen('writeSnapshot');
+      if (this.queue.failed !== null) throw this.queue.failed;
       snap = this.encodeRecord(this.snapshotCodec, snapshot, MAX_LENGTH);
       after = changesAfter.map((c) => this.encodeRecord(this.changeCodec, c, this.maxRecordSize));
     } catch (e) {
@@ -358,10 +428,14 @@ export class FileLog<C, Snap> implements DurableLog<C, Snap> {
     await this.queue.drain();
     const file = this.file;
     this.file = null;
-    if (file !== null) {
-      await file.close().catch((e: unknown) => {
-        throw fsError('closing', this.path(fileName('log', this.generation)), e);
-      });
+    try {
+      if (file !== null) {
+        await file.close().catch((e: unknown) => {
+          throw fsError('closing', this.path(fileName('log', this.generation)), e);
+        });
+      }
+    } finally {
+      await this.unlock();
     }
   }
 }

@@ -26,6 +26,8 @@ export interface StorageFs {
   unlink(file: string): Promise<void>;
   /** fsync(2) on the directory, so that a rename or an unlink in it is durable. */
   syncDir(dir: string): Promise<void>;
+  /** Creates `file` holding `content` if no such file exists (O_EXCL); false if one does. */
+  createExclusive(file: string, content: string): Promise<boolean>;
 }
 
 class NodeFile implements StorageFile {
@@ -68,6 +70,15 @@ export const nodeFs: StorageFs = {
   },
   rename: (from, to) => fsp.rename(from, to),
   unlink: (file) => fsp.unlink(file),
+  async createExclusive(file, content) {
+    try {
+      await fsp.writeFile(file, content, { flag: 'wx' });
+      return true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw e;
+    }
+  },
   async syncDir(dir) {
     const handle = await fsp.open(dir, 'r');
     try {

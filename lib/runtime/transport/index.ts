@@ -21,6 +21,8 @@ export {
 } from './frame';
 export type { Decoded, DecoderOptions, RejectReason } from './frame';
 export { decodeMessage, encodeMessage } from './codec';
+export { Receiver } from './receiver';
+export type { Received, ReceiverOptions } from './receiver';
 export type { PayloadResult } from './codec';
 export { RateLimitedLog, SILENT } from './log';
 export type { TransportLogger } from './log';

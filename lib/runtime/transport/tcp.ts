@@ -21,9 +21,10 @@ import * as net from 'node:net';
 import type { Addressed } from '../../core/protocol';
 import type { NodeId } from '../../core/types';
 import type { Transport, TransportStats } from '../contracts';
-import { decodeMessage, encodeMessage } from './codec';
+import { encodeMessage } from './codec';
 import { DEFAULT_MAX_FRAME_BYTES, encodeFrame, FrameDecoder, type RejectReason } from './frame';
 import { RateLimitedLog, SILENT, type TransportLogger } from './log';
+import { Receiver } from './receiver';
 import type { MessageValidator } from './validate';
 
 export interface HostPort {
@@ -88,7 +89,7 @@ export interface TcpTransportOptions<M> {
 
 /** The transport's own counters, beyond `TransportStats`: frames it dropped on the sending side. */
 export interface TcpTransportStats extends TransportStats {
-  /** Frames dropped before they were written: `queue-full` (oldest dropped), `unknown-peer`, `closed`. */
+  /** Frames dropped before they were written: `queue-full` (oldest dropped), `unknown-peer`, `unencodable`, `oversized`, `closed`. */
   readonly dropped: Readonly<Record<string, number>>;
   /** Peers with an open outbound connection. */
   readonly connected: readonly NodeId[];
@@ -101,6 +102,8 @@ interface Peer {
   connected: boolean;
   /** The socket asked us to wait for 'drain'. */
   blocked: boolean;
+  /** Writes of this turn of the event loop are being gathered (socket.cork) into one. */
+  corked: boolean;
   readonly queue: Buffer[];
   attempt: number;
   timer: NodeJS.Timeout | null;
@@ -144,7 +147,7 @@ export class TcpTransport<M extends Addressed> implements Transport<M> {
     this.listenAt = parseAddress(options.listen);
     for (const [id, address] of peerMap(options.peers)) {
       if (id === this.self) throw new Error(`synod: node ${id} is this node; list only the other members as peers`);
-      this.peers.set(id, { id, address, socket: null, connected: false, blocked: false, queue: [], attempt: 0, timer: null });
+      this.peers.set(id, { id, address, socket: null, connected: false, blocked: false, corked: false, queue: [], attempt: 0, timer: null });
     }
     if (options.secret.length === 0) throw new Error('synod: the cluster secret is empty');
     this.secret = options.secret;
@@ -206,6 +209,12 @@ export class TcpTransport<M extends Addressed> implements Transport<M> {
       this.logger.warn({ to, err: (e as Error).message }, 'message could not be encoded; dropped');
       return;
     }
+    if (frame.length - 4 > this.maxFrameBytes) {
+      // The peer would reject it as oversized and close the connection; drop it here instead (the cluster shares one maximum).
+      this.drop('oversized');
+      this.logger.warn({ to, bytes: frame.length }, 'message larger than the maximum frame size; dropped');
+      return;
+    }
     if (peer.connected && !peer.blocked && peer.queue.length === 0) this.write(peer, frame);
     else this.enqueue(peer, frame);
   }
@@ -259,8 +268,8 @@ export class TcpTransport<M extends Addressed> implements Transport<M> {
       this.flush(peer);
     });
     // A peer has nothing to say on our outbound connection; whatever it sends is read as frames all the same.
-    const decoder = new FrameDecoder({ secret: this.secret, maxFrameBytes: this.maxFrameBytes });
-    socket.on('data', (chunk: Buffer) => this.receive(socket, decoder, chunk));
+    const receiver = this.receiver();
+    socket.on('data', (chunk: Buffer) => this.receive(socket, receiver, chunk));
     socket.on('error', (e: NodeJS.ErrnoException) => this.logger.debug({ peer: peer.id, err: e.code ?? e.message }, 'peer connection error'));
     socket.once('close', () => {
       const wasConnected = peer.connected;
@@ -295,6 +304,15 @@ export class TcpTransport<M extends Addressed> implements Transport<M> {
     if (socket === null) return this.enqueue(peer, frame);
     this.counters.framesSent += 1;
     this.counters.bytesSent += frame.length;
+    // The sends of one step (and of one group commit) leave in one write, not one syscall each.
+    if (!peer.corked) {
+      peer.corked = true;
+      socket.cork();
+      process.nextTick(() => {
+        peer.corked = false;
+        socket.uncork();
+      });
+    }
     if (!socket.write(frame)) peer.blocked = true;
   }
 
@@ -312,32 +330,27 @@ export class TcpTransport<M extends Addressed> implements Transport<M> {
     }
     this.inbound.add(socket);
     socket.setNoDelay(true);
-    const decoder = new FrameDecoder({ secret: this.secret, maxFrameBytes: this.maxFrameBytes });
-    socket.on('data', (chunk: Buffer) => this.receive(socket, decoder, chunk));
+    const receiver = this.receiver();
+    socket.on('data', (chunk: Buffer) => this.receive(socket, receiver, chunk));
     socket.on('error', (e: NodeJS.ErrnoException) => this.logger.debug({ remote: socket.remoteAddress, err: e.code ?? e.message }, 'inbound connection error'));
     socket.once('close', () => this.inbound.delete(socket));
   }
 
-  private receive(socket: net.Socket, decoder: FrameDecoder, chunk: Buffer): void {
+  private receiver(): Receiver<M> {
+    return new Receiver<M>({ self: this.self, isMember: (id) => this.peers.has(id), secret: this.secret, validate: this.validate, maxFrameBytes: this.maxFrameBytes });
+  }
+
+  private receive(socket: net.Socket, receiver: Receiver<M>, chunk: Buffer): void {
     if (this.closed) return;
     this.counters.bytesReceived += chunk.length;
-    for (const item of decoder.push(chunk)) {
+    for (const item of receiver.push(chunk)) {
       if (item.kind === 'rejected') {
-        this.reject(item.reason, { remote: socket.remoteAddress, detail: item.detail });
+        this.reject(item.reason, { remote: socket.remoteAddress, ...(item.sender === undefined ? {} : { sender: item.sender }), detail: item.detail });
         if (item.fatal) socket.destroy();
         continue;
       }
-      if (!this.peers.has(item.sender)) {
-        this.reject('non-member', { remote: socket.remoteAddress, sender: item.sender });
-        continue;
-      }
-      const decoded = decodeMessage(item.payload, this.validate, item.sender, this.self);
-      if (!decoded.ok) {
-        this.reject(decoded.reason, { remote: socket.remoteAddress, sender: item.sender, detail: decoded.detail });
-        continue;
-      }
       this.counters.framesReceived += 1;
-      this.onMessage?.(decoded.message);
+      this.onMessage?.(item.message);
       if (this.closed) return;
     }
   }

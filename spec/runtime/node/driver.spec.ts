@@ -1,6 +1,7 @@
 /**
- * The node driver on a controlled clock (sinon's fake timers): three drivers on an in-test
- * network with the storage's MemoryLog. Elections, heartbeats and retransmission in
+ * The node driver on a controlled clock (sinon's fake timers): three drivers on the
+ * transport's MemoryNetwork (every message encoded and validated as TcpTransport does) with
+ * the storage's MemoryLog. Elections, heartbeats and retransmission in
  * wall-clock time; persist before send, checked with spies on the log and the transport; a
  * failed sync stops the node before any send; snapshots recover.
  */
@@ -14,15 +15,47 @@ import type { ProtocolAdapter, ProtocolName } from '../../../lib/runtime/node/ad
 import { multiPaxosNodeAdapter, raftNodeAdapter } from '../../../lib/runtime/node/config';
 import type { Submitted } from '../../../lib/runtime/node/driver';
 import { NodeDriver } from '../../../lib/runtime/node/driver';
-import { MemoryDisk, MemoryLog } from '../../../lib/runtime/storage';
+import { MemoryDisk, MemoryLog, recoverMultiPaxos, recoverRaft } from '../../../lib/runtime/storage';
+import type { MessageValidator } from '../../../lib/runtime/transport';
+import { MemoryNetwork, multiPaxosMessage, raftMessage } from '../../../lib/runtime/transport';
 import { toObject } from '../../../lib/core/hashmap';
-import { Hub } from './hub';
+import * as vec from '../../../lib/core/vector';
+
+type Msg = Addressed & { type: string };
+
+/** A memory network that records every message sent and every message a rule dropped. */
+class Net {
+  readonly network: MemoryNetwork<Msg>;
+  readonly sent: Msg[] = [];
+  readonly dropped: Msg[] = [];
+  drop: (m: Msg) => boolean = () => false;
+
+  constructor(protocol: ProtocolName) {
+    const validate = (protocol === 'raft' ? raftMessage : multiPaxosMessage) as unknown as MessageValidator<Msg>;
+    this.network = new MemoryNetwork<Msg>({ validate });
+    this.network.dropWhen((m) => {
+      const lost = this.drop(m);
+      if (lost) this.dropped.push(m);
+      return lost;
+    });
+  }
+
+  transport(id: NodeId) {
+    const t = this.network.transport(id);
+    const send = t.send.bind(t);
+    t.send = (to, m) => {
+      this.sent.push(m);
+      send(to, m);
+    };
+    return t;
+  }
+}
 
 const IDS: readonly NodeId[] = [1, 2, 3];
 const TICK_MS = 10;
 const HEARTBEAT_MS = 50;
 
-type AnyAdapter = ProtocolAdapter<unknown, Addressed & { type: string }, unknown, unknown, unknown, HarborOp, HarborResult>;
+type AnyAdapter = ProtocolAdapter<unknown, Msg, unknown, unknown, unknown, HarborOp, HarborResult>;
 
 function adapterFor(protocol: ProtocolName): AnyAdapter {
   const options = { nodes: IDS, seed: 7 };
@@ -30,7 +63,7 @@ function adapterFor(protocol: ProtocolName): AnyAdapter {
 }
 
 interface Member {
-  readonly driver: NodeDriver<unknown, Addressed & { type: string }, unknown, unknown, unknown, HarborOp, HarborResult>;
+  readonly driver: NodeDriver<unknown, Msg, unknown, unknown, unknown, HarborOp, HarborResult>;
   readonly log: MemoryLog<unknown, unknown>;
   readonly disk: MemoryDisk<unknown, unknown>;
 }
@@ -42,7 +75,7 @@ interface Violation {
 }
 
 function cluster(protocol: ProtocolName, options: { snapshotEvery?: number; requestTimeoutMs?: number } = {}) {
-  const hub = new Hub<Addressed & { type: string }>();
+  const hub = new Net(protocol);
   const adapter = adapterFor(protocol);
   const violations: Violation[] = [];
   const members = new Map<NodeId, Member>();
@@ -63,7 +96,7 @@ function cluster(protocol: ProtocolName, options: { snapshotEvery?: number; requ
   return { hub, adapter, members, violations, leaders };
 }
 
-const isAccept = (m: Addressed & { type: string }): boolean =>
+const isAccept = (m: Msg): boolean =>
   m.type === 'accept' || (m.type === 'append-entries' && (m as unknown as { entries: unknown[] }).entries.length > 0);
 
 const reserve = (seq: number, booking: string): Command<HarborOp> => ({ client: 'c1', seq, op: { type: 'reserve', suite: 'S12', booking } });
@@ -147,6 +180,8 @@ describe('runtime: the node driver on a fake clock', () => {
         expect(retry.value).to.deep.equal(answer.value);
         expect(rival.value).to.deep.equal({ status: 'reply', reply: { status: 'ok', result: { ok: false, suite: 'S12', reason: 'suite S12 is already reserved for booking 8841' } } });
         expect(c.violations).to.deep.equal([]);
+        // Every message passed the transport's schemas (the booking operations included).
+        for (const m of c.members.values()) expect(m.driver.status().transport.rejected, `node ${m.driver.id}`).to.deep.equal({});
         for (const m of c.members.values()) await m.driver.stop();
       });
 
@@ -182,14 +217,24 @@ describe('runtime: the node driver on a fake clock', () => {
         expect(m.driver.status().counters.snapshots).to.be.at.least(1);
         expect(m.disk.snapshot).to.not.equal(undefined);
         await m.driver.stop();
-        const again = new NodeDriver({ id: leader.id, adapter: c.adapter, log: new MemoryLog<unknown, unknown>({ disk: m.disk }), transport: c.hub.transport(leader.id), timings: { tickMs: TICK_MS } });
+        // The node restarts from its disk alone (on a network of its own): the snapshot and the
+        // changes after it rebuild a record that holds all six commands.
+        const alone = new Net(protocol);
+        const again = new NodeDriver({ id: leader.id, adapter: c.adapter, log: new MemoryLog<unknown, unknown>({ disk: m.disk }), transport: alone.transport(leader.id), timings: { tickMs: TICK_MS } });
         const recovered = await again.start();
         expect(recovered.snapshot).to.not.equal(undefined);
-        await clock.tickAsync(1000);
-        const s = again.protocolState as { learner?: { replica: { machine: HarborState } }; replica?: { machine: HarborState } };
-        const kv = (s.learner?.replica ?? s.replica)!.machine.kv;
-        expect(again.status().commit).to.be.at.least(6);
-        expect(toObject(kv)).to.deep.equal({ k1: 1, k2: 2, k3: 3, k4: 4, k5: 5, k6: 6 });
+        const puts = (entries: readonly unknown[]): string[] =>
+          JSON.stringify(entries).match(/"key":"k\d"/g) ?? [];
+        if (protocol === 'raft') {
+          const record = recoverRaft(recovered as never)!;
+          expect(puts(vec.range(record.log, 0))).to.have.length(6);
+        } else {
+          const record = recoverMultiPaxos(recovered as never)!;
+          expect(puts(vec.range(record.log, 0))).to.have.length(6);
+          const s = again.protocolState as { learner: { commit: number; replica: { machine: HarborState } } };
+          expect(s.learner.commit).to.be.at.least(6);
+          expect(toObject(s.learner.replica.machine.kv)).to.deep.equal({ k1: 1, k2: 2, k3: 3, k4: 4, k5: 5, k6: 6 });
+        }
         await again.stop();
         for (const other of c.members.values()) await other.driver.stop();
       });
@@ -199,7 +244,7 @@ describe('runtime: the node driver on a fake clock', () => {
 
 /** A lone node in a 3-node cluster, and a message that makes it persist and then answer. */
 function lone(protocol: ProtocolName) {
-  const hub = new Hub<Addressed & { type: string }>();
+  const hub = new Net(protocol);
   const events: string[] = [];
   const log = new MemoryLog<unknown, unknown>();
   const realSync = log.sync.bind(log);
@@ -211,14 +256,16 @@ function lone(protocol: ProtocolName) {
   });
   const transport = hub.transport(1);
   const send = sinon.spy(transport, 'send');
-  hub.attach(2, (m) => events.push(`sent ${m.type}`));
+  const peer = hub.network.transport(2);
+  void peer.start((m) => events.push(`sent ${m.type}`));
+  const post = (m: Msg) => peer.send(1, m);
   const onFatal = sinon.spy();
   const driver = new NodeDriver({ id: 1, adapter: adapterFor(protocol), log, transport, onFatal, timings: { tickMs: 1_000_000 } });
-  const trigger: Addressed & { type: string } =
+  const trigger: Msg =
     protocol === 'raft'
-      ? ({ type: 'request-vote', from: 2, to: 1, term: 5, lastLogIndex: 0, lastLogTerm: 0 } as Addressed & { type: string })
-      : ({ type: 'prepare', from: 2, to: 1, ballot: { round: 5, node: 2 }, slot: 0 } as Addressed & { type: string });
-  return { hub, events, log, sync, send, driver, trigger, onFatal };
+      ? ({ type: 'request-vote', from: 2, to: 1, term: 5, lastLogIndex: 0, lastLogTerm: 0 } as Msg)
+      : ({ type: 'prepare', from: 2, to: 1, ballot: { round: 5, node: 2 }, slot: 0 } as Msg);
+  return { post, events, log, sync, send, driver, trigger, onFatal };
 }
 
 describe('runtime: persist before send (spies on the storage and the transport)', () => {
@@ -235,7 +282,7 @@ describe('runtime: persist before send (spies on the storage and the transport)'
     it(`${protocol}: the sync of a step resolves before that step's first send`, async () => {
       const t = lone(protocol);
       await t.driver.start();
-      t.hub.post(t.trigger);
+      t.post(t.trigger);
       await clock.tickAsync(1);
       expect(t.sync.callCount).to.equal(1);
       expect(t.send.callCount, 'nothing leaves while the sync is in flight').to.equal(0);
@@ -253,7 +300,7 @@ describe('runtime: persist before send (spies on the storage and the transport)'
       const t = lone(protocol);
       await t.driver.start();
       t.log.failNextSync(new Error('EIO: fdatasync failed'));
-      t.hub.post(t.trigger);
+      t.post(t.trigger);
       await clock.tickAsync(20);
       expect(t.sync.callCount).to.equal(1);
       expect(t.send.callCount).to.equal(0);
@@ -262,7 +309,7 @@ describe('runtime: persist before send (spies on the storage and the transport)'
       expect(t.driver.stopped).to.equal(true);
       expect(t.driver.status().stopped).to.equal(true);
       // Stopped for good: a later message, tick or command changes nothing and sends nothing.
-      t.hub.post({ ...t.trigger, from: 3 } as Addressed & { type: string });
+      t.post({ ...t.trigger, from: 3 } as Msg);
       expect(await t.driver.submit({ client: 'c', seq: 1, op: { type: 'get', key: 'k' } })).to.deep.equal({ status: 'stopped' });
       await clock.tickAsync(1000);
       expect(t.send.callCount).to.equal(0);
@@ -281,7 +328,7 @@ describe('runtime: persist before send (spies on the storage and the transport)'
       return Promise.resolve();
     });
     await t.driver.start();
-    t.hub.post(t.trigger);
+    t.post(t.trigger);
     await clock.tickAsync(20);
     expect(t.events).to.not.deep.equal(['sync called', 'sync resolved (1 durable)', 'sent promise']);
     expect(t.events).to.deep.equal(['sync called', 'sent promise', 'sync resolved (1 durable)']);
