@@ -37,6 +37,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--clients <n>', 'concurrent clients', positive('--clients'), DEFAULTS.clients)
     .option('--keys <n>', 'keys the clients share', positive('--keys'), DEFAULTS.keys)
     .option('--faults <list>', `faults the nemesis cycles through (${FAULT_KINDS.join(',')})`, faults, [...DEFAULTS.faults])
+    .option('--min-faults <n>', 'go on past the duration until this many faults were injected', positive('--min-faults'))
     .option('--fault-ms <n>', 'how long each fault lasts', positive('--fault-ms'), DEFAULTS.faultMs)
     .option('--quiet-ms <n>', 'quiet time after each heal', positive('--quiet-ms'), DEFAULTS.quietMs)
     .option('--progress-bound-ms <n>', 'an operation must complete this soon after each heal', positive('--progress-bound-ms'), DEFAULTS.progressBoundMs)
@@ -55,7 +56,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   const o = program.opts<{
     minutes?: number; seconds?: number; seed: number; clients: number; keys: number; faults: FaultKind[];
-    faultMs: number; quietMs: number; progressBoundMs: number; history?: string; basePort: number; nodeArgs?: string; mutant?: string; quiet?: boolean;
+    minFaults?: number; faultMs: number; quietMs: number; progressBoundMs: number; history?: string; basePort: number; nodeArgs?: string; mutant?: string; quiet?: boolean;
   }>();
   const durationMs = o.seconds !== undefined ? o.seconds * 1000 : (o.minutes ?? 1) * 60_000;
   const summary = await runJepsen({
@@ -72,6 +73,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     ...(o.history === undefined ? {} : { historyFile: path.resolve(o.history) }),
     ...(o.nodeArgs === undefined ? {} : { nodeArgs: o.nodeArgs.split(/\s+/).filter((s) => s.length > 0) }),
     ...(o.mutant === undefined ? {} : { mutant: o.mutant }),
+    ...(o.minFaults === undefined ? {} : { minFaults: Math.floor(o.minFaults) }),
     ...(o.quiet === true ? {} : { log: (line: string) => process.stderr.write(`${line}\n`) }),
   });
   process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);

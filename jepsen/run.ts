@@ -28,8 +28,14 @@ export interface JepsenOptions {
   readonly nodes: number;
   readonly clients: number;
   readonly keys: number;
-  /** How long the clients run (the nemesis acts inside this window). */
+  /** How long the clients run at least (the nemesis acts inside this window). */
   readonly durationMs: number;
+  /**
+   * The nemesis goes on past `durationMs` until it has injected this many faults (default 0),
+   * and the clients run until it is done: a bounded run then covers its faults however slowly
+   * a loaded machine restarts processes.
+   */
+  readonly minFaults?: number;
   /** Ports basePort+1 .. basePort+20+n*n (nodes, their client ports, the proxy's links). */
   readonly basePort: number;
   readonly faults: readonly FaultKind[];
@@ -159,7 +165,7 @@ async function nemesis(
   const ids = [...cluster.members.keys()];
   let turn = random.below(options.faults.length);
   await sleep(options.quietMs);
-  while (now() + options.faultMs + options.quietMs <= end) {
+  while (now() + options.faultMs + options.quietMs <= end || faults.length < (options.minFaults ?? 0)) {
     const kind = options.faults[turn % options.faults.length]!;
     turn += 1;
     const leader = await currentLeader(cluster, http);
@@ -227,14 +233,16 @@ export async function runJepsen(options: JepsenOptions): Promise<JepsenSummary> 
     let value = 0;
     let processes = 0;
     let stopped = false;
+    let nemesisDone = false;
     const end = options.durationMs;
     const addresses = cluster.clientAddresses();
     const clientOptions = { nodes: addresses, opTimeoutMs: options.opTimeoutMs, requestTimeoutMs: options.requestTimeoutMs };
     const clients = Array.from({ length: options.clients }, (_, w) => clientLoop(
       w, options, new ClusterClient(http, clientOptions, leader), history, new Random(options.seed * 1000 + w + 1),
-      () => (value += 1), () => processes++, () => stopped || now() >= end,
+      () => (value += 1), () => processes++, () => stopped || (nemesisDone && now() >= end),
     ));
     const faults = await nemesis(options, cluster, http, random, now, end, log);
+    nemesisDone = true;
     await Promise.all(clients);
     stopped = true;
 
