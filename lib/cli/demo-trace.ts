@@ -20,11 +20,11 @@ import { multiPaxosStage } from '../sim/multipaxos-subject';
 import type { TraceEvent } from '../sim/trace';
 import * as fs from 'node:fs';
 import { UsageError } from './args';
-import type { DemoStory } from './demo';
+import type { DemoStory } from './demo-stories';
 import { traceFileText } from '../sim/trace';
 import { synodVersion } from './version';
 
-export { demoStory } from './demo';
+export { demoStory } from './demo-stories';
 
 export interface DemoTrace {
   readonly protocol: 'single-decree' | 'multipaxos';

@@ -3,16 +3,9 @@ import type { Command } from 'commander';
 import { harborPointLog, staleLeaderFencing } from '../demo/multipaxos';
 import { harborPointReads } from '../demo/reads';
 import { harborPoint } from '../demo/single-decree';
-import { integer, UsageError } from './args';
+import { integer } from './args';
 
-/** The stories `synod demo --trace` can write (the trace code, with the simulator's, loads only then). */
-export const DEMO_STORIES = ['race', 'after-quorum', 'before-quorum', 'log', 'fencing'] as const;
-export type DemoStory = (typeof DEMO_STORIES)[number];
-
-export function demoStory(raw: string): DemoStory {
-  if (!(DEMO_STORIES as readonly string[]).includes(raw)) throw new UsageError(`--story takes one of ${DEMO_STORIES.join(', ')}, got '${raw}'`);
-  return raw as DemoStory;
-}
+import { DEMO_STORIES, demoStory } from './demo-stories';
 
 import type { CliContext } from './context';
 import type { Report } from './output';
