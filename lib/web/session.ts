@@ -62,6 +62,8 @@ export interface SessionConfig {
   readonly setting: Setting;
   /** A bug-zoo variant of the protocol (lib/zoo), by name. */
   readonly mutant?: string;
+  /** Multi-Paxos log compaction every this many slots (a trace of a run with it on). */
+  readonly snapshotEvery?: number;
 }
 
 export const MIN_NODES = 3;
@@ -173,9 +175,9 @@ function multiPaxosConfig(c: SessionConfig): MultiPaxosConfig<unknown, unknown, 
       if (c.nodes !== 3) throw new Error('synod: the Harbor Point configuration has 3 nodes');
       return HARBOR_LOG_CONFIG as unknown as MultiPaxosConfig<unknown, unknown, unknown>;
     case 'check':
-      return modelConfig(c.nodes) as unknown as MultiPaxosConfig<unknown, unknown, unknown>;
+      return modelConfig(c.nodes, c.snapshotEvery ?? 0) as unknown as MultiPaxosConfig<unknown, unknown, unknown>;
     case 'sim':
-      return multiPaxosSimConfig({ nodes: c.nodes }) as unknown as MultiPaxosConfig<unknown, unknown, unknown>;
+      return multiPaxosSimConfig({ nodes: c.nodes, ...(c.snapshotEvery === undefined ? {} : { snapshotEvery: c.snapshotEvery }) }) as unknown as MultiPaxosConfig<unknown, unknown, unknown>;
   }
 }
 

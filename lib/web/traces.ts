@@ -57,7 +57,19 @@ export function traceScript(text: string, title = 'trace'): Script {
   const options = header.options;
   const mutant = typeof options.mutant === 'string' ? options.mutant : undefined;
   const nodes = header.command === 'check' ? checkNodes(protocol, options) : (positive(options.nodes) ?? 3);
-  const config: SessionConfig = { protocol, nodes, seed: header.seed ?? 0, setting: header.command === 'check' ? 'check' : 'sim', ...(mutant === undefined ? {} : { mutant }) };
+  const snapshotEvery = protocol !== 'multipaxos'
+    ? undefined
+    : header.command === 'check'
+      ? (mutant !== undefined && mutant in MULTIPAXOS_SMALLEST ? MULTIPAXOS_SMALLEST[mutant as keyof typeof MULTIPAXOS_SMALLEST].snapshotEvery : undefined)
+      : positive(Number(header.options.snapshotEvery));
+  const config: SessionConfig = {
+    protocol,
+    nodes,
+    seed: header.seed ?? 0,
+    setting: header.command === 'check' ? 'check' : 'sim',
+    ...(mutant === undefined ? {} : { mutant }),
+    ...(snapshotEvery === undefined ? {} : { snapshotEvery }),
+  };
   const ops: Op[] = [];
   let notes: string[] = [];
   const push = (op: Op): void => {

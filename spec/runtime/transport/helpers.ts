@@ -39,7 +39,10 @@ export function simulatedMessages(protocol: 'multipaxos' | 'raft', seeds: number
   const out: unknown[] = [];
   for (let seed = 1; seed <= seeds; seed += 1) {
     const trace = new TraceRecorder();
-    simulate(entry.build({ nodes: 3 }), allFaults(seed), trace);
+    // Multi-Paxos: every other seed with log compaction and read-index reads, so the snapshot and
+    // heartbeat-ack messages (off by default) are on the wire too.
+    const extra = protocol === 'multipaxos' && seed % 2 === 0 ? { snapshotEvery: 2, reads: 'read-index' as const } : {};
+    simulate(entry.build({ nodes: 3, ...extra }), allFaults(seed), trace);
     for (const e of trace.events) if (e.type === 'send') out.push(JSON.parse(JSON.stringify(e.message)));
   }
   return out;
