@@ -1,0 +1,67 @@
+/**
+ * The leader's behavior that mutation testing (`npm run mutation`, README "Mutation testing")
+ * found no test for: each title says what lib/multipaxos/leader.ts must do that a surviving
+ * mutant did not. Every test runs the real roles, on the scripted cluster or on one node.
+ */
+import { expect } from 'chai';
+import type { KvOp, KvResult, KvState } from '../../lib/machine/kv';
+import { kvStore } from '../../lib/machine/kv';
+import type { Command } from '../../lib/machine/command';
+import type { MultiMessage } from '../../lib/multipaxos/messages';
+import type { MultiEffect } from '../../lib/multipaxos/node';
+import type { NodeId } from '../../lib/core/types';
+import type { Scripted } from './helpers';
+import { campaign, elect, expectNoViolations, harborConfig, request, scripted } from './helpers';
+
+type Kv = Scripted<KvState, KvOp, KvResult>;
+
+const put = (client: string, seq: number): Command<KvOp> => ({ client, seq, op: { type: 'put', key: 'k', value: seq } });
+const sends = (effects: readonly MultiEffect<KvOp, KvResult>[]): MultiMessage<KvOp>[] => effects.flatMap((e) => (e.type === 'send' ? [e.message] : []));
+const fromTo = (type: MultiMessage<KvOp>['type'], from: NodeId, to: NodeId) => (m: MultiMessage<KvOp>): boolean => m.type === type && m.from === from && m.to === to;
+
+describe('lib/multipaxos/leader: what the surviving mutants got away with', () => {
+  describe('stepping down', () => {
+    /**
+     * Node 1 leads and proposes c#1 (slot 0) and c#2 (slot 1); only node 2 gets the accept for
+     * slot 1. Node 2 leads with node 3's promise: slot 0 is a hole (a no-op), slot 1 keeps c#2.
+     * Both are in flight at node 2 when node 3's higher prepare deposes it.
+     */
+    function deposedWithNoop(): Kv {
+      const t = scripted(harborConfig(kvStore));
+      elect(t, 1);
+      request(t, 1, put('a', 1));
+      request(t, 1, put('b', 1));
+      t.cluster.deliver((m) => m.type === 'accept' && m.slot === 1 && m.to === 2);
+      t.cluster.drop(() => true);
+      campaign(t, 2);
+      t.cluster.drop(fromTo('prepare', 2, 1));
+      t.cluster.deliverAll((m) => m.type === 'prepare' || m.type === 'promise');
+      expect(t.cluster.state(2).leader.inflight.map((p) => [p.slot, p.value.kind])).to.deep.equal([[0, 'noop'], [1, 'batch']]);
+      t.cluster.drop(() => true);
+      return t;
+    }
+
+    it('a deposed leader with a no-op in flight answers only the clients of its batches, indeterminate, naming the new leader', () => {
+      const t = deposedWithNoop();
+      const before = t.replies.length;
+      campaign(t, 3);
+      t.cluster.deliver(fromTo('prepare', 3, 2));
+      expect(t.cluster.state(2).leader).to.deep.include({ role: 'follower', current: 3, inflight: [] });
+      expect(t.replies.slice(before).map((r) => [r.node, r.client, r.seq, r.reply])).to.deep.equal([[2, 'b', 1, { status: 'indeterminate', leader: 3 }]]);
+      expectNoViolations(t);
+    });
+  });
+
+  describe('heartbeats', () => {
+    it('a heartbeat carries the leader\'s ballot and commit point, and goes out only after `heartbeat` ticks', () => {
+      const t = scripted(harborConfig(kvStore, { heartbeat: 3, electionTimeout: 8 }));
+      elect(t, 1);
+      for (let seq = 1; seq <= 2; seq += 1) request(t, 1, put('c', seq));
+      t.cluster.deliverAll();
+      const { ballot } = t.cluster.state(1).leader;
+      const ticks = [1, 2, 3].map(() => sends(t.cluster.timeout(1).effects));
+      expect(ticks.slice(0, 2)).to.deep.equal([[], []]);
+      expect(ticks[2]).to.deep.equal([2, 3].map((to) => ({ type: 'heartbeat', from: 1, to, ballot, commit: 2 })));
+    });
+  });
+});
