@@ -10,6 +10,7 @@ import type { Command } from '../../lib/machine/command';
 import type { MultiMessage } from '../../lib/multipaxos/messages';
 import type { MultiEffect } from '../../lib/multipaxos/node';
 import type { NodeId } from '../../lib/core/types';
+import { majorities } from '../../lib/paxos/quorum';
 import type { Scripted } from './helpers';
 import { campaign, elect, expectNoViolations, harborConfig, request, scripted } from './helpers';
 
@@ -48,6 +49,47 @@ describe('lib/multipaxos/leader: what the surviving mutants got away with', () =
       t.cluster.deliver(fromTo('prepare', 3, 2));
       expect(t.cluster.state(2).leader).to.deep.include({ role: 'follower', current: 3, inflight: [] });
       expect(t.replies.slice(before).map((r) => [r.node, r.client, r.seq, r.reply])).to.deep.equal([[2, 'b', 1, { status: 'indeterminate', leader: 3 }]]);
+      expectNoViolations(t);
+    });
+  });
+
+  describe('inputs the leader role ignores, each with its reason and without an effect', () => {
+    it('a promise at a leader or a follower, and a second promise from one acceptor at a candidate', () => {
+      const t = scripted(harborConfig(kvStore, { quorums: majorities(5) }));
+      campaign(t, 1);
+      const { ballot } = t.cluster.state(1).leader;
+      const promise = (from: NodeId, to: NodeId): MultiMessage<KvOp> => ({ type: 'promise', from, to, ballot, slot: 0, entries: [] });
+      t.cluster.deliver(fromTo('prepare', 1, 2));
+      t.cluster.deliver(fromTo('promise', 2, 1), { keep: true });
+      const duplicate = t.cluster.protocol.deliver(t.cluster.state(1), promise(2, 1));
+      expect([duplicate.ignored, duplicate.effects]).to.deep.equal(['duplicate promise from 2', []]);
+      expect(t.cluster.state(1).leader.promises.map((p) => p.from)).to.deep.equal([1, 2]);
+      const atFollower = t.cluster.protocol.deliver(t.cluster.state(4), promise(2, 4));
+      expect([atFollower.ignored, atFollower.effects]).to.deep.equal(['promise for 41.1, but this node is a follower', []]);
+      t.cluster.deliverAll((m) => m.type === 'prepare' || m.type === 'promise');
+      const atLeader = t.cluster.protocol.deliver(t.cluster.state(1), promise(5, 1));
+      expect(t.cluster.state(1).leader.role).to.equal('leader');
+      expect([atLeader.ignored, atLeader.effects]).to.deep.equal(['promise for 41.1, but this node is a leader', []]);
+    });
+
+    it('an acceptance at a follower, a second acceptance from one acceptor, and one for a slot already chosen', () => {
+      const t = scripted(harborConfig(kvStore, { quorums: majorities(5) }));
+      elect(t, 1);
+      t.cluster.deliverAll();
+      request(t, 1, put('c', 1));
+      const { ballot } = t.cluster.state(1).leader;
+      const accepted = (from: NodeId, to: NodeId): MultiMessage<KvOp> => ({ type: 'accepted', from, to, ballot, slot: 0, value: { kind: 'batch', commands: [put('c', 1)] } });
+      const atFollower = t.cluster.protocol.deliver(t.cluster.state(2), accepted(3, 2));
+      expect([atFollower.ignored, atFollower.effects]).to.deep.equal(['accepted for slot 0, but this node is a follower', []]);
+      t.cluster.deliver(fromTo('accept', 1, 2));
+      t.cluster.deliver(fromTo('accepted', 2, 1));
+      const duplicate = t.cluster.protocol.deliver(t.cluster.state(1), accepted(2, 1));
+      expect([duplicate.ignored, duplicate.effects]).to.deep.equal(['duplicate accepted from 2 for slot 0', []]);
+      expect(t.cluster.state(1).leader.inflight.map((p) => p.acks)).to.deep.equal([[1, 2]]);
+      t.cluster.deliverAll();
+      expect(t.cluster.state(1).learner.commit).to.equal(1);
+      const chosen = t.cluster.protocol.deliver(t.cluster.state(1), accepted(2, 1));
+      expect([chosen.ignored, chosen.effects]).to.deep.equal(['slot 0 is not in flight (already chosen, or never proposed here)', []]);
       expectNoViolations(t);
     });
   });
