@@ -9,6 +9,7 @@ import { kvStore } from '../../lib/machine/kv';
 import type { Command } from '../../lib/machine/command';
 import type { MultiMessage } from '../../lib/multipaxos/messages';
 import type { MultiEffect } from '../../lib/multipaxos/node';
+import { multiPaxosProtocol } from '../../lib/multipaxos/node';
 import type { NodeId } from '../../lib/core/types';
 import { majorities } from '../../lib/paxos/quorum';
 import type { Scripted } from './helpers';
@@ -91,6 +92,25 @@ describe('lib/multipaxos/leader: what the surviving mutants got away with', () =
       const chosen = t.cluster.protocol.deliver(t.cluster.state(1), accepted(2, 1));
       expect([chosen.ignored, chosen.effects]).to.deep.equal(['slot 0 is not in flight (already chosen, or never proposed here)', []]);
       expectNoViolations(t);
+    });
+  });
+
+  describe('election timeouts', () => {
+    it('a node starts with, and each campaign draws, an election timeout in [T, 2T) (both ends reached over 200 seeds); a campaign starts the timer over', () => {
+      const T = 5;
+      const drawn = new Set<number>();
+      const initial = new Set<number>();
+      for (let seed = 1; seed <= 200; seed += 1) {
+        const protocol = multiPaxosProtocol(harborConfig(kvStore, { seed, electionTimeout: T }));
+        let s = protocol.init(1);
+        initial.add(s.timer.timeoutAt);
+        while (s.leader.role === 'follower') s = protocol.timeout(s).state;
+        expect(s.leader.role).to.equal('candidate');
+        expect(s.timer.elapsed).to.equal(0);
+        drawn.add(s.timer.timeoutAt);
+      }
+      expect([...drawn].sort((a, b) => a - b)).to.deep.equal([5, 6, 7, 8, 9]);
+      expect([...initial].sort((a, b) => a - b)).to.deep.equal([5, 6, 7, 8, 9]);
     });
   });
 
