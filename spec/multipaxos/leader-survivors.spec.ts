@@ -12,6 +12,7 @@ import type { MultiEffect } from '../../lib/multipaxos/node';
 import { multiPaxosProtocol } from '../../lib/multipaxos/node';
 import type { NodeId } from '../../lib/core/types';
 import { majorities } from '../../lib/paxos/quorum';
+import * as ballots from '../../lib/paxos/ballot';
 import type { Scripted } from './helpers';
 import { campaign, elect, expectNoViolations, harborConfig, request, scripted } from './helpers';
 
@@ -48,8 +49,70 @@ describe('lib/multipaxos/leader: what the surviving mutants got away with', () =
       const before = t.replies.length;
       campaign(t, 3);
       t.cluster.deliver(fromTo('prepare', 3, 2));
-      expect(t.cluster.state(2).leader).to.deep.include({ role: 'follower', current: 3, inflight: [] });
+      expect(t.cluster.state(2).leader, 'nothing of its leadership is kept').to.deep.include({ role: 'follower', current: 3, inflight: [], promises: [], queueHead: 0 });
       expect(t.replies.slice(before).map((r) => [r.node, r.client, r.seq, r.reply])).to.deep.equal([[2, 'b', 1, { status: 'indeterminate', leader: 3 }]]);
+      expectNoViolations(t);
+    });
+  });
+
+  it('a leader deposed by a rejection starts its election timer over', () => {
+    const t = scripted(harborConfig(kvStore, { heartbeat: 3, electionTimeout: 8 }));
+    elect(t, 1);
+    t.cluster.deliverAll();
+    t.cluster.timeout(1);
+    t.cluster.timeout(1);
+    expect(t.cluster.state(1).timer.elapsed).to.equal(2);
+    const { ballot } = t.cluster.state(1).leader;
+    const promised = { round: ballot.round + 1, node: 3 };
+    t.cluster.protocol.deliver(t.cluster.state(1), { type: 'rejected', from: 2, to: 1, ballot, slot: 0, promised });
+    const step = t.cluster.protocol.deliver(t.cluster.state(1), { type: 'rejected', from: 2, to: 1, ballot, slot: 0, promised });
+    expect(step.state.leader).to.deep.include({ role: 'follower', current: 3 });
+    expect(step.state.timer.elapsed).to.equal(0);
+  });
+
+  describe('requests', () => {
+    it('a follower redirects a command to the leader it knows; a node that knows none redirects to 0; neither queues it', () => {
+      const t = scripted(harborConfig(kvStore));
+      const fresh = t.cluster.protocol.request(t.cluster.state(3), put('c', 1));
+      expect(fresh.effects).to.deep.equal([{ type: 'reply', node: 3, client: 'c', seq: 1, reply: { status: 'redirect', leader: 0 } }]);
+      expect(fresh.state.leader.queue.size).to.equal(0);
+      elect(t, 2);
+      const known = t.cluster.protocol.request(t.cluster.state(3), put('c', 1));
+      expect(known.effects).to.deep.equal([{ type: 'reply', node: 3, client: 'c', seq: 1, reply: { status: 'redirect', leader: 2 } }]);
+      expect(known.state.leader.queue.size).to.equal(0);
+    });
+  });
+
+  describe('a command\'s stages (the seed lesson)', () => {
+    it('the leader emits proposed, then quorum-acknowledged, then chosen, for each slot with its ballot and value, and applied in log order with the commands each slot applied', () => {
+      const t = scripted(harborConfig(kvStore, { window: 2, batch: 2 }));
+      const stages: string[] = [];
+      t.cluster.on((e) => {
+        if (e.type !== 'effect' || e.node !== 1) return;
+        const x = e.effect;
+        if (x.type === 'stage') stages.push(`${x.stage} ${x.slot} ${ballots.format(x.ballot)} ${x.value.kind === 'batch' ? x.value.commands.map((c) => c.seq).join('+') : 'noop'}`);
+        if (x.type === 'chosen') stages.push(`chosen ${x.slot}`);
+        if (x.type === 'applied') stages.push(`applied ${x.slot}: ${x.commands}`);
+      });
+      elect(t, 1);
+      for (let seq = 1; seq <= 4; seq += 1) request(t, 1, put('a', seq));
+      // Slot 1 is chosen before slot 0 (and frees the window for 3+4): both are applied when slot 0 is.
+      t.cluster.deliverAll((m) => m.slot === 1);
+      t.cluster.deliverAll();
+      expect(stages).to.deep.equal([
+        'proposed 0 41.1 1',
+        'proposed 1 41.1 2',
+        'quorum-acknowledged 1 41.1 2',
+        'chosen 1',
+        'proposed 2 41.1 3+4',
+        'quorum-acknowledged 0 41.1 1',
+        'chosen 0',
+        'applied 0: 1',
+        'applied 1: 1',
+        'quorum-acknowledged 2 41.1 3+4',
+        'chosen 2',
+        'applied 2: 2',
+      ]);
       expectNoViolations(t);
     });
   });
@@ -83,7 +146,7 @@ describe('lib/multipaxos/leader: what the surviving mutants got away with', () =
       const atFollower = t.cluster.protocol.deliver(t.cluster.state(2), accepted(3, 2));
       expect([atFollower.ignored, atFollower.effects]).to.deep.equal(['accepted for slot 0, but this node is a follower', []]);
       t.cluster.deliver(fromTo('accept', 1, 2));
-      t.cluster.deliver(fromTo('accepted', 2, 1));
+      expect(t.cluster.deliver(fromTo('accepted', 2, 1)).ignored, 'a new acceptance below the quorum is counted, not ignored').to.equal(undefined);
       const duplicate = t.cluster.protocol.deliver(t.cluster.state(1), accepted(2, 1));
       expect([duplicate.ignored, duplicate.effects]).to.deep.equal(['duplicate accepted from 2 for slot 0', []]);
       expect(t.cluster.state(1).leader.inflight.map((p) => p.acks)).to.deep.equal([[1, 2]]);
