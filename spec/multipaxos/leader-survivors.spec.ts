@@ -8,6 +8,7 @@ import type { KvOp, KvResult, KvState } from '../../lib/machine/kv';
 import { kvStore } from '../../lib/machine/kv';
 import type { Command } from '../../lib/machine/command';
 import type { MultiMessage } from '../../lib/multipaxos/messages';
+import { NOOP } from '../../lib/multipaxos/messages';
 import type { MultiEffect } from '../../lib/multipaxos/node';
 import { multiPaxosProtocol } from '../../lib/multipaxos/node';
 import type { NodeId } from '../../lib/core/types';
@@ -21,6 +22,18 @@ type Kv = Scripted<KvState, KvOp, KvResult>;
 const put = (client: string, seq: number): Command<KvOp> => ({ client, seq, op: { type: 'put', key: 'k', value: seq } });
 const sends = (effects: readonly MultiEffect<KvOp, KvResult>[]): MultiMessage<KvOp>[] => effects.flatMap((e) => (e.type === 'send' ? [e.message] : []));
 const fromTo = (type: MultiMessage<KvOp>['type'], from: NodeId, to: NodeId) => (m: MultiMessage<KvOp>): boolean => m.type === type && m.from === from && m.to === to;
+
+/** Node 1 leads and one command is chosen and known chosen everywhere. */
+function committed1(): Kv {
+  const t = scripted(harborConfig(kvStore));
+  elect(t, 1);
+  request(t, 1, put('c', 1));
+  t.cluster.deliverAll();
+  for (let i = 0; i < t.config.heartbeat; i += 1) t.cluster.timeout(1);
+  t.cluster.deliverAll();
+  expect([1, 2, 3].map((n) => t.cluster.state(n).learner.commit)).to.deep.equal([1, 1, 1]);
+  return t;
+}
 
 describe('lib/multipaxos/leader: what the surviving mutants got away with', () => {
   describe('stepping down', () => {
@@ -177,7 +190,79 @@ describe('lib/multipaxos/leader: what the surviving mutants got away with', () =
     });
   });
 
+  describe('campaigns and following', () => {
+    it('a campaign hands the candidate its own promise (a local effect, with its votes from the first unchosen slot)', () => {
+      const t = committed1();
+      campaign(t, 2);
+      const step = t.cluster.events.filter((e) => e.type === 'effect' && e.node === 2 && e.effect.type === 'local').map((e) => (e.type === 'effect' ? e.effect : null));
+      const ballot = t.cluster.state(2).leader.ballot;
+      expect(step).to.deep.equal([{ type: 'local', message: { type: 'promise', from: 2, to: 2, ballot, slot: 1, entries: [] } }]);
+    });
+
+    it('a follower that missed the new leader\'s prepare learns who leads from its first accept or heartbeat, and redirects there', () => {
+      const t = scripted(harborConfig(kvStore));
+      elect(t, 1);
+      t.cluster.deliverAll();
+      campaign(t, 2);
+      t.cluster.drop(fromTo('prepare', 2, 3));
+      t.cluster.deliverAll((m) => m.type === 'prepare' || m.type === 'promise');
+      expect(t.cluster.state(2).leader.role).to.equal('leader');
+      expect(t.cluster.state(3).leader.current).to.equal(1);
+      for (let i = 0; i < t.config.heartbeat; i += 1) t.cluster.timeout(2);
+      t.cluster.deliver(fromTo('heartbeat', 2, 3));
+      expect(t.cluster.state(3).leader.current).to.equal(2);
+      expect(t.cluster.request(3, put('c', 1)).effects).to.deep.equal([{ type: 'reply', node: 3, client: 'c', seq: 1, reply: { status: 'redirect', leader: 2 } }]);
+    });
+
+    it('a learn from an older ballot neither lowers the highest ballot a follower has seen nor restarts its election timer', () => {
+      const t = committed1();
+      t.cluster.timeout(3);
+      const s = t.cluster.state(3);
+      const highest = s.leader.highest;
+      const step = t.cluster.protocol.deliver(s, { type: 'learn', from: 2, to: 3, ballot: { round: 40, node: 2 }, slot: 1, values: [NOOP], commit: 2 });
+      expect(step.state.learner.commit).to.equal(2);
+      expect(step.state.leader.highest).to.deep.equal(highest);
+      expect(step.state.leader.current).to.equal(1);
+      expect(step.state.timer.elapsed).to.equal(1);
+      const newer = t.cluster.protocol.deliver(s, { type: 'learn', from: 2, to: 3, ballot: { round: 45, node: 2 }, slot: 1, values: [NOOP], commit: 2 });
+      expect(newer.state.leader).to.deep.include({ highest: { round: 45, node: 2 }, current: 1, role: 'follower' });
+      expect(newer.state.timer.elapsed).to.equal(1);
+    });
+  });
+
   describe('heartbeats', () => {
+    it('a leader\'s heartbeat timer starts at its election and at each proposal: no heartbeat while it sends accepts', () => {
+      const t = scripted(harborConfig(kvStore, { heartbeat: 3, electionTimeout: 8 }));
+      campaign(t, 1);
+      t.cluster.timeout(1);
+      t.cluster.timeout(1);
+      t.cluster.deliverAll((m) => m.type === 'prepare' || m.type === 'promise');
+      expect(t.cluster.state(1).leader.role).to.equal('leader');
+      expect(t.cluster.state(1).timer.elapsed, 'elected').to.equal(0);
+      t.cluster.timeout(1);
+      t.cluster.timeout(1);
+      request(t, 1, put('c', 1));
+      expect(t.cluster.state(1).timer.elapsed, 'proposed').to.equal(0);
+      const sent = [1, 2, 3].map(() => sends(t.cluster.timeout(1).effects).map((m) => m.type));
+      expect(sent).to.deep.equal([[], [], ['accept', 'accept']]);
+    });
+
+    it('an acceptance of one in-flight slot is counted for that slot alone', () => {
+      const t = scripted(harborConfig(kvStore, { quorums: majorities(5), heartbeat: 1, electionTimeout: 8 }));
+      elect(t, 1);
+      t.cluster.deliverAll();
+      request(t, 1, put('c', 1));
+      request(t, 1, put('c', 2));
+      t.cluster.deliver((m) => m.type === 'accept' && m.slot === 1 && m.to === 2);
+      t.cluster.deliver(fromTo('accepted', 2, 1));
+      t.cluster.deliver((m) => m.type === 'accept' && m.slot === 0 && m.to === 3);
+      t.cluster.deliver(fromTo('accepted', 3, 1));
+      t.cluster.drop(() => true);
+      expect(t.cluster.state(1).leader.inflight.map((p) => [p.slot, p.acks])).to.deep.equal([[0, [1, 3]], [1, [1, 2]]]);
+      const resent = sends(t.cluster.timeout(1).effects).map((m) => (m.type === 'accept' ? `accept ${m.slot} to ${m.to}` : `${m.type} to ${m.to}`));
+      expect(resent).to.deep.equal(['accept 0 to 2', 'accept 0 to 4', 'accept 0 to 5', 'accept 1 to 3', 'accept 1 to 4', 'accept 1 to 5']);
+    });
+
     it('a heartbeat carries the leader\'s ballot and commit point, and goes out only after `heartbeat` ticks', () => {
       const t = scripted(harborConfig(kvStore, { heartbeat: 3, electionTimeout: 8 }));
       elect(t, 1);
