@@ -188,6 +188,15 @@ describe('lib/multipaxos/leader: what the surviving mutants got away with', () =
       expect([...drawn].sort((a, b) => a - b)).to.deep.equal([5, 6, 7, 8, 9]);
       expect([...initial].sort((a, b) => a - b)).to.deep.equal([5, 6, 7, 8, 9]);
     });
+
+    it('a follower campaigns at the very tick its election timeout runs out, not one tick later', () => {
+      const protocol = multiPaxosProtocol(harborConfig(kvStore));
+      let s = protocol.init(2);
+      for (let i = 1; i < s.timer.timeoutAt; i += 1) s = protocol.timeout(s).state;
+      expect(s.leader.role).to.equal('follower');
+      expect(s.timer.elapsed).to.equal(s.timer.timeoutAt - 1);
+      expect(protocol.timeout(s).state.leader.role).to.equal('candidate');
+    });
   });
 
   describe('campaigns and following', () => {
@@ -239,6 +248,7 @@ describe('lib/multipaxos/leader: what the surviving mutants got away with', () =
       t.cluster.deliverAll((m) => m.type === 'prepare' || m.type === 'promise');
       expect(t.cluster.state(1).leader.role).to.equal('leader');
       expect(t.cluster.state(1).timer.elapsed, 'elected').to.equal(0);
+      expect(t.cluster.state(1).leader.promises, 'a leader keeps no promises').to.deep.equal([]);
       t.cluster.timeout(1);
       t.cluster.timeout(1);
       request(t, 1, put('c', 1));
