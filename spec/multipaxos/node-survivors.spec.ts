@@ -117,6 +117,20 @@ describe('lib/multipaxos acceptor, learner and node: what the surviving mutants 
       expect(draws(recovered)).to.deep.equal([9, 9, 9, 5, 5, 9]);
     });
 
+    it('a step reports its input ignored only when it has no effect; otherwise the step has no `ignored` key at all', () => {
+      const ballot = ballots.of(41, 1);
+      const quiet = protocol.timeout(protocol.init(3));
+      expect(quiet.effects).to.deep.equal([]);
+      expect(Object.keys(quiet)).to.deep.equal(['state', 'effects']);
+      // A learn above a hole: learned (effects), though the commit point did not move.
+      const learned = protocol.deliver(protocol.init(3), { type: 'learn', from: 1, to: 3, ballot, slot: 1, values: [NOOP], commit: 3 });
+      expect(learned.state.learner.commit).to.equal(0);
+      expect(learned.effects.map((e) => e.type)).to.deep.equal(['persist', 'chosen']);
+      expect(Object.keys(learned)).to.deep.equal(['state', 'effects']);
+      const again = protocol.deliver(learned.state, { type: 'learn', from: 1, to: 3, ballot, slot: 1, values: [NOOP], commit: 3 });
+      expect(again).to.deep.include({ effects: [], ignored: 'nothing new in learn for slots 1..1' });
+    });
+
     it('an input of a kind no handler knows stops the step with a sentence that names it', () => {
       const s = protocol.init(1);
       expect(() => protocol.deliver(s, { type: 'gossip', from: 2, to: 1 } as unknown as MultiMessage<KvOp>)).to.throw('unexpected message: {"type":"gossip","from":2,"to":1}');
