@@ -135,7 +135,7 @@ describe('lib/multipaxos acceptor, learner and node: what the surviving mutants 
       const s = protocol.init(1);
       expect(() => protocol.deliver(s, { type: 'gossip', from: 2, to: 1 } as unknown as MultiMessage<KvOp>)).to.throw('unexpected message: {"type":"gossip","from":2,"to":1}');
       expect(() => protocol.timeout({ ...s, leader: { ...s.leader, role: 'observer' as 'leader' } })).to.throw('unexpected role: "observer"');
-      expect(() => foldChange(undefined, { kind: 'snapshot' } as unknown as DurableChange<KvOp>)).to.throw('unexpected durable change: {"kind":"snapshot"}');
+      expect(() => foldChange(undefined, { kind: 'checkpoint' } as unknown as DurableChange<KvOp>)).to.throw('unexpected durable change: {"kind":"checkpoint"}');
     });
   });
 });
