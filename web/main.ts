@@ -3,7 +3,7 @@
  * `Frame` the session computed; every control adds a user action or moves the step, and the
  * URL fragment holds the whole state (lib/web/url.ts). Drawing is plain SVG.
  */
-import type { Frame, MessageView, Script, UserAction } from '../lib/web/session';
+import type { Frame, MessageView, ProtocolName, Script, UserAction } from '../lib/web/session';
 import { branch, Runner } from '../lib/web/session';
 import { freeScript, story, STORIES, STORY_NAMES } from '../lib/web/presets';
 import { traceScript } from '../lib/web/traces';
@@ -129,7 +129,9 @@ function nodePositions(n: number, cx = 380, cy = 310, radius?: number): { x: num
 }
 
 function drawNode(parent: Element, v: NodeView, x: number, y: number, scale: number, onClick?: () => void, blamed = false): void {
-  const g = svg('g', { class: `node ${v.role}${v.up ? '' : ' down'}${blamed ? ' blamed' : ''}`, transform: `translate(${x} ${y}) scale(${scale})` }, parent);
+  // A single-decree node is coloured by its proposer's phase (its role names have spaces).
+  const kind = v.decree === undefined ? v.role : `decree ${v.decree.proposer?.phase ?? 'passive'}`;
+  const g = svg('g', { class: `node ${kind}${v.up ? '' : ' down'}${blamed ? ' blamed' : ''}`, transform: `translate(${x} ${y}) scale(${scale})` }, parent);
   const data: Record<string, string> = {
     node: String(v.id),
     up: String(v.up),
@@ -409,14 +411,14 @@ function fillSelects(): void {
   group('Harbor Point (Multi-Paxos)', STORY_NAMES.filter((n) => STORIES[n].protocol === 'multipaxos').map((n) => [`story:${n}`, STORIES[n].title]));
   group('Harbor Point (single-decree Paxos)', STORY_NAMES.filter((n) => STORIES[n].protocol === 'single-decree').map((n) => [`story:${n}`, STORIES[n].title]));
   group('The Raft paper', [['side:figure8', 'Figure 8 (side by side with Multi-Paxos and the broken Raft)']]);
-  group('Free play', [['free:multipaxos', 'Multi-Paxos cluster'], ['free:raft', 'Raft cluster']]);
+  group('Free play', [['free:multipaxos', 'Multi-Paxos cluster'], ['free:raft', 'Raft cluster'], ['free:single-decree', 'single-decree Paxos cluster']]);
   group('Bug zoo: counterexamples of synod check', Object.keys(COUNTEREXAMPLES).sort().map((n) => [`zoo:${n}`, `${n} (${zooProtocol(n)})`]));
   preset.appendChild(new Option('(a loaded trace)', 'trace'));
   const scenario = $<HTMLSelectElement>('scenario');
   for (const s of SCENARIOS) scenario.appendChild(new Option(s === 'figure8' ? 'figure8 (Raft paper, Figure 8)' : s, s));
 }
 
-function freeSource(protocol: 'multipaxos' | 'raft'): Source {
+function freeSource(protocol: ProtocolName): Source {
   const nodes = Math.min(7, Math.max(3, Math.round(Number($<HTMLInputElement>('nodes').value) || 5)));
   const seed = Math.max(0, Math.round(Number($<HTMLInputElement>('seed').value) || 0));
   return { kind: 'free', protocol, nodes, seed };
@@ -471,13 +473,13 @@ function wire(): void {
       render();
       return;
     }
-    load(kind === 'free' ? freeSource(name as 'multipaxos' | 'raft') : ({ kind, name } as Source));
+    load(kind === 'free' ? freeSource(name as ProtocolName) : ({ kind, name } as Source));
     render();
   });
   for (const id of ['protocol', 'nodes', 'seed']) {
     on(id, 'change', () => {
       pause();
-      load(freeSource($<HTMLSelectElement>('protocol').value as 'multipaxos' | 'raft'));
+      load(freeSource($<HTMLSelectElement>('protocol').value as ProtocolName));
       $<HTMLSelectElement>('preset').value = presetValue(source);
       render();
     });
