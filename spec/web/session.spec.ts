@@ -265,6 +265,17 @@ describe('the browser view: the session (lib/web)', function () {
       fs.rmSync(path.dirname(file), { recursive: true, force: true });
     });
 
+    it('a synod check trace of single-decree Paxos runs with the configuration its header records, else the mutant\'s smallest', () => {
+      const header = (options: object): string => `${JSON.stringify({ format: 'synod-trace', version: 1, synod: '0.1.0', command: 'check', protocol: 'single-decree', seed: null, options, events: 0 })}\n`;
+      const given = traceScript(header({ acceptors: '3', proposers: '2', learners: '1', phase1: '2', phase2: '2', topology: 'separate' }));
+      expect(given.config).to.deep.equal({ protocol: 'single-decree', nodes: 5, seed: 0, setting: 'check', decree: { acceptors: 3, proposers: 2, learners: 1, phase1: 2, phase2: 2, separate: true } });
+      const f0 = framesUpTo(given, [], 0)[0]!;
+      expect(f0.nodes.map((n) => n.role)).to.deep.equal(['acceptor + learner', 'acceptor', 'acceptor', 'proposer (idle)', 'proposer (idle)']);
+      const smallest = traceScript(header({ mutant: 'proposer-picks-lowest-accepted-ballot' }));
+      expect(smallest.config).to.deep.equal({ protocol: 'single-decree', nodes: 3, seed: 0, setting: 'check', mutant: 'proposer-picks-lowest-accepted-ballot' });
+      expect(() => traceScript(header({ mutant: 'no-such-mutant' }))).to.throw(/no single-decree mutant named 'no-such-mutant'/);
+    });
+
     it('a trace the view cannot draw, or a file that is not a trace, gets a one-line reason', () => {
       const single = '{"format":"synod-trace","version":1,"synod":"0.1.0","command":"check","protocol":"single-decree","seed":null,"options":{},"reproduce":"synod check","events":0}\n';
       expect(() => traceScript(single.replace('single-decree', 'two-phase-commit'))).to.throw(/draws single-decree Paxos, Multi-Paxos and Raft; this trace is of two-phase-commit/);
@@ -300,6 +311,9 @@ describe('the browser view: the session (lib/web)', function () {
       const states: PageState[] = [
         { mode: 'single', source: { kind: 'free', protocol: 'raft', nodes: 7, seed: 42 }, actions: [{ at: 3, type: 'crash', node: 2 }, { at: 4, type: 'partition', a: [1, 2], b: [3] }, { at: 5, type: 'request', node: 1, value: '#8841' }, { at: 6, type: 'duplicate', index: 2 }], step: 9 },
         { mode: 'single', source: { kind: 'story', name: 'race' }, actions: [], step: 4 },
+        { mode: 'single', source: { kind: 'free', protocol: 'single-decree', nodes: 5, seed: 1 }, actions: [{ at: 0, type: 'request', node: 2, value: 'X' }], step: 3 },
+        { mode: 'single', source: { kind: 'story', name: 'decree-race' }, actions: [], step: 2 },
+        { mode: 'single', source: { kind: 'zoo', name: 'learner-mixes-ballots' }, actions: [], step: 5 },
         { mode: 'single', source: { kind: 'zoo', name: 'vote-not-persisted' }, actions: [], step: 8 },
         { mode: 'single', source: { kind: 'trace', text: '{"a":"é"}\n' }, actions: [{ at: 0, type: 'heal' }], step: 0 },
         { mode: 'side', scenario: 'figure8', step: 3 },
@@ -311,6 +325,7 @@ describe('the browser view: the session (lib/web)', function () {
     it('rejects a bad fragment with a one-line reason', () => {
       expect(() => parseState('mode=single&source=free&protocol=raft&nodes=9&seed=1')).to.throw(/nodes must be a whole number from 3 to 7/);
       expect(() => parseState('mode=single&source=story&name=nope')).to.throw(/story must be one of race/);
+      expect(() => parseState('mode=single&source=free&protocol=fastpaxos&nodes=3&seed=1')).to.throw(/protocol must be multipaxos, raft or single-decree/);
       expect(() => parseState('mode=side&scenario=x')).to.throw(/scenario must be one of/);
       expect(() => parseState('source=story&name=race&actions=[{"at":1,"type":"crash"}]')).to.throw(/action 1 needs a node/);
       expect(() => parseState('source=story&name=race&actions={')).to.throw(/actions is not JSON/);
