@@ -3,7 +3,7 @@
  * `Frame` the session computed; every control adds a user action or moves the step, and the
  * URL fragment holds the whole state (lib/web/url.ts). Drawing is plain SVG.
  */
-import type { Frame, MessageView, Script, UserAction } from '../lib/web/session';
+import type { Frame, MessageView, ProtocolName, Script, UserAction } from '../lib/web/session';
 import { branch, Runner } from '../lib/web/session';
 import { freeScript, story, STORIES, STORY_NAMES } from '../lib/web/presets';
 import { traceScript } from '../lib/web/traces';
@@ -11,7 +11,7 @@ import type { SideBySide } from '../lib/web/side';
 import { sideBySide } from '../lib/web/side';
 import type { PageState, Source } from '../lib/web/url';
 import { formatState, parseState } from '../lib/web/url';
-import type { NodeView } from '../lib/web/views';
+import type { DecreeView, NodeView } from '../lib/web/views';
 import { SCENARIOS } from '../lib/demo/scenarios';
 import { COUNTEREXAMPLES } from 'virtual:counterexamples';
 
@@ -129,7 +129,9 @@ function nodePositions(n: number, cx = 380, cy = 310, radius?: number): { x: num
 }
 
 function drawNode(parent: Element, v: NodeView, x: number, y: number, scale: number, onClick?: () => void, blamed = false): void {
-  const g = svg('g', { class: `node ${v.role}${v.up ? '' : ' down'}${blamed ? ' blamed' : ''}`, transform: `translate(${x} ${y}) scale(${scale})` }, parent);
+  // A single-decree node is coloured by its proposer's phase (its role names have spaces).
+  const kind = v.decree === undefined ? v.role : `decree ${v.decree.proposer?.phase ?? 'passive'}`;
+  const g = svg('g', { class: `node ${kind}${v.up ? '' : ' down'}${blamed ? ' blamed' : ''}`, transform: `translate(${x} ${y}) scale(${scale})` }, parent);
   const data: Record<string, string> = {
     node: String(v.id),
     up: String(v.up),
@@ -146,6 +148,13 @@ function drawNode(parent: Element, v: NodeView, x: number, y: number, scale: num
     slots: JSON.stringify(v.slots),
   };
   for (const [k, val] of Object.entries(data)) g.dataset[k] = val;
+  if (v.decree !== undefined) {
+    g.dataset.decree = JSON.stringify(v.decree);
+    svg('circle', { r: 96 }, g);
+    drawDecree(g, v, v.decree);
+    if (onClick !== undefined) g.addEventListener('click', onClick);
+    return;
+  }
   const raft = v.quorumAcknowledged < 0;
   svg('circle', { r: 96 }, g);
   text(g, 0, -70, `n${v.id} ${v.up ? v.role : 'DOWN'}`, 'name');
@@ -161,6 +170,29 @@ function drawNode(parent: Element, v: NodeView, x: number, y: number, scale: num
   text(g, 0, 50, `proposed ${v.proposed}${raft ? '' : ` · q-ack'd ${v.quorumAcknowledged}`}`);
   text(g, 0, 63, `committed ${v.committed} · applied ${v.appliedCommands}`);
   if (onClick !== undefined) g.addEventListener('click', onClick);
+}
+
+/** A single-decree node: one block per role it plays, in the paper's names. */
+function drawDecree(g: Element, v: NodeView, d: DecreeView): void {
+  text(g, 0, -70, `n${v.id}${v.up ? '' : ' DOWN'}`, 'name');
+  let y = -52;
+  const line = (s: string, cls?: string): void => {
+    text(g, 0, y, s, cls);
+    y += 14;
+  };
+  if (d.acceptor !== null) {
+    line('acceptor', 'legend');
+    line(`maxBal ${d.acceptor.maxBal}`);
+    line(d.acceptor.maxVal === '-' ? 'no vote' : `vote ${d.acceptor.maxVal} @${d.acceptor.maxVBal}`, 'slot');
+  }
+  if (d.proposer !== null) {
+    line(`proposer: ${d.proposer.phase}`, 'legend');
+    line(`ballot ${d.proposer.ballot} · value ${d.proposer.value}`);
+  }
+  if (d.learner !== null) {
+    line('learner', 'legend');
+    line(d.learner.chosen === '-' ? 'nothing learned' : `chosen ${d.learner.chosen} @${d.learner.ballot}`, d.learner.chosen === '-' ? 'slot' : 'slot chosen');
+  }
 }
 
 function drawMessage(parent: Element, m: MessageView, from: { x: number; y: number }, to: { x: number; y: number }, k: number, delivered: boolean): void {
@@ -362,6 +394,12 @@ function presetValue(s: Source): string {
   return s.kind === 'free' ? `free:${s.protocol}` : s.kind === 'trace' ? 'trace' : `${s.kind}:${s.name}`;
 }
 
+/** The protocol a zoo counterexample is of, from its trace's header line. */
+function zooProtocol(name: string): string {
+  const header = JSON.parse(COUNTEREXAMPLES[name]!.split('\n', 1)[0]!) as { protocol?: unknown };
+  return String(header.protocol);
+}
+
 function fillSelects(): void {
   const preset = $<HTMLSelectElement>('preset');
   const group = (label: string, items: [string, string][]): void => {
@@ -370,16 +408,17 @@ function fillSelects(): void {
     for (const [value, name] of items) g.appendChild(new Option(name, value));
     preset.appendChild(g);
   };
-  group('Harbor Point (Multi-Paxos)', STORY_NAMES.map((n) => [`story:${n}`, STORIES[n].title]));
+  group('Harbor Point (Multi-Paxos)', STORY_NAMES.filter((n) => STORIES[n].protocol === 'multipaxos').map((n) => [`story:${n}`, STORIES[n].title]));
+  group('Harbor Point (single-decree Paxos)', STORY_NAMES.filter((n) => STORIES[n].protocol === 'single-decree').map((n) => [`story:${n}`, STORIES[n].title]));
   group('The Raft paper', [['side:figure8', 'Figure 8 (side by side with Multi-Paxos and the broken Raft)']]);
-  group('Free play', [['free:multipaxos', 'Multi-Paxos cluster'], ['free:raft', 'Raft cluster']]);
-  group('Bug zoo: counterexamples of synod check', Object.keys(COUNTEREXAMPLES).sort().map((n) => [`zoo:${n}`, n]));
+  group('Free play', [['free:multipaxos', 'Multi-Paxos cluster'], ['free:raft', 'Raft cluster'], ['free:single-decree', 'single-decree Paxos cluster']]);
+  group('Bug zoo: counterexamples of synod check', Object.keys(COUNTEREXAMPLES).sort().map((n) => [`zoo:${n}`, `${n} (${zooProtocol(n)})`]));
   preset.appendChild(new Option('(a loaded trace)', 'trace'));
   const scenario = $<HTMLSelectElement>('scenario');
   for (const s of SCENARIOS) scenario.appendChild(new Option(s === 'figure8' ? 'figure8 (Raft paper, Figure 8)' : s, s));
 }
 
-function freeSource(protocol: 'multipaxos' | 'raft'): Source {
+function freeSource(protocol: ProtocolName): Source {
   const nodes = Math.min(7, Math.max(3, Math.round(Number($<HTMLInputElement>('nodes').value) || 5)));
   const seed = Math.max(0, Math.round(Number($<HTMLInputElement>('seed').value) || 0));
   return { kind: 'free', protocol, nodes, seed };
@@ -434,13 +473,13 @@ function wire(): void {
       render();
       return;
     }
-    load(kind === 'free' ? freeSource(name as 'multipaxos' | 'raft') : ({ kind, name } as Source));
+    load(kind === 'free' ? freeSource(name as ProtocolName) : ({ kind, name } as Source));
     render();
   });
   for (const id of ['protocol', 'nodes', 'seed']) {
     on(id, 'change', () => {
       pause();
-      load(freeSource($<HTMLSelectElement>('protocol').value as 'multipaxos' | 'raft'));
+      load(freeSource($<HTMLSelectElement>('protocol').value as ProtocolName));
       $<HTMLSelectElement>('preset').value = presetValue(source);
       render();
     });

@@ -21,6 +21,10 @@ import * as ballots from '../paxos/ballot';
 import type { MultiMessage } from '../multipaxos/messages';
 import type { MultiNodeState } from '../multipaxos/node';
 import { SLOT } from '../demo/multipaxos';
+import { Random } from '../core/random';
+import type { Message as DecreeMessage } from '../paxos/messages';
+import type { NodeState as DecreeNodeState } from '../paxos/node';
+import { BOOKING_A, BOOKING_B, TERMINAL_A_NODE, TERMINAL_B_NODE } from '../demo/single-decree';
 import type { Op, Script, SessionConfig } from './session';
 import { Runner } from './session';
 
@@ -249,10 +253,11 @@ function staleLeader(): Script {
 }
 
 export const STORIES = {
-  race: { title: 'The race for slot 812', build: race },
-  'crash-after': { title: 'Crash after quorum acceptance', build: crashAfterQuorum },
-  'crash-before': { title: 'Crash before quorum acceptance', build: crashBeforeQuorum },
-  stale: { title: 'The stale leader of ballot 41 fenced', build: staleLeader },
+  race: { title: 'The race for slot 812', protocol: 'multipaxos', build: race },
+  'crash-after': { title: 'Crash after quorum acceptance', protocol: 'multipaxos', build: crashAfterQuorum },
+  'crash-before': { title: 'Crash before quorum acceptance', protocol: 'multipaxos', build: crashBeforeQuorum },
+  stale: { title: 'The stale leader of ballot 41 fenced', protocol: 'multipaxos', build: staleLeader },
+  'decree-race': { title: 'The race for slot 812 (single-decree Paxos, seed 812)', protocol: 'single-decree', build: () => decreeRace(812) },
 } as const;
 
 export type StoryName = keyof typeof STORIES;
@@ -268,6 +273,45 @@ export function story(name: StoryName): Script {
   const s = STORIES[name].build();
   built.set(name, s);
   return s;
+}
+
+/**
+ * The single-decree race for slot 812 (lib/demo/single-decree.ts `race`, the same draws of the
+ * same seed): terminal A asks harbor-2 for #8841 and terminal B asks harbor-3 for #8849 at
+ * once; every delivery is a seeded pick among the messages in flight, and a proposer left
+ * without a quorum retries with a higher ballot. One value is chosen, never both.
+ */
+export function decreeRace(seed: number): Script {
+  const config: SessionConfig = { protocol: 'single-decree', nodes: 3, seed, setting: 'harbor' };
+  const runner = new Runner({ title: 'recording', config, setup: [], ops: [] }, []);
+  const ops: Op[] = [];
+  const play = (op: Op): void => {
+    runner.apply(op);
+    ops.push(op);
+  };
+  const state = (id: NodeId): DecreeNodeState<string> => runner.cluster.state(id) as DecreeNodeState<string>;
+  const rng = new Random(seed);
+  const requests: [NodeId, string][] = [[TERMINAL_A_NODE, BOOKING_A], [TERMINAL_B_NODE, BOOKING_B]];
+  if (rng.chance(0.5)) requests.reverse();
+  for (const [node, value] of requests) {
+    play({ kind: 'request', node, command: value, caption: `Terminal ${value === BOOKING_A ? 'A' : 'B'} asks harbor-${node} to propose ${value} for slot 812: it sends prepare to every acceptor.` });
+  }
+  for (let step = 0; step < 2_000; step += 1) {
+    const inFlight = runner.cluster.inFlight as unknown as DecreeMessage<string>[];
+    if (inFlight.length > 0) {
+      play({ kind: 'deliver', message: rng.pick(inFlight) });
+      continue;
+    }
+    if ([1, 2, 3].every((id) => state(id).learner?.chosen)) break;
+    const waiting = [TERMINAL_A_NODE, TERMINAL_B_NODE].filter((id) => state(id).proposer?.phase !== 'acknowledged');
+    if (waiting.length === 0) break;
+    const node = rng.pick(waiting);
+    play({ kind: 'timeout', node, caption: `harbor-${node} has no quorum for its ballot: its timer fires and it retries with a higher one.` });
+  }
+  const chosen = state(1).learner?.chosen?.value;
+  const lastOp = ops[ops.length - 1];
+  if (lastOp !== undefined && chosen !== undefined) ops[ops.length - 1] = { ...lastOp, caption: `Every learner knows: slot 812 chose ${chosen}, and only ${chosen}.` };
+  return { title: `The race for slot 812, single-decree Paxos (seed ${seed})`, config, setup: [], ops };
 }
 
 /** A free cluster: no script, the automatic scheduler and the user drive it. */

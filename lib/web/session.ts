@@ -43,10 +43,19 @@ import { raftProtocol } from '../raft/node';
 import { multiPaxosMutant } from '../zoo/multipaxos';
 import { raftMutant } from '../zoo/raft';
 import { HARBOR_LOG_CONFIG } from '../demo/multipaxos';
+import { HARBOR_CONFIG } from '../demo/single-decree';
+import { singleDecreeModel } from '../check/paxos';
+import { paxosConfig } from '../sim/paxos-subject';
+import { checkPaxos } from '../invariants/paxos';
+import type { Message as DecreeMessage } from '../paxos/messages';
+import type { NodeState as DecreeNodeState, PaxosConfig } from '../paxos/node';
+import { paxosProtocol } from '../paxos/node';
+import { paxosMutant } from '../zoo/paxos';
+import type { PaxosMutantName } from '../zoo/paxos';
 import type { NodeView } from './views';
-import { multiPaxosLabel, multiPaxosLine, multiPaxosView, raftLabel, raftLine, raftView } from './views';
+import { decreeLabel, decreeLine, decreeView, multiPaxosLabel, multiPaxosLine, multiPaxosView, raftLabel, raftLine, raftView } from './views';
 
-export type ProtocolName = 'multipaxos' | 'raft';
+export type ProtocolName = 'multipaxos' | 'raft' | 'single-decree';
 
 /**
  * Whose configuration the nodes run with: `web` (the page's own: election timeouts of 10 to 19
@@ -64,6 +73,21 @@ export interface SessionConfig {
   readonly mutant?: string;
   /** Multi-Paxos log compaction every this many slots (a trace of a run with it on). */
   readonly snapshotEvery?: number;
+  /**
+   * Single-decree Paxos: who plays which role. Under `check`, the model checker's options
+   * (default: the mutant's smallest configuration, else 3 acceptors and 2 proposers); under
+   * `sim` and `web`, only `proposers` counts (default min(nodes, 3)).
+   */
+  readonly decree?: DecreeSetup;
+}
+
+export interface DecreeSetup {
+  readonly acceptors?: number;
+  readonly proposers?: number;
+  readonly learners?: number;
+  readonly phase1?: number;
+  readonly phase2?: number;
+  readonly separate?: boolean;
 }
 
 export const MIN_NODES = 3;
@@ -71,13 +95,16 @@ export const MAX_NODES = 7;
 
 type Msg = Addressed & { readonly type: string };
 
+/** What a client hands a node: a command of the replicated machine, or (single-decree Paxos) the value to propose. */
+export type Request = Command<unknown> | string;
+
 /** One primitive operation; `caption` is the story's line for the step it makes. */
 export type Op =
   | { readonly kind: 'deliver'; readonly message: Msg; readonly caption?: string }
   | { readonly kind: 'drop'; readonly message: Msg; readonly caption?: string }
   | { readonly kind: 'duplicate'; readonly message: Msg; readonly caption?: string }
   | { readonly kind: 'timeout'; readonly node: NodeId; readonly caption?: string }
-  | { readonly kind: 'request'; readonly node: NodeId; readonly command: Command<unknown>; readonly caption?: string }
+  | { readonly kind: 'request'; readonly node: NodeId; readonly command: Request; readonly caption?: string }
   /** `lostSends`: the node died inside its last step, after its persists and before these last sends (a simulator trace). */
   | { readonly kind: 'crash'; readonly node: NodeId; readonly lostSends?: number; readonly caption?: string }
   | { readonly kind: 'restart'; readonly node: NodeId; readonly caption?: string }
@@ -146,12 +173,13 @@ export interface Frame {
 export const SHOWN_MESSAGES = 24;
 
 type AnyState = unknown;
-type AnyProtocol = Protocol<AnyState, Msg, unknown, unknown, Command<unknown>>;
+type AnyProtocol = Protocol<AnyState, Msg, unknown, unknown, Request>;
 
 /** What the session needs of a protocol beyond `Protocol`: its view, its words and its invariants. */
 interface Adapter {
   readonly protocol: AnyProtocol;
-  readonly machine: 'booking' | 'kv';
+  /** What a user's request carries: a booking, a put on the key-value machine, or a bare value (single-decree). */
+  readonly machine: Machine;
   /** A timer action lets time pass until the node's timer fires (the Raft model checker's timeout). */
   readonly untilFires: boolean;
   /** The model checker's set network: a message once sent stays deliverable (Paxos.tla's msgs). */
@@ -161,7 +189,7 @@ interface Adapter {
   line(m: Msg): string;
   /** Feeds the monitor an event of the cluster. */
   observe(e: ClusterEvent<Msg, unknown>): void;
-  request(c: Command<unknown>): void;
+  request(c: Request): void;
   /** Violations over the current states (with everything observed so far). */
   check(states: readonly AnyState[]): ShownViolation[];
 }
@@ -229,7 +257,7 @@ function multiPaxosAdapter(c: SessionConfig): Adapter {
       if (m !== null) monitor.message(m);
       if (effect.type === 'reply' && effect.reply.status === 'ok') monitor.ack({ node: effect.node, client: effect.client, seq: effect.seq });
     },
-    request: (command) => monitor.request(command),
+    request: (command) => monitor.request(command as Command<unknown>),
     check(states) {
       const views: ReplicaView<unknown>[] = (states as S[]).map((s) => ({ id: s.id, promised: s.acceptor.maxBal, votes: s.acceptor.votes, log: s.learner.log, commit: s.learner.commit }));
       return monitor.check(views);
@@ -274,8 +302,69 @@ function raftAdapter(c: SessionConfig): Adapter {
   };
 }
 
+/** The single-decree configuration a session runs (and, under `check`, the mutant's quorum sizes). */
+export function decreeConfig(c: SessionConfig): PaxosConfig {
+  const mutant = c.mutant === undefined ? undefined : paxosMutant(c.mutant);
+  if (c.mutant !== undefined && mutant === undefined) throw new Error(`synod: no single-decree mutant named '${c.mutant}'`);
+  const d = c.decree ?? {};
+  switch (c.setting) {
+    case 'harbor':
+      if (c.nodes !== 3) throw new Error('synod: the Harbor Point configuration has 3 nodes');
+      return HARBOR_CONFIG;
+    case 'web':
+    case 'sim':
+      return paxosConfig({ nodes: c.nodes, ...(d.proposers === undefined ? {} : { proposers: d.proposers }), ...(mutant?.quorums === undefined ? {} : { quorums: mutant.quorums }) });
+    case 'check': {
+      const smallest = mutant?.smallest;
+      const built = singleDecreeModel({
+        acceptors: d.acceptors ?? smallest?.acceptors ?? 3,
+        proposers: d.proposers ?? smallest?.proposers ?? 2,
+        learners: d.learners ?? smallest?.learners ?? 0,
+        values: 0,
+        maxRound: 1,
+        network: 'set',
+        crashes: 0,
+        ...(d.phase1 === undefined ? {} : { phase1: d.phase1 }),
+        ...(d.phase2 === undefined ? {} : { phase2: d.phase2 }),
+        ...(d.separate === true ? { topology: 'separate' as const } : {}),
+        ...(mutant === undefined ? {} : { mutant: mutant.name }),
+      });
+      if (!built.ok) throw new Error(`synod: ${built.error}`);
+      return built.config;
+    }
+  }
+}
+
+function decreeAdapter(c: SessionConfig): Adapter {
+  const config = decreeConfig(c);
+  const mutant = c.mutant === undefined ? undefined : paxosMutant(c.mutant as PaxosMutantName);
+  const protocol = paxosProtocol<unknown>(config, mutant?.roles<unknown>()) as unknown as AnyProtocol;
+  type S = DecreeNodeState<unknown>;
+  // Paxos.tla's msgs (every message ever sent) and the values clients proposed: what checkPaxos reads.
+  const messages: DecreeMessage<unknown>[] = [];
+  const proposed: unknown[] = [];
+  return {
+    protocol,
+    machine: 'value',
+    untilFires: false,
+    setNetwork: c.setting === 'check',
+    view: (s, up) => decreeView(s as S, up, config.slot),
+    label: (m) => decreeLabel(m as unknown as DecreeMessage<unknown>),
+    line: (m) => decreeLine(m as unknown as DecreeMessage<unknown>),
+    observe(e) {
+      if (e.type === 'send') messages.push(e.message as unknown as DecreeMessage<unknown>);
+    },
+    request: (value) => {
+      proposed.push(value);
+    },
+    check(states) {
+      return checkPaxos({ config, nodes: states as S[], messages, proposed });
+    },
+  };
+}
+
 export function configProblem(c: SessionConfig): string | null {
-  if (c.protocol !== 'multipaxos' && c.protocol !== 'raft') return `protocol must be multipaxos or raft, got ${String(c.protocol)}`;
+  if (c.protocol !== 'multipaxos' && c.protocol !== 'raft' && c.protocol !== 'single-decree') return `protocol must be multipaxos, raft or single-decree, got ${String(c.protocol)}`;
   if (!Number.isInteger(c.nodes) || c.nodes < 1 || c.nodes > 9) return `nodes must be a whole number from 1 to 9, got ${c.nodes}`;
   if (c.setting === 'web' && (c.nodes < MIN_NODES || c.nodes > MAX_NODES)) return `the page draws ${MIN_NODES} to ${MAX_NODES} nodes, got ${c.nodes}`;
   if (!Number.isInteger(c.seed) || c.seed < 0 || c.seed > 0xffff_ffff) return `seed must be a whole number from 0 to 4294967295, got ${c.seed}`;
@@ -286,7 +375,7 @@ export function configProblem(c: SessionConfig): string | null {
 function adapterFor(c: SessionConfig): Adapter {
   const problem = configProblem(c);
   if (problem !== null) throw new Error(`synod: ${problem}`);
-  return c.protocol === 'multipaxos' ? multiPaxosAdapter(c) : raftAdapter(c);
+  return c.protocol === 'multipaxos' ? multiPaxosAdapter(c) : c.protocol === 'raft' ? raftAdapter(c) : decreeAdapter(c);
 }
 
 /** Equal plain data, whatever the key order of its objects (an absent key and an undefined one are the same). */
@@ -312,8 +401,11 @@ function sameMessage(a: Msg, b: Msg): boolean {
 const crosses = (p: { a: readonly NodeId[]; b: readonly NodeId[] }, m: Addressed): boolean =>
   (p.a.includes(m.from) && p.b.includes(m.to)) || (p.b.includes(m.from) && p.a.includes(m.to));
 
-/** A command a user sends: a booking of suite S12, or a put of x on the key-value machine. */
-export function userCommand(machine: 'booking' | 'kv', k: number, value: string): Command<unknown> {
+export type Machine = 'booking' | 'kv' | 'value';
+
+/** A command a user sends: a booking of suite S12, a put of x on the key-value machine, or (single-decree) the value itself. */
+export function userCommand(machine: Machine, k: number, value: string): Request {
+  if (machine === 'value') return value;
   const client = `web-${k}`;
   if (machine === 'booking') return { client, seq: 1, op: { type: 'reserve', suite: 'S12', booking: value.startsWith('#') ? value : `#${value}` } };
   const n = Number(value);
@@ -323,7 +415,7 @@ export function userCommand(machine: 'booking' | 'kv', k: number, value: string)
 /** Steps the session forward one frame at a time. `frameAt` and `framesUpTo` are built on it. */
 export class Runner {
   readonly adapter: Adapter;
-  readonly cluster: Cluster<AnyState, Msg, unknown, unknown, Command<unknown>>;
+  readonly cluster: Cluster<AnyState, Msg, unknown, unknown, Request>;
   private readonly actions: readonly UserAction[];
   private nextAction = 0;
   private opIndex = 0;
@@ -487,14 +579,16 @@ export class Runner {
         }
         break;
       case 'request': {
-        const shown = JSON.stringify(op.command.op);
+        const cmd = op.command;
+        const head = typeof cmd === 'string' ? `client -> ${name(op.node)} : propose ${cmd}` : `client ${cmd.client} -> ${name(op.node)} : ${JSON.stringify(cmd.op)}`;
         if (!c.isUp(op.node)) {
-          what = `client ${op.command.client} -> ${name(op.node)} : ${shown} (lost: the node is down)`;
+          what = `${head} (lost: the node is down)`;
           break;
         }
-        this.adapter.request(op.command);
-        c.request(op.node, op.command);
-        what = `client ${op.command.client} -> ${name(op.node)} : ${shown}`;
+        this.adapter.request(cmd);
+        const stepped = c.request(op.node, cmd);
+        // A single-decree node that is not a proposer ignores the value, and says so.
+        what = `${head}${typeof cmd === 'string' && stepped.ignored !== undefined ? ` (ignored: ${stepped.ignored})` : ''}`;
         break;
       }
       case 'crash':

@@ -15,7 +15,8 @@ import { MULTIPAXOS_SMALLEST } from '../check/multipaxos';
 import { RAFT_SMALLEST } from '../check/raft';
 import type { RaftMutantName } from '../zoo/raft';
 import type { Command } from '../machine/command';
-import type { Op, ProtocolName, Script, SessionConfig } from './session';
+import type { DecreeSetup, Op, ProtocolName, Script, SessionConfig } from './session';
+import { decreeConfig } from './session';
 
 type Msg = Op & { kind: 'deliver' } extends { message: infer M } ? M : never;
 
@@ -35,6 +36,12 @@ function checkNodes(protocol: ProtocolName, options: Readonly<Record<string, unk
   return 3;
 }
 
+/** How many nodes the checker's single-decree configuration has (every role's node, as the protocol lists them). */
+function decreeNodes(decree: DecreeSetup, mutant: string | undefined): number {
+  const c = decreeConfig({ protocol: 'single-decree', nodes: 1, seed: 0, setting: 'check', decree, ...(mutant === undefined ? {} : { mutant }) });
+  return new Set([...c.quorums.acceptors, ...c.proposers, ...c.learners]).size;
+}
+
 function node(e: Record<string, unknown>, line: number): NodeId {
   const n = positive(e.node);
   if (n === undefined) throw new Error(`line ${line}: a ${String(e.type)} event needs a node`);
@@ -49,14 +56,37 @@ function message(e: Record<string, unknown>, line: number): Msg {
   return m as Msg;
 }
 
+/**
+ * Who plays which single-decree role in the run that wrote the trace: the checker's options as
+ * `synod check` records them (absent ones: the mutant's smallest configuration, else the CLI's
+ * defaults), or the simulator's proposer count.
+ */
+function decreeSetup(command: string, options: Readonly<Record<string, unknown>>): DecreeSetup {
+  const pick = (key: keyof DecreeSetup & string): Partial<Record<string, number>> => {
+    const v = positive(options[key]);
+    return v === undefined ? {} : { [key]: v };
+  };
+  if (command !== 'check') return { ...pick('proposers') };
+  const learners = options.learners === '0' || options.learners === 0 ? { learners: 0 } : pick('learners');
+  return { ...pick('acceptors'), ...pick('proposers'), ...learners, ...pick('phase1'), ...pick('phase2'), ...(options.topology === 'separate' ? { separate: true } : {}) };
+}
+
 /** The script of a trace file; throws an Error with a one-line message for a file it cannot play. */
 export function traceScript(text: string, title = 'trace'): Script {
   const { header, events } = parseTraceFile(text);
   const protocol = header.protocol;
-  if (protocol !== 'multipaxos' && protocol !== 'raft') throw new Error(`the web view draws Multi-Paxos and Raft; this trace is of ${protocol}`);
+  if (protocol !== 'multipaxos' && protocol !== 'raft' && protocol !== 'single-decree') throw new Error(`the web view draws single-decree Paxos, Multi-Paxos and Raft; this trace is of ${protocol}`);
   const options = header.options;
   const mutant = typeof options.mutant === 'string' ? options.mutant : undefined;
-  const nodes = header.command === 'check' ? checkNodes(protocol, options) : (positive(options.nodes) ?? 3);
+  const decree = protocol === 'single-decree' ? decreeSetup(header.command, options) : undefined;
+  const nodes =
+    protocol === 'single-decree'
+      ? header.command === 'check'
+        ? decreeNodes(decree!, mutant)
+        : (positive(options.nodes) ?? 5)
+      : header.command === 'check'
+        ? checkNodes(protocol, options)
+        : (positive(options.nodes) ?? 3);
   const snapshotEvery = protocol !== 'multipaxos'
     ? undefined
     : header.command === 'check'
@@ -69,6 +99,7 @@ export function traceScript(text: string, title = 'trace'): Script {
     setting: header.command === 'check' ? 'check' : 'sim',
     ...(mutant === undefined ? {} : { mutant }),
     ...(snapshotEvery === undefined ? {} : { snapshotEvery }),
+    ...(decree === undefined || Object.keys(decree).length === 0 ? {} : { decree }),
   };
   const ops: Op[] = [];
   let notes: string[] = [];

@@ -127,7 +127,7 @@ export function parseState(fragment: string): PageState {
   switch (kind) {
     case 'free': {
       const protocol = p.get('protocol');
-      if (protocol !== 'multipaxos' && protocol !== 'raft') throw new Error(`protocol must be multipaxos or raft, got ${JSON.stringify(protocol)}`);
+      if (protocol !== 'multipaxos' && protocol !== 'raft' && protocol !== 'single-decree') throw new Error(`protocol must be multipaxos, raft or single-decree, got ${JSON.stringify(protocol)}`);
       source = { kind, protocol, nodes: whole(p, 'nodes', MIN_NODES, MAX_NODES), seed: whole(p, 'seed', 0, 0xffff_ffff) };
       break;
     }

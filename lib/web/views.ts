@@ -22,6 +22,9 @@ import type { RaftMessage } from '../raft/messages';
 import type { RaftEntry, RaftNodeState } from '../raft/state';
 import { entryAt } from '../raft/state';
 import { describeRaftMessage, entryText } from '../raft/format';
+import type { Message as DecreeMessage } from '../paxos/messages';
+import type { NodeState as DecreeNodeState } from '../paxos/node';
+import { describeMessage as describeDecreeMessage, showValue } from '../paxos/format';
 
 /** One slot (Raft: one log index) as a node holds it. */
 export interface SlotCell {
@@ -56,6 +59,18 @@ export interface NodeView {
   readonly quorumAcknowledged: number;
   readonly committed: number;
   readonly appliedCommands: number;
+  /** Single-decree Paxos only: each role the node plays, as the paper names its state. */
+  readonly decree?: DecreeView;
+}
+
+/** A single-decree node's roles (null: the node does not play it). */
+export interface DecreeView {
+  /** maxBal, and the vote (maxVBal, maxVal; '-' for none). */
+  readonly acceptor: { readonly maxBal: string; readonly maxVBal: string; readonly maxVal: string } | null;
+  /** Its phase (idle, preparing, accepting, acknowledged), its ballot and the value it was asked to propose ('-' for none). */
+  readonly proposer: { readonly phase: string; readonly ballot: string; readonly value: string } | null;
+  /** The value it learned chosen ('-' for none), and the ballot whose quorum chose it. */
+  readonly learner: { readonly chosen: string; readonly ballot: string } | null;
 }
 
 /** How many slots a node shows. */
@@ -130,6 +145,70 @@ export function raftView(s: RaftNodeState<unknown, unknown, unknown>, up: boolea
     committed: s.counters.committed,
     appliedCommands: s.counters.applied,
   };
+}
+
+/**
+ * A single-decree node (lib/paxos/node.ts). The shared fields read: role = the roles it plays
+ * (the proposer's phase in brackets), epoch = the proposer's ballot, promised = maxBal, one slot
+ * cell (the acceptor's vote, the learner's value), chosen = 1 once its learner learned a value;
+ * proposed = 1 once it was asked to propose, quorumAcknowledged = 1 once a phase-2 quorum
+ * accepted its proposal, committed = chosen; there is no log to commit or apply (0).
+ */
+export function decreeView(s: DecreeNodeState<unknown>, up: boolean, slot: number): NodeView {
+  const a = s.acceptor;
+  const p = s.proposer;
+  const l = s.learner;
+  const roles = [a === null ? null : 'acceptor', p === null ? null : `proposer (${p.phase})`, l === null ? null : 'learner'].filter((r): r is string => r !== null);
+  const learned = l?.chosen ?? null;
+  const vote = a?.accepted ?? null;
+  const slots: SlotCell[] =
+    vote === null && learned === null
+      ? []
+      : [{ slot, ballot: vote === null ? '-' : ballots.format(vote.ballot), value: vote === null ? '-' : showValue(vote.value), chosen: learned === null ? null : showValue(learned.value) }];
+  return {
+    id: s.id,
+    up,
+    role: roles.join(' + '),
+    epoch: p === null ? '-' : ballots.format(p.ballot),
+    promised: a === null ? '-' : ballots.format(a.promised),
+    slots,
+    chosen: learned === null ? 0 : 1,
+    commit: 0,
+    applied: 0,
+    proposed: p !== null && p.value !== null ? 1 : 0,
+    quorumAcknowledged: p !== null && p.phase === 'acknowledged' ? 1 : 0,
+    committed: learned === null ? 0 : 1,
+    appliedCommands: 0,
+    decree: {
+      acceptor: a === null ? null : { maxBal: ballots.format(a.promised), maxVBal: vote === null ? '-' : ballots.format(vote.ballot), maxVal: vote === null ? '-' : showValue(vote.value) },
+      proposer: p === null ? null : { phase: p.phase, ballot: ballots.format(p.ballot), value: p.value === null ? '-' : showValue(p.value) },
+      learner: l === null ? null : { chosen: learned === null ? '-' : showValue(learned.value), ballot: learned === null ? '-' : ballots.format(learned.ballot) },
+    },
+  };
+}
+
+/** A single-decree message in the paper's words: `prepare 41.2`, `promise 42.3 (accepted 41.2 = #8841)`, `accept 41.2 = #8841`. */
+export function decreeLabel(m: DecreeMessage<unknown>): string {
+  const b = ballots.format(m.ballot);
+  switch (m.type) {
+    case 'prepare':
+      return `prepare ${b}`;
+    case 'promise':
+      return `promise ${b} (${m.accepted === null ? 'accepted nothing' : `accepted ${ballots.format(m.accepted.ballot)} = ${showValue(m.accepted.value)}`})`;
+    case 'accept':
+      return `accept ${b} = ${showValue(m.value)}`;
+    case 'accepted':
+      return `accepted ${b} = ${showValue(m.value)}`;
+    case 'rejected':
+      return `rejected ${b}, promised ${ballots.format(m.promised)}`;
+    default:
+      return String((m as { type: string }).type);
+  }
+}
+
+/** The full line of lib/paxos/format.ts. */
+export function decreeLine(m: DecreeMessage<unknown>): string {
+  return describeDecreeMessage(m);
 }
 
 /** A Multi-Paxos message in the paper's words. */

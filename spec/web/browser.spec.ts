@@ -205,6 +205,22 @@ describe('the browser view (playwright-core driving Debian chromium)', function 
     fs.rmSync(path.dirname(file), { recursive: true, force: true });
   });
 
+  it('draws a single-decree zoo preset: each node shows its roles, and the violated invariant is highlighted at the step where it breaks', async () => {
+    const name = 'acceptor-accepts-below-promise';
+    const events = fs.readFileSync(path.join(ROOT, 'web', 'counterexamples', `${name}.jsonl`), 'utf8').trim().split('\n').length - 1;
+    const page = await open(`mode=single&source=zoo&name=${name}&step=${events - 1}`);
+    const decrees = await page.$$eval('#ring g.node', (gs) => gs.map((g) => JSON.parse((g as unknown as { dataset: Record<string, string> }).dataset.decree ?? 'null') as { acceptor: unknown; proposer: unknown } | null));
+    expect(decrees.map((d) => d !== null && d.proposer !== null)).to.deep.equal([true, true]);
+    expect(decrees.map((d) => d !== null && d.acceptor !== null)).to.deep.equal([true, false]);
+    expect(await page.$$('.violation')).to.have.length(0);
+    await clickTo(page, '#forward', events);
+    const shown = await page.$$eval('.violation', (vs) => vs.map((v) => ({ invariant: (v as unknown as { dataset: Record<string, string> }).dataset.invariant, text: v.textContent })));
+    expect(shown.map((v) => v.invariant)).to.include('PromiseKept');
+    expect(shown[0]!.text).to.contain(`breaks at step ${events}`);
+    await page.screenshot({ path: path.join(SHOTS, 'single-decree.png') });
+    await page.close();
+  });
+
   it('shows Figure 8 side by side: Multi-Paxos, Raft and the broken Raft step together, with the mapping row between them', async () => {
     const page = await open('mode=side&scenario=figure8&step=0');
     await page.setViewportSize({ width: 1600, height: 1000 });

@@ -10,15 +10,17 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Frame, Script, UserAction } from '../../lib/web/session';
 import { branch, frameAt, framesUpTo, Runner } from '../../lib/web/session';
-import { freeScript, story, STORY_NAMES } from '../../lib/web/presets';
+import { decreeRace, freeScript, STORIES, story, STORY_NAMES } from '../../lib/web/presets';
 import { traceScript } from '../../lib/web/traces';
 import { sideBySide } from '../../lib/web/side';
 import { DEFAULT_STATE, formatState, parseState } from '../../lib/web/url';
 import type { PageState } from '../../lib/web/url';
 import { MULTIPAXOS_MUTANTS } from '../../lib/zoo/multipaxos';
 import { RAFT_MUTANTS } from '../../lib/zoo/raft';
+import { PAXOS_MUTANTS } from '../../lib/zoo/paxos';
 import { MAPPING } from '../../lib/raft/mapping';
 import { run } from '../helpers/cli';
+import { race as demoRace } from '../../lib/demo/single-decree';
 
 const COUNTEREXAMPLES = path.join(__dirname, '..', '..', 'web', 'counterexamples');
 
@@ -61,13 +63,63 @@ describe('the browser view: the session (lib/web)', function () {
       expect(slot812(last(frames))).to.deep.equal(['#8841', '#8841', '#8841']);
     });
 
-    it('every story starts after its prologue: frame 0 has slots 0..811 chosen and harbor-2 leading 41.2', () => {
-      for (const name of STORY_NAMES) {
+    it('every Multi-Paxos story starts after its prologue: frame 0 has slots 0..811 chosen and harbor-2 leading 41.2', () => {
+      for (const name of STORY_NAMES.filter((n) => STORIES[n].protocol === 'multipaxos')) {
         const f = framesUpTo(story(name), [], 0)[0]!;
         expect(f.nodes.map((n) => n.chosen), name).to.deep.equal([812, 812, 812]);
         expect(f.nodes[1]!.role).to.equal('leader');
         expect(f.nodes[1]!.epoch).to.equal('41.2');
       }
+    });
+  });
+
+  describe('single-decree Paxos', () => {
+    it('the race for slot 812 (the story of synod demo, same seed): one value is chosen, every learner learns it, and no invariant breaks', () => {
+      const frames = played(story('decree-race'));
+      expect(story('decree-race').config).to.deep.equal({ protocol: 'single-decree', nodes: 3, seed: 812, setting: 'harbor' });
+      expect(frames.flatMap((f) => f.violations)).to.deep.equal([]);
+      expect(frames.filter((f) => f.what.startsWith('skipped'))).to.deep.equal([]);
+      const end = last(frames);
+      const chosen = end.nodes.map((n) => n.decree!.learner!.chosen);
+      expect(['#8841', '#8849']).to.include(chosen[0]);
+      expect(chosen).to.deep.equal([chosen[0], chosen[0], chosen[0]]);
+      expect(end.nodes.map((n) => n.slots[0]?.chosen)).to.deep.equal([chosen[0], chosen[0], chosen[0]]);
+      expect(last(frames).caption).to.equal(`Every learner knows: slot 812 chose ${chosen[0]!}, and only ${chosen[0]!}.`);
+    });
+
+    it('the race agrees with synod demo for the same seed: the value chosen is the one the demo reports', () => {
+      for (const seed of [1, 2, 812]) {
+        const end = last(played(decreeRace(seed)));
+        expect(end.nodes[0]!.decree!.learner!.chosen, `seed ${seed}`).to.equal(demoRace(seed).chosen);
+      }
+    });
+
+    it('each node shows its roles: the acceptor\'s maxBal and vote, the proposer\'s phase and ballot, the learner\'s value', () => {
+      const frames = played(story('decree-race'));
+      const f0 = frames[0]!;
+      expect(f0.nodes.map((n) => n.role)).to.deep.equal(['acceptor + learner', 'acceptor + proposer (idle) + learner', 'acceptor + proposer (idle) + learner']);
+      expect(f0.nodes[1]!.decree).to.deep.equal({
+        acceptor: { maxBal: '0.0', maxVBal: '-', maxVal: '-' },
+        proposer: { phase: 'idle', ballot: '40.0', value: '-' },
+        learner: { chosen: '-', ballot: '-' },
+      });
+      // A prepare, in the paper's words, with the full line of lib/paxos/format.ts beside it.
+      const prepare = frames.flatMap((f) => (f.delivered === null ? [] : [f.delivered])).find((m) => m.type === 'prepare')!;
+      expect(prepare.label).to.match(/^prepare 41\.[23]$/);
+      expect(prepare.line).to.match(/^prepare slot 812 ballot 41\.[23]$/);
+      const accept = frames.flatMap((f) => (f.delivered === null ? [] : [f.delivered])).find((m) => m.type === 'accept')!;
+      expect(accept.label).to.match(/^accept \d+\.\d = #88(41|49)$/);
+    });
+
+    it('a user can crash an acceptor and propose a value: the frame says what happened', () => {
+      const s = freeScript({ protocol: 'single-decree', nodes: 3, seed: 1, setting: 'web' });
+      const frames = framesUpTo(s, [{ at: 0, type: 'crash', node: 3 }, { at: 1, type: 'request', node: 1, value: 'X' }], 16);
+      expect(frames[1]!.what).to.equal('n3 CRASHED (it keeps what it persisted)');
+      expect(frames[2]!.what).to.equal('client -> n1 : propose X');
+      expect(frames.flatMap((f) => f.violations)).to.deep.equal([]);
+      expect(frames[5]!.what).to.equal('n1 -> n3 : prepare 1.1 (lost: the node is down)');
+      // Acceptors 1 and 2 are a quorum: X is chosen; the learners that heard both acceptances know it, the crashed one does not.
+      expect(last(frames).nodes.map((n) => n.decree!.learner!.chosen)).to.deep.equal(['X', 'X', '-']);
     });
   });
 
@@ -140,12 +192,14 @@ describe('the browser view: the session (lib/web)', function () {
     });
   });
 
-  describe('the bug zoo: each Multi-Paxos and Raft mutant with its counterexample', () => {
+  describe('the bug zoo: each single-decree, Multi-Paxos and Raft mutant with its counterexample', () => {
     const files = fs.readdirSync(COUNTEREXAMPLES).filter((f) => f.endsWith('.jsonl'));
 
-    it('has a counterexample for every Multi-Paxos and Raft mutant the model checker catches (the read mutants are caught by the simulator only)', () => {
-      const checked = zooEntries().filter((e) => e.protocol === 'multipaxos' || e.protocol === 'raft').map((e) => e.name);
+    it('has a counterexample for every single-decree, Multi-Paxos and Raft mutant the model checker catches (the read mutants are caught by the simulator only)', () => {
+      const checked = zooEntries().filter((e) => e.protocol === 'single-decree' || e.protocol === 'multipaxos' || e.protocol === 'raft').map((e) => e.name);
       expect(files.map((f) => f.replace(/\.jsonl$/, '')).sort()).to.deep.equal([...checked].sort());
+      expect(PAXOS_MUTANTS.map((m) => m.name).filter((n) => !files.includes(`${n}.jsonl`))).to.deep.equal([]);
+      expect(PAXOS_MUTANTS).to.have.length(7);
       const simulatorOnly = [...MULTIPAXOS_MUTANTS, ...RAFT_MUTANTS].map((m) => m.name).filter((n) => !checked.includes(n));
       expect(simulatorOnly.sort()).to.deep.equal(['lease-past-drift-bound', 'leader-reads-without-confirming', 'read-index-before-own-ballot-commit'].sort());
     });
@@ -155,10 +209,16 @@ describe('the browser view: the session (lib/web)', function () {
       it(`${name}: the replay breaks the invariant that catches it at the last step of the trace, not before`, () => {
         const s = traceScript(fs.readFileSync(path.join(COUNTEREXAMPLES, file), 'utf8'));
         const frames = played(s);
-        const caughtBy = [...MULTIPAXOS_MUTANTS, ...RAFT_MUTANTS].find((m) => m.name === name)!.caughtBy;
+        const caughtBy = [...PAXOS_MUTANTS, ...MULTIPAXOS_MUTANTS, ...RAFT_MUTANTS].find((m) => m.name === name)!.caughtBy;
         expect(frames.filter((f) => f.what.startsWith('skipped'))).to.deep.equal([]);
-        expect(frames.slice(0, -1).flatMap((f) => f.violations)).to.deep.equal([]);
-        const found = last(frames).violations.map((v) => v.invariant);
+        // The checker's last action: one step, or two when it is a crash-and-restart (its trace
+        // writes crash, then restart; the crashed node's memory is gone from the crash on).
+        const ops = s.ops;
+        const tail = ops.slice(-2);
+        const crashRestart = tail.length === 2 && tail[0]!.kind === 'crash' && tail[1]!.kind === 'restart' && tail[0]!.node === tail[1]!.node;
+        const breaking = crashRestart ? frames.length - 2 : frames.length - 1;
+        expect(frames.slice(0, breaking).flatMap((f) => f.violations)).to.deep.equal([]);
+        const found = frames[breaking]!.violations.map((v) => v.invariant);
         expect(found).to.not.deep.equal([]);
         expect(found.some((v) => caughtBy.includes(v)), `${found.join(', ')} in ${caughtBy.join(', ')}`).to.equal(true);
       });
@@ -189,9 +249,36 @@ describe('the browser view: the session (lib/web)', function () {
       });
     }
 
+    it('a synod sim trace of single-decree Paxos replays step for step, and its learners learn the value the simulator saw chosen', async () => {
+      const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'synod-web-')), 'sim.jsonl');
+      const r = await run('sim', '--protocol', 'single-decree', '--seed', '5', '--steps', '300', '--trace', file, '--json');
+      const report = JSON.parse(r.out) as { chosen: number; violations: unknown[] };
+      const s = traceScript(fs.readFileSync(file, 'utf8'));
+      expect(s.config).to.deep.equal({ protocol: 'single-decree', nodes: 5, seed: 5, setting: 'sim' });
+      const frames = played(s);
+      expect(frames.filter((f) => f.what.startsWith('skipped'))).to.deep.equal([]);
+      expect(frames.flatMap((f) => f.violations)).to.deep.equal([]);
+      expect(report.violations).to.deep.equal([]);
+      expect(report.chosen).to.equal(1);
+      const learned = new Set(last(frames).nodes.map((n) => n.decree!.learner!.chosen).filter((v) => v !== '-'));
+      expect(learned.size).to.equal(1);
+      fs.rmSync(path.dirname(file), { recursive: true, force: true });
+    });
+
+    it('a synod check trace of single-decree Paxos runs with the configuration its header records, else the mutant\'s smallest', () => {
+      const header = (options: object): string => `${JSON.stringify({ format: 'synod-trace', version: 1, synod: '0.1.0', command: 'check', protocol: 'single-decree', seed: null, options, events: 0 })}\n`;
+      const given = traceScript(header({ acceptors: '3', proposers: '2', learners: '1', phase1: '2', phase2: '2', topology: 'separate' }));
+      expect(given.config).to.deep.equal({ protocol: 'single-decree', nodes: 5, seed: 0, setting: 'check', decree: { acceptors: 3, proposers: 2, learners: 1, phase1: 2, phase2: 2, separate: true } });
+      const f0 = framesUpTo(given, [], 0)[0]!;
+      expect(f0.nodes.map((n) => n.role)).to.deep.equal(['acceptor + learner', 'acceptor', 'acceptor', 'proposer (idle)', 'proposer (idle)']);
+      const smallest = traceScript(header({ mutant: 'proposer-picks-lowest-accepted-ballot' }));
+      expect(smallest.config).to.deep.equal({ protocol: 'single-decree', nodes: 3, seed: 0, setting: 'check', mutant: 'proposer-picks-lowest-accepted-ballot' });
+      expect(() => traceScript(header({ mutant: 'no-such-mutant' }))).to.throw(/no single-decree mutant named 'no-such-mutant'/);
+    });
+
     it('a trace the view cannot draw, or a file that is not a trace, gets a one-line reason', () => {
       const single = '{"format":"synod-trace","version":1,"synod":"0.1.0","command":"check","protocol":"single-decree","seed":null,"options":{},"reproduce":"synod check","events":0}\n';
-      expect(() => traceScript(single)).to.throw(/draws Multi-Paxos and Raft; this trace is of single-decree/);
+      expect(() => traceScript(single.replace('single-decree', 'two-phase-commit'))).to.throw(/draws single-decree Paxos, Multi-Paxos and Raft; this trace is of two-phase-commit/);
       expect(() => traceScript('hello\n')).to.throw(/line 1 is not a JSON object/);
       const noMessage = single.replace('single-decree', 'raft') + '{"step":1,"tick":1,"type":"deliver"}\n';
       expect(() => traceScript(noMessage)).to.throw(/line 2: a deliver event needs a message/);
@@ -224,6 +311,9 @@ describe('the browser view: the session (lib/web)', function () {
       const states: PageState[] = [
         { mode: 'single', source: { kind: 'free', protocol: 'raft', nodes: 7, seed: 42 }, actions: [{ at: 3, type: 'crash', node: 2 }, { at: 4, type: 'partition', a: [1, 2], b: [3] }, { at: 5, type: 'request', node: 1, value: '#8841' }, { at: 6, type: 'duplicate', index: 2 }], step: 9 },
         { mode: 'single', source: { kind: 'story', name: 'race' }, actions: [], step: 4 },
+        { mode: 'single', source: { kind: 'free', protocol: 'single-decree', nodes: 5, seed: 1 }, actions: [{ at: 0, type: 'request', node: 2, value: 'X' }], step: 3 },
+        { mode: 'single', source: { kind: 'story', name: 'decree-race' }, actions: [], step: 2 },
+        { mode: 'single', source: { kind: 'zoo', name: 'learner-mixes-ballots' }, actions: [], step: 5 },
         { mode: 'single', source: { kind: 'zoo', name: 'vote-not-persisted' }, actions: [], step: 8 },
         { mode: 'single', source: { kind: 'trace', text: '{"a":"é"}\n' }, actions: [{ at: 0, type: 'heal' }], step: 0 },
         { mode: 'side', scenario: 'figure8', step: 3 },
@@ -235,6 +325,7 @@ describe('the browser view: the session (lib/web)', function () {
     it('rejects a bad fragment with a one-line reason', () => {
       expect(() => parseState('mode=single&source=free&protocol=raft&nodes=9&seed=1')).to.throw(/nodes must be a whole number from 3 to 7/);
       expect(() => parseState('mode=single&source=story&name=nope')).to.throw(/story must be one of race/);
+      expect(() => parseState('mode=single&source=free&protocol=fastpaxos&nodes=3&seed=1')).to.throw(/protocol must be multipaxos, raft or single-decree/);
       expect(() => parseState('mode=side&scenario=x')).to.throw(/scenario must be one of/);
       expect(() => parseState('source=story&name=race&actions=[{"at":1,"type":"crash"}]')).to.throw(/action 1 needs a node/);
       expect(() => parseState('source=story&name=race&actions={')).to.throw(/actions is not JSON/);
