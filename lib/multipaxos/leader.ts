@@ -29,7 +29,6 @@ import { chooseValue } from '../paxos/proposer';
 import type { NodeId } from '../core/types';
 import { invariant } from '../core/types';
 import type { Command } from '../machine/command';
-import { cachedResult } from '../machine/replica';
 import { drawBetween } from '../core/random';
 import type { Vector } from '../core/vector';
 import * as vec from '../core/vector';
@@ -38,7 +37,7 @@ import { NOOP } from './messages';
 import type { LeaderState, PromiseGathered } from './state';
 import type { Outcome, StepBuilder } from './step';
 import { ownVotes, promise, vote } from './acceptor';
-import { snapshotPoint } from './learner';
+import { answerFromSession, snapshotPoint } from './learner';
 import { dropReads, onLead, openRound, ownEntry, wantsRound } from './reads';
 
 export function initLeader<Op>(highest: Ballot): LeaderState<Op> {
@@ -288,12 +287,8 @@ export function onCatchup<S, Op, R>(b: StepBuilder<S, Op, R>, m: Catchup): Outco
  */
 export function onRequest<S, Op, R>(b: StepBuilder<S, Op, R>, command: Command<Op>): Outcome {
   const { id } = b.s;
-  const cached = cachedResult(b.s.learner.replica, command);
-  if (cached !== null) {
-    if (cached.outcome === 'stale') return `command ${command.client}#${command.seq} is older than the client's last`;
-    b.emit({ type: 'reply', node: id, client: command.client, seq: command.seq, reply: { status: 'ok', result: cached.result } });
-    return undefined;
-  }
+  const known = answerFromSession(b, command);
+  if (known !== null) return known.outcome;
   const l = b.s.leader;
   if (l.role !== 'leader') {
     b.emit({ type: 'reply', node: id, client: command.client, seq: command.seq, reply: { status: 'redirect', leader: l.current } });

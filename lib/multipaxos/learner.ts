@@ -25,9 +25,9 @@
 import * as ballots from '../paxos/ballot';
 import type { Ballot } from '../paxos/ballot';
 import type { NodeId } from '../core/types';
-import type { Reply } from '../machine/command';
+import type { Command, Reply } from '../machine/command';
 import type { StateMachine } from '../machine/replica';
-import { applyBatch, initReplica } from '../machine/replica';
+import { applyBatch, cachedResult, initReplica } from '../machine/replica';
 import * as vec from '../core/vector';
 import type { Entry, Learn, MultiSnapshot } from './messages';
 import type { Replica } from '../machine/replica';
@@ -175,4 +175,17 @@ export function onLearn<S, Op, R>(b: StepBuilder<S, Op, R>, m: Learn<Op>): Outco
   b.setLearner({ asked: -1 });
   if (b.s.learner.commit === before) return `nothing new in learn for slots ${m.slot}..${m.slot + m.values.length - 1}`;
   return undefined;
+}
+
+/**
+ * A command the client sessions already know: a retry of the client's last command is answered
+ * with its first result (applied once), an older one is refused with the reason. Returns null
+ * for a command the replica has not seen, which the caller goes on to handle.
+ */
+export function answerFromSession<S, Op, R>(b: StepBuilder<S, Op, R>, c: Command<Op>): { readonly outcome: Outcome } | null {
+  const cached = cachedResult(b.s.learner.replica, c);
+  if (cached === null) return null;
+  if (cached.outcome === 'stale') return { outcome: `command ${c.client}#${c.seq} is older than the client's last` };
+  b.emit({ type: 'reply', node: b.s.id, client: c.client, seq: c.seq, reply: { status: 'ok', result: cached.result } });
+  return { outcome: undefined };
 }

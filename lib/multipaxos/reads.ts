@@ -28,7 +28,7 @@
  */
 import * as ballots from '../paxos/ballot';
 import type { NodeId } from '../core/types';
-import { cachedResult } from '../machine/replica';
+import { answerFromSession } from './learner';
 import type { HeartbeatAck, Heartbeat } from './messages';
 import { NOOP } from './messages';
 import type { ClientRequest, ReadMode, ReadRound, ReadState } from './state';
@@ -77,12 +77,8 @@ export function afterRestart<S, Op, R>(b: StepBuilder<S, Op, R>): void {
  */
 export function onRead<S, Op, R>(b: StepBuilder<S, Op, R>, c: ClientRequest<Op>, mode: Exclude<ReadMode, 'log'>): Outcome {
   const { id } = b.s;
-  const cached = cachedResult(b.s.learner.replica, c);
-  if (cached !== null) {
-    if (cached.outcome === 'stale') return `command ${c.client}#${c.seq} is older than the client's last`;
-    b.emit({ type: 'reply', node: id, client: c.client, seq: c.seq, reply: { status: 'ok', result: cached.result } });
-    return undefined;
-  }
+  const known = answerFromSession(b, c);
+  if (known !== null) return known.outcome;
   if (mode === 'follower') {
     answer(b, c, 'follower');
     return undefined;
