@@ -28,6 +28,7 @@ interface ClusterFlags {
   protocol: string;
   logLevel: string;
   electionTimeoutMs: string;
+  snapshotEvery: string;
 }
 
 interface Member {
@@ -72,6 +73,7 @@ export function registerCluster(cli: Command, context: CliContext): void {
     .option('--protocol <name>', 'multipaxos or raft', 'multipaxos')
     .option('--log-level <level>', "the nodes' log level", 'info')
     .option('--election-timeout-ms <ms>', 'how long to wait for the first leader', '15000')
+    .option('--snapshot-every <slots>', "multipaxos: each node compacts its log into a snapshot every this many applied slots; 0: off", '4096')
     .action(async (flags: ClusterFlags) => {
       const n = integer('--nodes', flags.nodes, 2, 15);
       const base = integer('--base-port', flags.basePort, 1, 65535 - n);
@@ -80,6 +82,7 @@ export function registerCluster(cli: Command, context: CliContext): void {
       if (Math.abs(clientBase - base) < n) throw new UsageError(`the node ports (${base}..${base + n - 1}) and the client ports (${clientBase}..${clientBase + n - 1}) overlap`);
       const protocol = oneOf('--protocol', flags.protocol, ['multipaxos', 'raft'] as const);
       const waitMs = integer('--election-timeout-ms', flags.electionTimeoutMs, 100);
+      const snapshotEvery = integer('--snapshot-every', flags.snapshotEvery, 0, 1_000_000_000);
       const dir = path.resolve(flags.data ?? mkdtempSync(path.join(tmpdir(), 'synod-cluster-')));
       mkdirSync(dir, { recursive: true });
       const secretFile = path.join(dir, 'secret');
@@ -102,6 +105,7 @@ export function registerCluster(cli: Command, context: CliContext): void {
           '--secret-file', secretFile,
           '--protocol', protocol,
           '--log-level', flags.logLevel,
+          '--snapshot-every', String(snapshotEvery),
         ];
         members.push({ id, listen, client, data, logFile: path.join(dir, `node-${id}.log`), args, child: null, exited: false });
       }

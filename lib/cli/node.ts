@@ -5,7 +5,7 @@
  *   synod node --id 1 --listen 127.0.0.1:7001 --peers 2=127.0.0.1:7002,3=127.0.0.1:7003 \
  *     --data ./data/1 --secret-file ./secret [--client 127.0.0.1:8001] \
  *     [--peer-clients 2=127.0.0.1:8002,3=127.0.0.1:8003] [--protocol multipaxos|raft] \
- *     [--cluster-id ID] [--log-level info]
+ *     [--cluster-id ID] [--log-level info] [--snapshot-every 4096]
  *
  * The client address defaults to the --listen port + 1000 on the same host, and each peer's
  * likewise, unless --peer-clients names them.
@@ -56,7 +56,7 @@ export function registerNode(cli: Command, context: CliContext): void {
     .option('--log-level <level>', LEVELS.join(', '), 'info')
     .option('--tick-ms <ms>', 'wall-clock length of one protocol tick', '10')
     .option('--request-timeout-ms <ms>', 'deadline of a client command (then HTTP 503)', '3000')
-    .option('--snapshot-every <n>', 'logged changes after which the durable record is written as a snapshot', '50000')
+    .option('--snapshot-every <slots>', 'multipaxos: compact the log into a snapshot (replica and client sessions) every this many applied slots; 0: off', '4096')
     .action(async (flags: NodeFlags) => {
       const id = integer('--id', flags.id, 1, 0xffffffff);
       const listen = address('--listen', flags.listen);
@@ -77,8 +77,8 @@ export function registerNode(cli: Command, context: CliContext): void {
       const timings = {
         tickMs: integer('--tick-ms', flags.tickMs, 1, 10_000),
         requestTimeoutMs: integer('--request-timeout-ms', flags.requestTimeoutMs, 1, 3_600_000),
-        snapshotEvery: integer('--snapshot-every', flags.snapshotEvery, 1),
       };
+      const snapshotEvery = integer('--snapshot-every', flags.snapshotEvery, 0, 1_000_000_000);
       const { startNode } = await import('../runtime/node/process');
       let node;
       try {
@@ -93,6 +93,7 @@ export function registerNode(cli: Command, context: CliContext): void {
           ...(flags.clusterId === undefined ? {} : { clusterId: flags.clusterId }),
           logLevel,
           timings,
+          snapshotEvery,
         });
       } catch (e) {
         context.io.err(`synod: node ${id}: ${(e as Error).message}\n`);

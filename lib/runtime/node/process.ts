@@ -14,7 +14,7 @@ import { FileLog, multiPaxosCodecs, raftCodecs } from '../storage';
 import { clusterSecret, multiPaxosMessage, raftMessage, TcpTransport } from '../transport';
 import type { DurableLog, Transport } from '../contracts';
 import type { ProtocolAdapter, ProtocolName } from './adapter';
-import { multiPaxosNodeAdapter, raftNodeAdapter } from './config';
+import { DEFAULT_SNAPSHOT_EVERY, fileSnapshotChanges, multiPaxosNodeAdapter, raftNodeAdapter } from './config';
 import type { NodeTimings } from './driver';
 import { NodeDriver } from './driver';
 import { createClientApi, listen, parseAddress } from './http';
@@ -38,6 +38,12 @@ export interface NodeProcessConfig {
   readonly clusterId?: string;
   readonly logLevel: LogLevel;
   readonly timings?: Partial<NodeTimings>;
+  /**
+   * Multi-Paxos log compaction every this many applied slots (0: off; default 4096, config.ts
+   * `DEFAULT_SNAPSHOT_EVERY`). Unless `timings.snapshotEvery` says otherwise, the driver's file
+   * snapshot follows it (`fileSnapshotChanges`).
+   */
+  readonly snapshotEvery?: number;
 }
 
 /** The default cluster id: a digest of the secret, so every node with the same secret agrees and the secret itself is not written. */
@@ -78,7 +84,10 @@ export async function startNode(config: NodeProcessConfig): Promise<RunningNode>
   const logger = pino({ level: config.logLevel, base: { node: config.id, pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime }, pino.destination({ fd: 2, sync: true }));
   const nodes = [config.id, ...config.peers.keys()].sort((a, b) => a - b);
   const seed = randomInt(0, 0x7fffffff);
-  const timing = { nodes, seed };
+  const snapshotEvery = config.snapshotEvery ?? DEFAULT_SNAPSHOT_EVERY;
+  if (!Number.isSafeInteger(snapshotEvery) || snapshotEvery < 0) throw new Error(`the snapshot interval is a whole number of slots >= 0 (0: off), got ${snapshotEvery}`);
+  const timing = { nodes, seed, snapshotEvery };
+  const timings: Partial<NodeTimings> = { snapshotEvery: fileSnapshotChanges(snapshotEvery), ...config.timings };
   const metrics = new NodeMetrics({ node: config.id, protocol: config.protocol }, { processMetrics: true });
   let adapter: ProtocolAdapter<unknown, Addressed, unknown, unknown, unknown, HarborOp, HarborResult>;
   let log: DurableLog<unknown, unknown>;
@@ -111,7 +120,7 @@ export async function startNode(config: NodeProcessConfig): Promise<RunningNode>
     transport,
     metrics,
     logger,
-    ...(config.timings === undefined ? {} : { timings: config.timings }),
+    timings,
     onFatal: () => {
       void closeServer().then(() => resolveStopped(1));
     },

@@ -16,6 +16,7 @@ import type { PersistChange, RaftRecord } from '../../raft/state';
 import type { Vector } from '../../core/vector';
 import * as vec from '../../core/vector';
 import type { Recovered } from '../contracts';
+import { reviveReplica } from '../replica-json';
 import type { Codec } from './codec';
 import { jsonCodec } from './codec';
 
@@ -84,6 +85,8 @@ function multiChangeProblem(v: unknown): string | null {
       return isSlot(c.slot) && isBallot(c.ballot) && typeof c.value === 'object' && c.value !== null ? null : 'a vote change needs a slot, a ballot and a value';
     case 'learned':
       return isSlot(c.slot) && typeof c.value === 'object' && c.value !== null ? null : 'a learned change needs a slot and a value';
+    case 'snapshot':
+      return isSlot(c.slot) && typeof c.replica === 'object' && c.replica !== null ? null : 'a snapshot change needs a slot and a replica';
     default:
       return `unknown Multi-Paxos change kind ${JSON.stringify(c.kind)}`;
   }
@@ -108,6 +111,8 @@ interface MultiRecordJson {
   readonly promised: Ballot;
   readonly votes: VectorJson<unknown>;
   readonly log: VectorJson<unknown>;
+  /** With compaction on (`snapshotEvery`): the replica at the snapshot's slot, as JSON.stringify wrote it. */
+  readonly snapshot?: { readonly slot: number; readonly replica: unknown };
 }
 
 interface RaftRecordJson {
@@ -116,19 +121,34 @@ interface RaftRecordJson {
   readonly log: readonly unknown[];
 }
 
-/** The codecs of a Multi-Paxos FileLog: JSON changes (checked on the way back), records with their vectors as slot lists. */
+/**
+ * The codecs of a Multi-Paxos FileLog: JSON changes (checked on the way back), records with
+ * their vectors as slot lists. With compaction on, a `snapshot` change and a record's
+ * `snapshot` hold a replica (the machine and its client sessions), whose persistent vectors
+ * are rebuilt on the way back (lib/runtime/replica-json.ts).
+ */
 export function multiPaxosCodecs<Op>(): { changeCodec: Codec<DurableChange<Op>>; snapshotCodec: Codec<MultiRecord<Op>> } {
   const json = jsonCodec<MultiRecordJson>((v) => {
     const r = v as Partial<MultiRecordJson> | null;
-    return typeof r === 'object' && r !== null && isBallot(r.promised) ? null : 'a Multi-Paxos record needs a promised ballot';
+    if (typeof r !== 'object' || r === null || !isBallot(r.promised)) return 'a Multi-Paxos record needs a promised ballot';
+    if (r.snapshot !== undefined && (typeof r.snapshot !== 'object' || r.snapshot === null || !isSlot(r.snapshot.slot))) return "a Multi-Paxos record's snapshot needs a slot and a replica";
+    return null;
   });
+  const changes = jsonCodec<DurableChange<Op>>(multiChangeProblem);
   return {
-    changeCodec: jsonCodec<DurableChange<Op>>(multiChangeProblem),
+    changeCodec: {
+      encode: changes.encode,
+      decode(bytes) {
+        const c = changes.decode(bytes);
+        return c.kind === 'snapshot' ? { kind: 'snapshot', slot: c.slot, replica: reviveReplica(c.replica, 'the snapshot change replica') } : c;
+      },
+    },
     snapshotCodec: {
-      encode: (r) => json.encode({ promised: r.promised, votes: vectorToJson(r.votes), log: vectorToJson(r.log) }),
+      encode: (r) => json.encode({ promised: r.promised, votes: vectorToJson(r.votes), log: vectorToJson(r.log), ...(r.snapshot === undefined ? {} : { snapshot: r.snapshot }) }),
       decode(bytes) {
         const r = json.decode(bytes);
-        return { promised: r.promised, votes: vectorFromJson(r.votes, 'the record votes') as MultiRecord<Op>['votes'], log: vectorFromJson(r.log, 'the record log') as MultiRecord<Op>['log'] };
+        const base = { promised: r.promised, votes: vectorFromJson(r.votes, 'the record votes') as MultiRecord<Op>['votes'], log: vectorFromJson(r.log, 'the record log') as MultiRecord<Op>['log'] };
+        return r.snapshot === undefined ? base : { ...base, snapshot: { slot: r.snapshot.slot, replica: reviveReplica(r.snapshot.replica, 'the record snapshot replica') } };
       },
     },
   };

@@ -14,6 +14,7 @@ import type { RaftMessage } from '../../raft/messages';
 import type { NodeOp } from './schemas/common';
 import { MULTIPAXOS_SCHEMAS } from './schemas/multipaxos';
 import { RAFT_SCHEMAS } from './schemas/raft';
+import { reviveReplica } from '../replica-json';
 
 export type Validation<M> = { readonly ok: true; readonly message: M } | { readonly ok: false; readonly error: string };
 
@@ -43,8 +44,26 @@ export function messageValidator<M>(schemas: Readonly<Record<string, TSchema>>):
   };
 }
 
-/** Multi-Paxos messages over the node's operations (key-value and booking). */
-export const multiPaxosMessage: MessageValidator<MultiMessage<NodeOp>> = messageValidator(MULTIPAXOS_SCHEMAS);
+const multiPaxosShape: MessageValidator<MultiMessage<NodeOp>> = messageValidator(MULTIPAXOS_SCHEMAS);
+
+/**
+ * Multi-Paxos messages over the node's operations (key-value and booking). A message that
+ * carries a snapshot (`snapshot`, and a `promise` from a compacted acceptor) has its replica
+ * rebuilt (lib/runtime/replica-json.ts: JSON turned the holes of its persistent vectors into
+ * nulls); a replica that cannot be rebuilt is an invalid message like any other.
+ */
+export const multiPaxosMessage: MessageValidator<MultiMessage<NodeOp>> = (value) => {
+  const checked = multiPaxosShape(value);
+  if (!checked.ok) return checked;
+  const m = checked.message;
+  try {
+    if (m.type === 'snapshot') return { ok: true, message: { ...m, replica: reviveReplica(m.replica, 'snapshot /replica') } };
+    if (m.type === 'promise' && m.snapshot !== undefined) return { ok: true, message: { ...m, snapshot: { slot: m.snapshot.slot, replica: reviveReplica(m.snapshot.replica, 'promise /snapshot/replica') } } };
+  } catch (e) {
+    return { ok: false, error: (e as Error).message };
+  }
+  return checked;
+};
 
 /** Raft messages over the node's operations (key-value and booking). */
 export const raftMessage: MessageValidator<RaftMessage<NodeOp>> = messageValidator(RAFT_SCHEMAS);
