@@ -19,6 +19,8 @@ interface NodeStatusJson {
   readonly applied: number;
   readonly lastContactMs: number | null;
   readonly counters: { proposed: number; quorumAcknowledged: number; committed: number; applied: number; electionsStarted: number; electionsWon: number };
+  /** Absent from a node of an older build. slot, taken and installed are null under Raft. */
+  readonly snapshot?: { slot: number | null; taken: number | null; installed: number | null; filesWritten: number };
 }
 
 export type StatusRow = ({ readonly address: string; readonly reachable: true } & NodeStatusJson) | { readonly address: string; readonly reachable: false; readonly error: string };
@@ -39,6 +41,12 @@ export async function clusterStatus(addresses: readonly string[], timeoutMs = 20
   );
 }
 
+/** `4096 (2 taken, 1 installed)`: the snapshot point and where the snapshots came from; `-` without protocol snapshots. */
+function snapshotCell(s: NodeStatusJson['snapshot']): string {
+  if (s === undefined || s.slot === null) return '-';
+  return `${s.slot} (${s.taken ?? 0} taken, ${s.installed ?? 0} installed)`;
+}
+
 function ago(ms: number | null): string {
   return ms === null ? 'never' : `${ms} ms ago`;
 }
@@ -50,11 +58,11 @@ function aligned(rows: readonly (readonly string[])[]): string[] {
 }
 
 export function statusLines(rows: readonly StatusRow[]): string[] {
-  const header = ['id', 'pid', 'role', 'ballot', 'leader', 'commit', 'applied', 'last contact', 'proposed', 'quorum-ack', 'committed', 'applied', 'address'];
+  const header = ['id', 'pid', 'role', 'ballot', 'leader', 'commit', 'applied', 'last contact', 'proposed', 'quorum-ack', 'committed', 'applied', 'snapshot', 'address'];
   const cells = rows.map((r) =>
     r.reachable
-      ? [String(r.id), String(r.pid), r.role, r.ballotText, String(r.leader), String(r.commit), String(r.applied), ago(r.lastContactMs), String(r.counters.proposed), String(r.counters.quorumAcknowledged), String(r.counters.committed), String(r.counters.applied), r.address]
-      : ['-', '-', 'unreachable', '-', '-', '-', '-', '-', '-', '-', '-', '-', `${r.address}: ${r.error}`],
+      ? [String(r.id), String(r.pid), r.role, r.ballotText, String(r.leader), String(r.commit), String(r.applied), ago(r.lastContactMs), String(r.counters.proposed), String(r.counters.quorumAcknowledged), String(r.counters.committed), String(r.counters.applied), snapshotCell(r.snapshot), r.address]
+      : ['-', '-', 'unreachable', '-', '-', '-', '-', '-', '-', '-', '-', '-', '-', `${r.address}: ${r.error}`],
   );
   return aligned([header, ...cells]);
 }
@@ -62,7 +70,7 @@ export function statusLines(rows: readonly StatusRow[]): string[] {
 export function registerStatus(cli: Command, context: CliContext): void {
   cli
     .command('status')
-    .description('one row per node of a real cluster: role, ballot, commit and applied points, last contact, stage counters')
+    .description('one row per node of a real cluster: role, ballot, commit and applied points, last contact, stage counters, snapshot point')
     .option('--cluster <addrs>', 'client addresses host:port,... (default: $SYNOD_CLUSTER)')
     .option('--timeout-ms <ms>', 'how long to wait for each node', '2000')
     .option('--json', 'print one JSON object')

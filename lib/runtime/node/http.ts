@@ -19,6 +19,7 @@ import type { Command } from '../../machine/command';
 import type { HarborOp } from '../../machine/harbor';
 import type { NodeStatus, Submitted } from './driver';
 import type { NodeMetrics } from './metrics';
+import type { SnapshotCounts } from './snapshots';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -73,10 +74,12 @@ export interface ClientApiOptions<R> {
   /** Every node's client address (host:port), for redirects. */
   readonly clientAddresses: ReadonlyMap<NodeId, string>;
   readonly metrics?: NodeMetrics;
+  /** A Multi-Paxos node's snapshot point and counts (lib/runtime/node/snapshots.ts), for the status document. */
+  readonly snapshots?: () => SnapshotCounts;
 }
 
 /** The status document of `GET /v1/status`. */
-export function statusDocument(status: NodeStatus, clientAddresses: ReadonlyMap<NodeId, string>): object {
+export function statusDocument(status: NodeStatus, clientAddresses: ReadonlyMap<NodeId, string>, snapshots?: SnapshotCounts): object {
   return {
     id: status.id,
     pid: process.pid,
@@ -90,6 +93,9 @@ export function statusDocument(status: NodeStatus, clientAddresses: ReadonlyMap<
     applied: status.applied,
     lastContactMs: status.lastContactMs,
     counters: status.counters,
+    // The snapshot point and counts: taken (compaction) and installed (from a peer) are the
+    // protocol's, Multi-Paxos only (null under Raft); filesWritten is the driver's file snapshots.
+    snapshot: { slot: snapshots?.slot ?? null, taken: snapshots?.taken ?? null, installed: snapshots?.installed ?? null, filesWritten: status.counters.snapshots },
     transport: status.transport,
     stopped: status.stopped,
   };
@@ -162,7 +168,7 @@ export function createClientApi<R>(options: ClientApiOptions<R>): http.Server {
       case 'GET /v1/status':
         // The API listens before recovery ends; until the node has started it has no status to give.
         if (!options.node.started) return send(res, 503, { status: 'starting', error: 'the node is starting (recovering its log)' });
-        send(res, 200, statusDocument(options.node.status(), options.clientAddresses));
+        send(res, 200, statusDocument(options.node.status(), options.clientAddresses, options.snapshots?.()));
         return;
       case 'GET /metrics':
         if (options.metrics === undefined) return send(res, 404, { error: 'this node keeps no metrics' });

@@ -8,6 +8,13 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { TransportStats } from '../contracts';
 import type { Observed, Rejection } from './adapter';
+import type { SnapshotCounts } from './snapshots';
+
+/** What `/metrics` reports of a node's snapshots: the protocol's (Multi-Paxos only) and the driver's file snapshots. */
+export interface SnapshotMetrics extends Partial<SnapshotCounts> {
+  /** File snapshots the driver wrote (the durable record, then a fresh log). */
+  readonly filesWritten: number;
+}
 
 const LATENCY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 
@@ -29,6 +36,7 @@ export class NodeMetrics {
   private readonly received: Counter<'type'>;
   private readonly proposedAt = new Map<number, number>();
   private transportStats: (() => TransportStats) | null = null;
+  private snapshotStats: (() => SnapshotMetrics) | null = null;
 
   constructor(labels: { readonly node: number; readonly protocol: string }, options: { readonly processMetrics?: boolean } = {}) {
     this.registry.setDefaultLabels({ node: String(labels.node), protocol: labels.protocol });
@@ -92,12 +100,41 @@ export class NodeMetrics {
         for (const [reason, n] of Object.entries(s.rejected)) this.set({ reason }, n);
       },
     });
+    const snapshots = (): SnapshotMetrics | null => (this.snapshotStats === null ? null : this.snapshotStats());
+    new Counter({
+      name: 'synod_snapshots_total',
+      help: 'snapshots since start: kind="taken" (this node compacted its log), "installed" (a peer\'s snapshot brought it up to date), "file" (the driver wrote its durable record as a snapshot file)',
+      labelNames: ['kind'],
+      registers,
+      collect() {
+        const s = snapshots();
+        if (s === null) return;
+        this.reset();
+        if (s.taken !== undefined) this.inc({ kind: 'taken' }, s.taken);
+        if (s.installed !== undefined) this.inc({ kind: 'installed' }, s.installed);
+        this.inc({ kind: 'file' }, s.filesWritten);
+      },
+    });
+    new Gauge({
+      name: 'synod_snapshot_slot',
+      help: "the node's snapshot point: every slot below it is folded into its snapshot and dropped from its log (0: none)",
+      registers,
+      collect() {
+        const s = snapshots();
+        if (s?.slot !== undefined) this.set(s.slot);
+      },
+    });
     if (options.processMetrics === true) collectDefaultMetrics({ register: this.registry, prefix: 'synod_process_' });
   }
 
   /** The transport whose counters `/metrics` reports. */
   watchTransport(stats: () => TransportStats): void {
     this.transportStats = stats;
+  }
+
+  /** The snapshot counts `/metrics` reports. */
+  watchSnapshots(stats: () => SnapshotMetrics): void {
+    this.snapshotStats = stats;
   }
 
   observe(o: Observed, nowMs: number): void {

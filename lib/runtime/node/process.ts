@@ -19,6 +19,10 @@ import type { NodeTimings } from './driver';
 import { NodeDriver } from './driver';
 import { createClientApi, listen, parseAddress } from './http';
 import { NodeMetrics } from './metrics';
+import { SnapshotWatch } from './snapshots';
+import type { MultiNodeState } from '../../multipaxos/state';
+import type { DurableChange, MultiRecord } from '../../multipaxos/state';
+import type { MultiMessage } from '../../multipaxos/messages';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 export const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -92,6 +96,8 @@ export async function startNode(config: NodeProcessConfig): Promise<RunningNode>
   let adapter: ProtocolAdapter<unknown, Addressed, unknown, unknown, unknown, HarborOp, HarborResult>;
   let log: DurableLog<unknown, unknown>;
   let transport: Transport<Addressed>;
+  let watch: SnapshotWatch | null = null;
+  let driver: AnyDriver | undefined;
   const common = { self: config.id, listen: config.listen, peers: config.peers, secret, logger: logger.child({ component: 'transport' }) };
   if (config.protocol === 'raft') {
     adapter = raftNodeAdapter(timing) as unknown as typeof adapter;
@@ -99,8 +105,11 @@ export async function startNode(config: NodeProcessConfig): Promise<RunningNode>
     transport = new TcpTransport({ ...common, validate: raftMessage }) as unknown as typeof transport;
   } else {
     adapter = multiPaxosNodeAdapter(timing) as unknown as typeof adapter;
-    log = new FileLog({ directory: config.data, cluster: clusterId, node: config.id, ...multiPaxosCodecs<HarborOp>() }) as unknown as typeof log;
-    transport = new TcpTransport({ ...common, validate: multiPaxosMessage }) as unknown as typeof transport;
+    // The snapshot point of the running node (read through `driver`, assigned below).
+    watch = new SnapshotWatch(() => (driver?.protocolState as MultiNodeState<unknown, unknown, unknown> | undefined)?.learner.snapshot?.slot ?? 0);
+    const fileLog = new FileLog<DurableChange<HarborOp>, MultiRecord<HarborOp>>({ directory: config.data, cluster: clusterId, node: config.id, ...multiPaxosCodecs<HarborOp>() });
+    log = watch.log(fileLog) as unknown as typeof log;
+    transport = watch.transport(new TcpTransport<MultiMessage<HarborOp>>({ ...common, validate: multiPaxosMessage })) as unknown as typeof transport;
   }
   let resolveStopped: (code: number) => void = () => undefined;
   const stopped = new Promise<number>((resolve) => {
@@ -113,7 +122,7 @@ export async function startNode(config: NodeProcessConfig): Promise<RunningNode>
       server.close(() => resolve());
       server.closeAllConnections();
     });
-  const driver: AnyDriver = new NodeDriver({
+  driver = new NodeDriver({
     id: config.id,
     adapter,
     log,
@@ -126,10 +135,13 @@ export async function startNode(config: NodeProcessConfig): Promise<RunningNode>
     },
   });
   const client = parseAddress(config.clientAddresses.get(config.id) ?? '', 'the client address');
-  server = createClientApi({ node: driver, clientAddresses: config.clientAddresses, metrics });
+  const running: AnyDriver = driver;
+  const snapshotCounts = watch === null ? undefined : watch.counts.bind(watch);
+  metrics.watchSnapshots(() => ({ ...snapshotCounts?.(), filesWritten: running.status().counters.snapshots }));
+  server = createClientApi({ node: running, clientAddresses: config.clientAddresses, metrics, ...(snapshotCounts === undefined ? {} : { snapshots: snapshotCounts }) });
   await listen(server, client.host, client.port);
   try {
-    const recovered = await driver.start();
+    const recovered = await running.start();
     logger.info(
       { cluster: clusterId, protocol: config.protocol, listen: config.listen, client: `${client.host}:${client.port}`, data: config.data, peers: Object.fromEntries(config.peers), changes: recovered.changes.length, snapshot: recovered.snapshot !== undefined },
       `node ${config.id} of cluster ${clusterId} (${config.protocol}) started: peers on ${config.listen}, clients on ${client.host}:${client.port}, data in ${config.data}`,
@@ -145,10 +157,10 @@ export async function startNode(config: NodeProcessConfig): Promise<RunningNode>
     stopping ??= (async () => {
       logger.info({}, `node ${config.id} stopping`);
       await closeServer();
-      await driver.stop();
+      await running.stop();
       resolveStopped(0);
     })();
     return stopping;
   };
-  return { driver, clusterId, clientAddress: `${client.host}:${client.port}`, stopped, stop };
+  return { driver: running, clusterId, clientAddress: `${client.host}:${client.port}`, stopped, stop };
 }
