@@ -16,7 +16,7 @@ import { Random } from '../lib/core/random';
 import { checkHistory, type Scalar } from '../lib/history/linearizability';
 import type { KvOp } from '../lib/machine/kv';
 import { ClusterClient } from './client';
-import { Cluster } from './cluster';
+import { Cluster, JEPSEN_SNAPSHOT_EVERY } from './cluster';
 import { HistoryRecorder, lostWrites, recoveries, writeHistory, type Fault, type LostWrite, type Recovery } from './history';
 import { JsonHttp } from './http';
 
@@ -221,6 +221,7 @@ export async function runJepsen(options: JepsenOptions): Promise<JepsenSummary> 
     nodes: options.nodes,
     basePort: options.basePort,
     proxy: true,
+    snapshotEvery: JEPSEN_SNAPSHOT_EVERY,
     ...(options.nodeArgs === undefined ? {} : { extraArgs: options.nodeArgs }),
     ...(options.mutant === undefined ? {} : { entry: ['-r', 'ts-node/register/transpile-only', path.join(__dirname, 'mutant-node.ts'), options.mutant] }),
   });

@@ -23,6 +23,7 @@ import { get as vecGet } from '../../lib/core/vector';
 import type { HarborOp, HarborResult, HarborState } from '../../lib/machine/harbor';
 import { cachedResult } from '../../lib/machine/replica';
 import type { MultiNodeState } from '../../lib/multipaxos/state';
+import { clusterStatus, statusLines } from '../../lib/cli/status';
 import { ClusterClient } from '../../lib/runtime/node/client';
 import { fileSnapshotChanges, WINDOW } from '../../lib/runtime/node/config';
 import type { NodeStatus } from '../../lib/runtime/node/driver';
@@ -166,6 +167,9 @@ describe('runtime: log compaction on real nodes (FileLog, TcpTransport, snapshot
     expect(await metric(follower, /^synod_snapshots_total\{[^}]*kind="installed"[^}]*\} (\d+)$/m)).to.be.at.least(1);
     expect(await metric(follower, /^synod_messages_received_total\{[^}]*type="snapshot"[^}]*\} (\d+)$/m)).to.be.at.least(1);
     expect(await metric(follower, /^synod_snapshot_slot\{[^}]*\} (\d+)$/m)).to.equal(snapshotPoint(follower));
+    // `synod status` shows the snapshot point and where the snapshots came from.
+    const row = statusLines(await clusterStatus(IDS.map(clientAddress))).find((line) => line.startsWith(`${follower} `));
+    expect(row).to.match(new RegExp(` ${status.snapshot.slot} \\(\\d+ taken, [1-9]\\d* installed\\) `));
     // The leader's own snapshots are counted as taken.
     expect(await metric(newLeader, /^synod_snapshots_total\{[^}]*kind="taken"[^}]*\} (\d+)$/m)).to.be.at.least(1);
 
