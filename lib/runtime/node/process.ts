@@ -45,7 +45,7 @@ export interface NodeProcessConfig {
   /**
    * Multi-Paxos log compaction every this many applied slots (0: off; default 4096, config.ts
    * `DEFAULT_SNAPSHOT_EVERY`). Unless `timings.snapshotEvery` says otherwise, the driver's file
-   * snapshot follows it (`fileSnapshotChanges`).
+   * snapshot follows it (`fileSnapshotChanges`). Raft ignores it.
    */
   readonly snapshotEvery?: number;
 }
@@ -91,13 +91,13 @@ export async function startNode(config: NodeProcessConfig): Promise<RunningNode>
   const snapshotEvery = config.snapshotEvery ?? DEFAULT_SNAPSHOT_EVERY;
   if (!Number.isSafeInteger(snapshotEvery) || snapshotEvery < 0) throw new Error(`the snapshot interval is a whole number of slots >= 0 (0: off), got ${snapshotEvery}`);
   const timing = { nodes, seed, snapshotEvery };
-  const timings: Partial<NodeTimings> = { snapshotEvery: fileSnapshotChanges(snapshotEvery), ...config.timings };
+  // Raft has no compaction here: its file snapshot (the whole record) keeps the old bound.
+  const timings: Partial<NodeTimings> = { snapshotEvery: fileSnapshotChanges(config.protocol === 'raft' ? 0 : snapshotEvery), ...config.timings };
   const metrics = new NodeMetrics({ node: config.id, protocol: config.protocol }, { processMetrics: true });
   let adapter: ProtocolAdapter<unknown, Addressed, unknown, unknown, unknown, HarborOp, HarborResult>;
   let log: DurableLog<unknown, unknown>;
   let transport: Transport<Addressed>;
   let watch: SnapshotWatch | null = null;
-  let driver: AnyDriver | undefined;
   const common = { self: config.id, listen: config.listen, peers: config.peers, secret, logger: logger.child({ component: 'transport' }) };
   if (config.protocol === 'raft') {
     adapter = raftNodeAdapter(timing) as unknown as typeof adapter;
@@ -105,8 +105,8 @@ export async function startNode(config: NodeProcessConfig): Promise<RunningNode>
     transport = new TcpTransport({ ...common, validate: raftMessage }) as unknown as typeof transport;
   } else {
     adapter = multiPaxosNodeAdapter(timing) as unknown as typeof adapter;
-    // The snapshot point of the running node (read through `driver`, assigned below).
-    watch = new SnapshotWatch(() => (driver?.protocolState as MultiNodeState<unknown, unknown, unknown> | undefined)?.learner.snapshot?.slot ?? 0);
+    // The snapshot point of the running node: `driver` is made below, and read only once it runs.
+    watch = new SnapshotWatch(() => (driver.protocolState as MultiNodeState<unknown, unknown, unknown> | undefined)?.learner.snapshot?.slot ?? 0);
     const fileLog = new FileLog<DurableChange<HarborOp>, MultiRecord<HarborOp>>({ directory: config.data, cluster: clusterId, node: config.id, ...multiPaxosCodecs<HarborOp>() });
     log = watch.log(fileLog) as unknown as typeof log;
     transport = watch.transport(new TcpTransport<MultiMessage<HarborOp>>({ ...common, validate: multiPaxosMessage })) as unknown as typeof transport;
@@ -122,7 +122,7 @@ export async function startNode(config: NodeProcessConfig): Promise<RunningNode>
       server.close(() => resolve());
       server.closeAllConnections();
     });
-  driver = new NodeDriver({
+  const driver: AnyDriver = new NodeDriver({
     id: config.id,
     adapter,
     log,
@@ -135,13 +135,12 @@ export async function startNode(config: NodeProcessConfig): Promise<RunningNode>
     },
   });
   const client = parseAddress(config.clientAddresses.get(config.id) ?? '', 'the client address');
-  const running: AnyDriver = driver;
   const snapshotCounts = watch === null ? undefined : watch.counts.bind(watch);
-  metrics.watchSnapshots(() => ({ ...snapshotCounts?.(), filesWritten: running.status().counters.snapshots }));
-  server = createClientApi({ node: running, clientAddresses: config.clientAddresses, metrics, ...(snapshotCounts === undefined ? {} : { snapshots: snapshotCounts }) });
+  metrics.watchSnapshots(() => ({ ...snapshotCounts?.(), filesWritten: driver.started ? driver.status().counters.snapshots : 0 }));
+  server = createClientApi({ node: driver, clientAddresses: config.clientAddresses, metrics, ...(snapshotCounts === undefined ? {} : { snapshots: snapshotCounts }) });
   await listen(server, client.host, client.port);
   try {
-    const recovered = await running.start();
+    const recovered = await driver.start();
     logger.info(
       { cluster: clusterId, protocol: config.protocol, listen: config.listen, client: `${client.host}:${client.port}`, data: config.data, peers: Object.fromEntries(config.peers), changes: recovered.changes.length, snapshot: recovered.snapshot !== undefined },
       `node ${config.id} of cluster ${clusterId} (${config.protocol}) started: peers on ${config.listen}, clients on ${client.host}:${client.port}, data in ${config.data}`,
@@ -157,10 +156,10 @@ export async function startNode(config: NodeProcessConfig): Promise<RunningNode>
     stopping ??= (async () => {
       logger.info({}, `node ${config.id} stopping`);
       await closeServer();
-      await running.stop();
+      await driver.stop();
       resolveStopped(0);
     })();
     return stopping;
   };
-  return { driver: running, clusterId, clientAddress: `${client.host}:${client.port}`, stopped, stop };
+  return { driver, clusterId, clientAddress: `${client.host}:${client.port}`, stopped, stop };
 }
