@@ -20,8 +20,7 @@ import { NodeDriver } from './driver';
 import { createClientApi, listen, parseAddress } from './http';
 import { NodeMetrics } from './metrics';
 import { SnapshotWatch } from './snapshots';
-import type { MultiNodeState } from '../../multipaxos/state';
-import type { DurableChange, MultiRecord } from '../../multipaxos/state';
+import type { DurableChange, MultiNodeState, MultiRecord } from '../../multipaxos/state';
 import type { MultiMessage } from '../../multipaxos/messages';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
