@@ -121,7 +121,7 @@ export const RAFT_MUTANTS: readonly RaftMutant[] = [
  * client's contract, so the linearizability checker of the simulator catches them (spec/raft/
  * sim-reads.spec.ts), not the model checker, whose zoo (lib/check/raft.ts) has the log mutants.
  */
-export type RaftReadMutantName = 'leader-reads-without-heartbeat' | 'read-index-before-own-term-commit';
+export type RaftReadMutantName = 'leader-reads-without-heartbeat' | 'read-index-before-own-term-commit' | 'lease-without-grants';
 
 export interface RaftReadMutant extends Omit<RaftMutant, 'name'> {
   readonly name: RaftReadMutantName;
@@ -165,6 +165,22 @@ function readsBeforeOwnTermCommit<S, Op, R>(): RaftHandlers<S, Op, R> {
   };
 }
 
+/**
+ * Leases without the followers' side (thesis 6.4.1 skipped): a server forgets the lease it
+ * granted before it handles a RequestVote or a tick, so it votes for another candidate and
+ * campaigns on its election timeout as plain Raft does, while the leader still answers lease
+ * reads from a lease a majority granted.
+ */
+function leaseWithoutGrants<S, Op, R>(): RaftHandlers<S, Op, R> {
+  const real = raftHandlers<S, Op, R>();
+  const forget = (s: RaftNodeState<S, Op, R>): RaftNodeState<S, Op, R> => (s.lease === undefined || s.role === 'leader' || s.lease.grantUntil === 0 ? s : { ...s, lease: { ...s.lease, grantUntil: 0 } });
+  return {
+    ...real,
+    deliver: (config, s, m) => real.deliver(config, m.type === 'request-vote' ? forget(s) : s, m),
+    timeout: (config, s) => real.timeout(config, forget(s)),
+  };
+}
+
 export const RAFT_READ_MUTANTS: readonly RaftReadMutant[] = [
   {
     name: 'leader-reads-without-heartbeat',
@@ -177,6 +193,12 @@ export const RAFT_READ_MUTANTS: readonly RaftReadMutant[] = [
     breaks: 'section 8: a new leader answers read-index reads before it committed the no-op of its term, from a commitIndex that may lag',
     caughtBy: ['Linearizability'],
     handlers: readsBeforeOwnTermCommit,
+  },
+  {
+    name: 'lease-without-grants',
+    breaks: 'thesis 6.4.1: the leader answers lease reads, but followers that acknowledged its heartbeats vote for another candidate and campaign before the lease they granted runs out',
+    caughtBy: ['Linearizability'],
+    handlers: leaseWithoutGrants,
   },
 ];
 

@@ -11,7 +11,12 @@ import type { Command } from '../../lib/machine/command';
 import type { KvOp } from '../../lib/machine/kv';
 import { Cluster } from '../../lib/harness/cluster';
 import { raftProtocol } from '../../lib/raft/node';
+import type { RaftConfig } from '../../lib/raft/state';
 import { raftConfigProblem, raftLeaseTicks } from '../../lib/raft/state';
+import type { RaftHandlers } from '../../lib/raft/node';
+import type { KvResult, KvState } from '../../lib/machine/kv';
+import { KvClientHistory } from '../../lib/sim/kv-history';
+import { raftSimMutant } from '../../lib/zoo/raft';
 import type { KvCluster, KvEffect } from './helpers';
 import { raftConfig } from './helpers';
 
@@ -231,5 +236,80 @@ describe('raft lease reads (thesis 6.4.1): grants, the drift bound, expiry', () 
     expect(c.state(2).role).to.equal('follower');
     c.timeout(2);
     expect(c.state(2).role).to.equal('candidate');
+  });
+});
+
+/**
+ * The story of a deposed lease holder, on a directed schedule with clocks the test drives:
+ * server 1 leads with a lease and x = 7, then is cut off; servers 2 and 3 tick (server 1 once
+ * every `leaderEvery` of their ticks: a slower clock) until one of them leads and acknowledges
+ * x = 8; then a client asks server 1 for x with a lease read. The clients' history is checked
+ * by the linearizability checker the simulator uses (lib/sim/kv-history.ts).
+ */
+function deposedLeaseRead(config: RaftConfig<KvState, KvOp, KvResult>, leaderEvery: number, handlers?: RaftHandlers<KvState, KvOp, KvResult>) {
+  const c: KvCluster = new Cluster(raftProtocol(config, handlers));
+  const history = new KvClientHistory();
+  const replies: Reply[] = [];
+  c.on((e) => {
+    if (e.type !== 'effect' || e.effect.type !== 'reply') return;
+    replies.push(e.effect);
+    if (e.effect.reply.status === 'ok') history.ok(e.effect.node, e.effect.client, e.effect.seq, e.effect.reply.result, e.effect.read?.mode);
+  });
+  const ask = (node: number, command: Command<KvOp>): void => {
+    history.invoke(command);
+    c.request(node, command);
+  };
+  while (c.state(1).role !== 'leader') {
+    c.timeout(1);
+    c.deliverAll();
+  }
+  ask(1, { client: 'w', seq: 1, op: { type: 'put', key: 'x', value: 7 } });
+  c.deliverAll();
+  c.timeout(1);
+  c.deliverAll();
+  expect(c.state(1).lease!.leaseUntil).to.be.greaterThan(c.state(1).lease!.clock);
+  const majority = (m: { from: number; to: number }): boolean => m.from !== 1 && m.to !== 1;
+  let ticks = 0;
+  while (![2, 3].some((n) => c.state(n).role === 'leader') && ticks < 100) {
+    ticks += 1;
+    c.timeout(2);
+    c.timeout(3);
+    if (ticks % leaderEvery === 0) c.timeout(1);
+    c.drop((m) => !majority(m));
+    c.deliverAll(majority);
+  }
+  const leader = [2, 3].find((n) => c.state(n).role === 'leader')!;
+  ask(leader, { client: 'v', seq: 1, op: { type: 'put', key: 'x', value: 8 } });
+  c.deliverAll(majority);
+  c.drop((m) => !majority(m));
+  expect(replies.find((r) => r.client === 'v')?.reply.status, 'x = 8 acknowledged by the new leader').to.equal('ok');
+  ask(1, read(1, 'lease'));
+  c.drop((m) => !majority(m));
+  const answer = replies.find((r) => r.client === 'r');
+  return { ticks, answer: answer?.reply.status === 'ok' ? answer.reply.result.value : undefined, linearizable: history.verdict(0, 0).ok };
+}
+
+describe('raft leases: the checks bite (directed)', () => {
+  const reads = { query: (op: KvOp) => op.type === 'get' };
+
+  it('lease-without-grants: followers that vote before their grant ran out elect a new leader while the old one still answers "7": not linearizable; the real code answers nothing', () => {
+    // A lease longer than the election timeout (10 ticks of lease, timeouts of 3-5): only the grants keep the followers from electing.
+    const config = raftConfig(3, { electionTimeout: 3, reads: { ...reads, lease: { ticks: 12, drift: 0 } } });
+    const broken = deposedLeaseRead(config, 1, raftSimMutant('lease-without-grants')!.handlers<KvState, KvOp, KvResult>());
+    expect(broken.answer).to.equal(7);
+    expect(broken.linearizable).to.equal(false);
+    const real = deposedLeaseRead(config, 1);
+    expect(real.ticks, 'the followers waited out their grants').to.be.at.least(12);
+    expect(real.answer).to.equal(undefined);
+    expect(real.linearizable).to.equal(true);
+  });
+
+  it('a lease past its drift bound: the old leader\'s clock runs at a third of the others\' (drift 0.5); a lease that assumes no drift answers "7", one that assumes 0.5 does not', () => {
+    const past = deposedLeaseRead(raftConfig(3, { electionTimeout: 3, reads: { ...reads, lease: { ticks: 6, drift: 0 } } }), 3);
+    expect(past.answer).to.equal(7);
+    expect(past.linearizable).to.equal(false);
+    const within = deposedLeaseRead(raftConfig(3, { electionTimeout: 3, reads: { ...reads, lease: { ticks: 6, drift: 0.5 } } }), 3);
+    expect(within.answer).to.equal(undefined);
+    expect(within.linearizable).to.equal(true);
   });
 });

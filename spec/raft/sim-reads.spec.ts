@@ -81,11 +81,16 @@ describe('raft reads in the simulator, under every fault', function () {
  * ticks, timers every 5-10, clients that think 1-5 ticks and retry every 5-15, no crashes.
  * Measured over seeds 1-100: leader-reads-without-heartbeat first fails at seed 1 (13 of 100
  * seeds fail), read-index-before-own-term-commit at seed 7 (1 of 100); the real code fails none.
+ * lease-without-grants was not reached at random (0 of 200 seeds, lease reads, drift 0 and 0.1):
+ * the simulator's lease (3-4 ticks) is no longer than the election timeout (3-5 ticks), so the
+ * election timeout alone nearly covers it; it is caught on a directed schedule with a longer
+ * lease (spec/raft/reads.spec.ts, "the checks bite"), as is a lease past its drift bound.
  */
 const HUNT: Partial<SimOptions> = { timeout: { min: 5, max: 10 }, partitionLength: { min: 50, max: 200 }, crashes: false, retry: { min: 5, max: 15 }, think: { min: 1, max: 5 } };
-const FIRST_SEED: Readonly<Record<string, number>> = {
+const FIRST_SEED: Readonly<Record<string, number | null>> = {
   'leader-reads-without-heartbeat': 1,
   'read-index-before-own-term-commit': 7,
+  'lease-without-grants': null,
 };
 
 describe('the Raft read mutants are caught by the linearizability checker', function () {
@@ -96,7 +101,8 @@ describe('the Raft read mutants are caught by the linearizability checker', func
   });
 
   for (const m of RAFT_READ_MUTANTS) {
-    const first = FIRST_SEED[m.name]!;
+    const first = FIRST_SEED[m.name];
+    if (first === null || first === undefined) continue;
     it(`${m.name}: a history that is not linearizable first at seed ${first}; the real code holds on those seeds`, () => {
       const subject = raftSubject({ nodes: 3, reads: 'read-index', mutant: m.name });
       let caught: SimResult | null = null;
