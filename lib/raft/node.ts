@@ -20,7 +20,9 @@
  * Clients: the replicated state machine and the sessions are lib/machine's, shared with
  * Multi-Paxos. A follower redirects; a leader appends the command and answers once it is
  * applied; a leader that loses leadership tells the clients of its uncommitted entries
- * `indeterminate`; a retry with the same (client, seq) is applied once.
+ * `indeterminate`; a retry with the same (client, seq) is applied once. Reads outside the log
+ * (read-index, lease, follower) are ./reads.ts; with leases, a server that granted one drops
+ * another candidate's RequestVote and does not campaign until the grant runs out.
  */
 import type { Protocol } from '../core/protocol';
 import type { NodeId } from '../core/types';

@@ -8,6 +8,12 @@
  * Time: a leader sends AppendEntries at every tick; a follower campaigns after 3-5 of its own
  * ticks without hearing a leader (the same timing as the Multi-Paxos subject).
  *
+ * Reads (`--reads`, as under Multi-Paxos): a get asks for log, read-index, lease or follower
+ * (mix: one per command, by (client, k)); a read answered outside the log takes no index, so
+ * the log's checks do not count its reply, and the history checker does (follower reads apart,
+ * as stale). Leases are the Multi-Paxos subject's: followers grant 6 ticks, shortened for the
+ * leader by the clock-drift bound (`driftBound`, the simulator's `--drift` unless told apart).
+ *
  * Checks: Raft's own invariants and the shared ones (lib/invariants/raft.ts), after every step,
  * from the snapshot (`check`) or incrementally (`monitor`); the journal records the client
  * history in Jepsen's format and reports whether it is linearizable.
