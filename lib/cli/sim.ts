@@ -84,7 +84,7 @@ export interface SimPlan {
   readonly mutant: string | undefined;
   /** multipaxos: log compaction every this many slots (--snapshot-every); undefined: off. */
   readonly snapshotEvery: number | undefined;
-  /** How clients read (multipaxos), and the clock-drift bound the leases rest on when it differs from --drift. */
+  /** How clients read (multipaxos, raft), and the clock-drift bound the leases rest on when it differs from --drift. */
   readonly reads: ReadChoice | undefined;
   readonly driftBound: number | undefined;
   /** The subject every seed runs (built once: it is immutable). */
@@ -260,7 +260,7 @@ export const SIM_FLAGS: readonly SimFlag[] = [
   { key: 'proposers', flags: '--proposers <k>', help: 'how many nodes propose (the protocol decides by default)', reproduce: 'changed' },
   { key: 'mutant', flags: '--mutant <name>', help: 'run a broken variant from the bug zoo (single-decree, multipaxos)', reproduce: 'changed' },
   { key: 'snapshotEvery', flags: '--snapshot-every <n>', help: 'multipaxos: compact the log into a snapshot every n applied slots (default off)', reproduce: 'changed' },
-  { key: 'reads', flags: '--reads <mode>', help: 'multipaxos: how clients read: log (a get in the log), read-index, lease, follower (stale, left out of the linearizability check), mix', reproduce: 'changed' },
+  { key: 'reads', flags: '--reads <mode>', help: 'multipaxos, raft: how clients read: log (a get in the log), read-index, lease, follower (stale, left out of the linearizability check), mix', reproduce: 'changed' },
   { key: 'drift', flags: '--drift <d>', help: "drifting clocks: each node ticks at a steady rate within 1 +/- d (and leases assume d, unless --drift-bound)", reproduce: 'changed' },
   { key: 'driftBound', flags: '--drift-bound <d>', help: 'the clock-drift bound the leases rest on, when it differs from --drift (a lease outside its bound)', reproduce: 'changed' },
   { key: 'seed', flags: '--seed <n>', help: 'the seed of one run (default 1)', reproduce: 'always' },

@@ -8,6 +8,7 @@ import { lastTerm, majority } from './state';
 import type { Builder } from './step';
 import { appendAsLeader, broadcastAppend } from './replication';
 import { advanceLeaderCommit } from './commit';
+import { onLead } from './reads';
 
 /**
  * Section 5.4.1: "Raft determines which of two logs is more up-to-date by comparing the index
@@ -94,6 +95,7 @@ export function becomeLeader<S, Op, R>(b: Builder<S, Op, R>): void {
   }
   b.update({ role: 'leader', leader: b.s.id, votes: [], nextIndex, matchIndex, counters: { ...b.s.counters, electionsWon: b.s.counters.electionsWon + 1 } });
   b.emit({ type: 'elected', term: b.s.currentTerm });
+  onLead(b);
   appendAsLeader(b, { term: b.s.currentTerm, kind: 'noop' });
   broadcastAppend(b);
   // A cluster of one commits by itself.

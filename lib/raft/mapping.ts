@@ -50,6 +50,7 @@ const RAFT_CHECK = 'spec/raft/check.spec.ts';
 const RAFT_SIM = 'spec/raft/sim.spec.ts';
 const READS = 'spec/multipaxos/reads.spec.ts';
 const RAFT_READS = 'spec/raft/reads.spec.ts';
+const RAFT_SIM_READS = 'spec/raft/sim-reads.spec.ts';
 
 export const MAPPING: readonly MappingRecord[] = [
   {
@@ -189,13 +190,30 @@ export const MAPPING: readonly MappingRecord[] = [
     kind: 'engineer-question',
     neutral: 'Only after it confirms, after the read arrived, that a quorum still follows it, and once a decision of its own epoch is applied: otherwise a deposed or newly elected leader can miss an acknowledged write.',
     paxos: 'read-index: a heartbeat round acknowledged by a phase-2 quorum of the leader\'s ballot, and no read point below its own-ballot entry (the re-proposed merge, or a no-op); a lease instead rests on grants and a clock-drift bound.',
-    raft: 'Section 8: the leader exchanges heartbeats with a majority before answering, and first commits the blank no-op of its term; a lease would rest on the heartbeat timing and bounded clock drift.',
-    enforcedBy: [code('lib/multipaxos/reads', 'onRead'), code('lib/multipaxos/reads', 'onHeartbeatAck'), code('lib/raft/reads', 'settleReads'), code('lib/raft/reads', 'committedInTerm')],
+    raft: 'Section 8: the leader exchanges heartbeats with a majority before answering (read-index: a round of AppendEntries a majority acknowledged in its term, the Paxos confirmation of a ballot by a quorum of heartbeat acks), and first commits the blank no-op of its term (the Paxos new leader\'s own-ballot commit).',
+    enforcedBy: [code('lib/multipaxos/reads', 'onRead'), code('lib/multipaxos/reads', 'onHeartbeatAck'), code('lib/raft/reads', 'settleReads'), code('lib/raft/reads', 'countReadAck'), code('lib/raft/reads', 'committedInTerm')],
     checkedBy: [
       check(READS, 'read-index: one heartbeat round acknowledged by a quorum'),
       check(READS, 'a history that is not linearizable within'),
       check(RAFT_READS, 'a leader cut off from the majority answers nothing'),
       check(RAFT_READS, 'commit[s] a blank no-op entry'),
+      check(RAFT_SIM_READS, 'a history that is not linearizable first at seed'),
+    ],
+  },
+  {
+    name: 'May a leader answer a read without asking anyone?',
+    kind: 'engineer-question',
+    neutral: 'Only while a quorum has pledged to support no other leader for a time that its own clock, slowed by the worst drift it assumes, has not yet counted out: the answer rests on bounded clock drift, not on messages.',
+    paxos: 'Master leases ("Paxos Made Live"): every heartbeat round a node acknowledges is a grant: it promises no other candidate and does not campaign for `ticks` of its clock; the leader holds the lease for (ticks - 2)(1 - d)/(1 + d) of its own ticks from the round\'s start, then falls back to a round.',
+    raft: 'Section 8 and thesis 6.4.1 (etcd\'s lease-based reads with CheckQuorum): a follower that accepts the leader\'s AppendEntries grants it a lease: no vote for another candidate (it does not even take its term) and no election timeout until it runs out; the leader answers while a majority-acknowledged round\'s lease runs, once the no-op of its term is committed.',
+    enforcedBy: [code('lib/multipaxos/reads', 'grantHeld'), code('lib/multipaxos/reads', 'leaseEnd'), code('lib/raft/reads', 'grantHeld'), code('lib/raft/reads', 'holdsLease'), code('lib/raft/state', 'raftLeaseTicks')],
+    checkedBy: [
+      check(READS, 'a follower that granted a lease promises no other candidate'),
+      check(READS, 'lease: answered with no message while the lease runs'),
+      check(RAFT_READS, 'a follower that granted a lease votes for no other candidate'),
+      check(RAFT_READS, 'lease-without-grants: followers that vote before their grant ran out'),
+      check(RAFT_READS, 'a lease past its drift bound'),
+      check(RAFT_SIM_READS, 'zero violations, linearizable histories, settled after the heal'),
     ],
   },
   {

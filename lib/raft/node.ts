@@ -20,7 +20,9 @@
  * Clients: the replicated state machine and the sessions are lib/machine's, shared with
  * Multi-Paxos. A follower redirects; a leader appends the command and answers once it is
  * applied; a leader that loses leadership tells the clients of its uncommitted entries
- * `indeterminate`; a retry with the same (client, seq) is applied once.
+ * `indeterminate`; a retry with the same (client, seq) is applied once. Reads outside the log
+ * (read-index, lease, follower) are ./reads.ts; with leases, a server that granted one drops
+ * another candidate's RequestVote and does not campaign until the grant runs out.
  */
 import type { Protocol } from '../core/protocol';
 import type { NodeId } from '../core/types';
@@ -36,7 +38,7 @@ import { campaign, onRequestVote, onVote } from './election';
 import { appendAsLeader, broadcastAppend, onAppendEntries, onAppendReply, pendingIndex, sendAppend } from './replication';
 import { advanceLeaderCommit } from './commit';
 import type { RaftReadMode } from './reads';
-import { onRead, settleReads } from './reads';
+import { grantHeld, onRead, settleReads, tickClock } from './reads';
 
 /**
  * The handlers a server runs. `raftHandlers` is the paper; the bug zoo (lib/zoo/raft.ts) wraps
@@ -79,6 +81,10 @@ function handleTerm<S, Op, R>(b: Builder<S, Op, R>, m: RaftMessage<Op>): string 
 
 export function deliverRaft<S, Op, R>(config: RaftConfig<S, Op, R>, state: RaftNodeState<S, Op, R>, m: RaftMessage<Op>): RaftStep<S, Op, R> {
   if (m.to !== state.id) return ignore(state, `message for server ${m.to} delivered to server ${state.id}`);
+  // Leases (reads.ts): a server that granted a lease supports no other candidate until it runs
+  // out, and does not even take the candidate's term (Ongaro's thesis, sections 4.2.3, 6.4.1).
+  const held = m.type === 'request-vote' ? grantHeld(state, m.from) : null;
+  if (held !== null) return ignore(state, `RequestVote of term ${m.term} from ${m.from}: ${held}`);
   const b = new Builder(config, state);
   const stale = handleTerm(b, m);
   if (stale !== null) return b.finish(stale);
@@ -114,13 +120,15 @@ export function deliverRaft<S, Op, R>(config: RaftConfig<S, Op, R>, state: RaftN
  */
 export function tickRaft<S, Op, R>(config: RaftConfig<S, Op, R>, state: RaftNodeState<S, Op, R>): RaftStep<S, Op, R> {
   const b = new Builder(config, { ...state, elapsed: state.elapsed + 1 });
+  tickClock(b);
   switch (b.s.role) {
     case 'leader':
       if (b.s.elapsed >= config.heartbeat) broadcastAppend(b);
       return b.finish();
     case 'follower':
     case 'candidate':
-      if (b.s.elapsed >= b.s.timeoutAt) campaign(b);
+      // With leases, a server that granted one waits for it to run out before it campaigns.
+      if (b.s.elapsed >= b.s.timeoutAt && grantHeld(b.s, b.s.id) === null) campaign(b);
       settleReads(b);
       return b.finish();
     default:

@@ -11,7 +11,7 @@ import type { RaftEntry } from './state';
 import { entriesBetween, entryAt, termAt, writeEntries, truncateFrom } from './state';
 import type { Builder } from './step';
 import { advanceLeaderCommit, commitTo } from './commit';
-import { countReadAck } from './reads';
+import { countReadAck, grantLease, openRound, wantsRound } from './reads';
 
 const DEFAULT_MAX_ENTRIES = 64;
 
@@ -32,9 +32,10 @@ export function sendAppend<S, Op, R>(b: Builder<S, Op, R>, to: NodeId, round?: n
   b.send({ type: 'append-entries', from: s.id, to, term: s.currentTerm, prevLogIndex, prevLogTerm, entries, leaderCommit: s.commitIndex, ...(round === undefined ? {} : { round }) });
 }
 
-/** AppendEntries to every follower. */
+/** AppendEntries to every follower; a round (reads.ts) when the leader keeps a lease or reads wait for one. */
 export function broadcastAppend<S, Op, R>(b: Builder<S, Op, R>): void {
-  for (const to of b.peers()) sendAppend(b, to);
+  const round = wantsRound(b) ? openRound(b) : undefined;
+  for (const to of b.peers()) sendAppend(b, to, round);
   b.update({ elapsed: 0 });
 }
 
@@ -79,6 +80,7 @@ function refuse<S, Op, R>(b: Builder<S, Op, R>, m: AppendEntries<Op>, conflictIn
 export function onAppendEntries<S, Op, R>(b: Builder<S, Op, R>, m: AppendEntries<Op>): string | undefined {
   // A candidate that hears the leader of its term steps down (section 5.2); a follower's timer restarts.
   b.becomeFollower(m.from);
+  grantLease(b, m.from);
   const log = b.s.log;
   const prevTerm = termAt(log, m.prevLogIndex);
   if (prevTerm === undefined) {

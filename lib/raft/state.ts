@@ -81,21 +81,80 @@ export interface RaftConfig<S, Op, R> {
   readonly seed: number;
   /** Most entries in one AppendEntries. */
   readonly maxEntries?: number;
-  /** Reads outside the log (reads.ts): the operations that only read. Without it every read is a log entry. */
-  readonly reads?: { query(op: Op): boolean };
+  /**
+   * Reads outside the log (reads.ts): the operations that only read. Without it every read is a
+   * log entry. With `lease`, a follower that acknowledges an AppendEntries of its leader grants
+   * it `ticks` of its own clock (it grants no vote to another candidate and does not campaign
+   * until they run out), and every clock ticks at a rate within 1 +/- `drift` of real time (the
+   * clock-drift bound the lease rests on); the leader holds the lease for fewer ticks of its own
+   * clock (`raftLeaseTicks`).
+   */
+  readonly reads?: { query(op: Op): boolean; readonly lease?: RaftLeaseConfig };
 }
 
-/** The leader's read-index bookkeeping (reads.ts; section 8): absent until the first read outside the log. */
-export interface RaftReads<Op> {
-  /** The last heartbeat round started, the servers that answered it in this term (the leader first), the highest confirmed. */
+/** A lease (reads.ts): the ticks a follower grants, and the clock-drift bound. */
+export interface RaftLeaseConfig {
+  readonly ticks: number;
+  readonly drift: number;
+}
+
+/**
+ * How long a leader holds a lease, in ticks of its own clock, from the tick it sent the round
+ * a majority acknowledged: `(ticks - 2) x (1 - drift) / (1 + drift)`, whole ticks. A follower
+ * received the round no earlier than it was sent and grants until its own clock advanced
+ * `ticks`, which is at least `ticks - 1` periods of the fastest clock (rate 1 + drift); the
+ * leader's clock shows a value below `from + L` for at most `L` periods of the slowest clock
+ * (rate 1 - drift), and one more tick is kept for whole-tick clocks. The same bound as the
+ * Multi-Paxos lease (lib/multipaxos/state.ts `leaseTicks`).
+ */
+export function raftLeaseTicks(lease: RaftLeaseConfig): number {
+  return Math.floor(((lease.ticks - 2) * (1 - lease.drift)) / (1 + lease.drift));
+}
+
+/**
+ * A server's lease record (reads.ts), present only when the configuration has leases: its own
+ * clock, the lease it holds as leader, and the grant it gave as a follower (all volatile).
+ */
+export interface RaftLease {
+  /** Ticks this server has counted since it started (or restarted). */
+  readonly clock: number;
+  /** Leader: it holds a lease while its clock is below this. */
+  readonly leaseUntil: number;
+  /** It supports no server but `grantTo` while its clock is below `grantUntil` (0: a grant from before a restart, to nobody it knows). */
+  readonly grantUntil: number;
+  readonly grantTo: NodeId;
+}
+
+/** A heartbeat round waiting for a majority: started at the leader's clock `clock` (0 without leases), the servers that acknowledged it (the leader first). */
+export interface RaftRound {
   readonly round: number;
+  readonly clock: number;
   readonly acks: readonly NodeId[];
+}
+
+/** The leader's read-index bookkeeping (reads.ts; section 8): absent until the first read outside the log (or the first lease round). */
+export interface RaftReads<Op> {
+  /** The last heartbeat round started, the rounds still waiting for a majority in this term, the highest confirmed. */
+  readonly round: number;
+  readonly open: readonly RaftRound[];
   readonly confirmed: number;
   /** Reads waiting: the commit index noted on arrival, and the round that must be confirmed. */
   readonly waiting: readonly { readonly command: Command<Op>; readonly index: number; readonly round: number }[];
 }
 
 export type RaftRole = 'follower' | 'candidate' | 'leader';
+
+/** Reads answered outside the log, by mode; heartbeat rounds started for reads or leases; lease hits and expiries. */
+export interface RaftReadCounters {
+  readonly served: Readonly<Record<'read-index' | 'lease' | 'follower', number>>;
+  readonly rounds: number;
+  /** Lease reads answered at once, from a lease that had not run out. */
+  readonly leaseHits: number;
+  /** Lease reads that found the lease run out (answered through a heartbeat round instead). */
+  readonly leaseExpiries: number;
+}
+
+export const ZERO_READ_COUNTERS: RaftReadCounters = { served: { 'read-index': 0, lease: 0, follower: 0 }, rounds: 0, leaseHits: 0, leaseExpiries: 0 };
 
 export interface RaftCounters {
   readonly proposed: number;
@@ -104,6 +163,8 @@ export interface RaftCounters {
   readonly electionsStarted: number;
   readonly electionsWon: number;
   readonly sent: Readonly<Record<RaftMessageType, number>>;
+  /** Reads outside the log (reads.ts); absent until the first. */
+  readonly reads?: RaftReadCounters;
 }
 
 export interface RaftNodeState<S, Op, R> {
@@ -136,6 +197,8 @@ export interface RaftNodeState<S, Op, R> {
   readonly counters: RaftCounters;
   /** Reads outside the log (reads.ts), once there was one. */
   readonly reads?: RaftReads<Op>;
+  /** Leases (reads.ts): present exactly when the configuration has them. */
+  readonly lease?: RaftLease;
 }
 
 /** What survives a crash: Figure 2's persistent state. */
@@ -184,6 +247,11 @@ export function raftConfigProblem(config: RaftConfig<unknown, unknown, unknown>)
     return `the election timeout (${config.electionTimeout}) must be a whole number of ticks above the heartbeat (${config.heartbeat})`;
   }
   if (config.maxEntries !== undefined && (!Number.isInteger(config.maxEntries) || config.maxEntries < 1)) return `maxEntries must be >= 1, got ${config.maxEntries}`;
+  const lease = config.reads?.lease;
+  if (lease !== undefined) {
+    if (!(lease.drift >= 0 && lease.drift < 1)) return `the clock-drift bound must be from 0 to below 1, got ${lease.drift}`;
+    if (!Number.isInteger(lease.ticks) || raftLeaseTicks(lease) < 1) return `a lease of ${lease.ticks} ticks leaves the leader no whole tick under a drift bound of ${lease.drift}: grant more ticks`;
+  }
   return null;
 }
 
@@ -206,15 +274,20 @@ export function initRaftNode<S, Op, R>(config: RaftConfig<S, Op, R>, id: NodeId)
     timeoutAt: draw.value,
     rng: draw.state,
     counters: ZERO_COUNTERS,
+    ...(config.reads?.lease === undefined ? {} : { lease: { clock: 0, leaseUntil: 0, grantUntil: 0, grantTo: 0 } }),
   };
 }
 
 /**
  * A server restarted from its persistent state alone: a follower with commitIndex 0 (volatile;
- * a leader will tell it again), an empty state machine it rebuilds as entries commit.
+ * a leader will tell it again), an empty state machine it rebuilds as entries commit. With
+ * leases it supports nobody for a full lease: it may have granted one before the crash, and a
+ * grant is volatile.
  */
 export function recoverRaftNode<S, Op, R>(config: RaftConfig<S, Op, R>, id: NodeId, record: RaftRecord<Op> | undefined): RaftNodeState<S, Op, R> {
-  const fresh = initRaftNode(config, id);
+  const init = initRaftNode(config, id);
+  const lease = config.reads?.lease;
+  const fresh = lease === undefined ? init : { ...init, lease: { clock: 0, leaseUntil: 0, grantUntil: lease.ticks, grantTo: 0 } };
   if (record === undefined) return fresh;
   const rng = (fresh.rng ^ Math.imul(record.currentTerm + 1, 0x9e3779b9)) >>> 0;
   const draw = drawBetween(rng, config.electionTimeout, 2 * config.electionTimeout - 1);

@@ -27,8 +27,8 @@ export type RaftEffect<Op, R> =
       readonly client: string;
       readonly seq: number;
       readonly reply: Reply<R>;
-      /** A read answered outside the log (reads.ts): how, at which commit index, whether it may be stale. */
-      readonly read?: { readonly mode: 'read-index' | 'follower'; readonly applied: number; readonly stale: boolean };
+      /** A read answered outside the log (reads.ts): the mode that answered it (a lease read past its lease says read-index), at which commit index, whether it may be stale. */
+      readonly read?: { readonly mode: 'read-index' | 'lease' | 'follower'; readonly applied: number; readonly stale: boolean };
     }
   /** This server won the election of `term`. */
   | { readonly type: 'elected'; readonly term: number };

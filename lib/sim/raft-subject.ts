@@ -8,6 +8,12 @@
  * Time: a leader sends AppendEntries at every tick; a follower campaigns after 3-5 of its own
  * ticks without hearing a leader (the same timing as the Multi-Paxos subject).
  *
+ * Reads (`--reads`, as under Multi-Paxos): a get asks for log, read-index, lease or follower
+ * (mix: one per command, by (client, k)); a read answered outside the log takes no index, so
+ * the log's checks do not count its reply, and the history checker does (follower reads apart,
+ * as stale). Leases are the Multi-Paxos subject's: followers grant 6 ticks, shortened for the
+ * leader by the clock-drift bound (`driftBound`, the simulator's `--drift` unless told apart).
+ *
  * Checks: Raft's own invariants and the shared ones (lib/invariants/raft.ts), after every step,
  * from the snapshot (`check`) or incrementally (`monitor`); the journal records the client
  * history in Jepsen's format and reports whether it is linearizable.
@@ -29,8 +35,10 @@ import { entriesBetween } from '../raft/state';
 import type { RaftEffect } from '../raft/step';
 import type { RaftHandlers } from '../raft/node';
 import { raftProtocol } from '../raft/node';
-import { raftMutant } from '../zoo/raft';
-import { kvCommand } from './multipaxos-subject';
+import { raftSimMutant } from '../zoo/raft';
+import type { ReadChoice } from './multipaxos-subject';
+import { kvCommand, kvRequest, SIM_LEASE_TICKS } from './multipaxos-subject';
+import type { KvRequest } from './kv-history';
 import { KvClientHistory } from './kv-history';
 import type { Journal, Monitor, Snapshot, StageEvent, Subject } from './subject';
 
@@ -47,15 +55,28 @@ export interface RaftSubjectOptions {
   readonly nodes: number;
   /** A broken variant from lib/zoo/raft.ts, by name. */
   readonly mutant?: string;
+  /** How clients read (a get's mode), as under Multi-Paxos; `mix` draws one of the four per command. Default `log`. */
+  readonly reads?: ReadChoice;
+  /** The clock-drift bound the leases rest on (with `reads` lease or mix); default 0. */
+  readonly driftBound?: number;
 }
 
 export function raftSimConfig(options: RaftSubjectOptions): RaftConfig<KvState, KvOp, KvResult> {
-  return { servers: Array.from({ length: options.nodes }, (_, i) => i + 1), machine: kvStore, heartbeat: 1, electionTimeout: 3, seed: 0x5eed, maxEntries: 16 };
+  const base = { servers: Array.from({ length: options.nodes }, (_, i) => i + 1), machine: kvStore, heartbeat: 1, electionTimeout: 3, seed: 0x5eed, maxEntries: 16 };
+  const reads = options.reads ?? 'log';
+  if (reads === 'log') return base;
+  const query = (op: KvOp): boolean => op.type === 'get';
+  // The same lease as the Multi-Paxos subject's: followers grant 6 ticks (the election timeout is 3-5).
+  if (reads !== 'lease' && reads !== 'mix') return { ...base, reads: { query } };
+  return { ...base, reads: { query, lease: { ticks: SIM_LEASE_TICKS, drift: options.driftBound ?? 0 } } };
 }
 
 type OkReply = Extract<Effect, { type: 'reply' }> & { readonly reply: Extract<Reply<KvResult>, { status: 'ok' }> };
 
 const isOk = (e: Effect): e is OkReply => e.type === 'reply' && e.reply.status === 'ok';
+
+/** An "ok" for a command in the log: a read answered outside it never takes an index, so the log's checks do not count it. */
+const isLogAck = (e: Effect): e is OkReply => isOk(e) && e.read === undefined;
 
 export function raftView(s: State): RaftView<KvOp> {
   return { id: s.id, role: s.role, currentTerm: s.currentTerm, log: s.log, commitIndex: s.commitIndex };
@@ -84,7 +105,7 @@ class RaftMonitor implements Monitor<State, Message, Effect, Cmd> {
 
   observed(node: NodeId, effect: Effect): void {
     if (effect.type === 'chosen') this.history.commit({ node, index: effect.slot, entry: effect.value });
-    if (isOk(effect)) this.history.ack({ node: effect.node, client: effect.client, seq: effect.seq });
+    if (isLogAck(effect)) this.history.ack({ node: effect.node, client: effect.client, seq: effect.seq });
     this.dirty = true;
   }
 
@@ -113,7 +134,7 @@ class RaftJournal implements Journal<State, Effect, Cmd> {
     // A campaign persists the new term with a vote for the server itself.
     if (effect.type === 'persist' && effect.change.kind === 'hard-state' && effect.change.votedFor === node) this.elections += 1;
     if (effect.type === 'elected') this.won += 1;
-    if (isOk(effect)) this.clients.ok(node, effect.client, effect.seq, effect.reply.result);
+    if (isOk(effect)) this.clients.ok(node, effect.client, effect.seq, effect.reply.result, effect.read?.mode);
   }
 
   report(final: { readonly nodes: readonly State[]; readonly messages: number }): { readonly fields: Record<string, unknown>; readonly ok: boolean; readonly history: readonly HistoryRecord[] } {
@@ -136,6 +157,11 @@ class RaftJournal implements Journal<State, Effect, Cmd> {
   }
 }
 
+/** A command answered outside the log: a read-only operation asking for a mode other than `log` (lib/raft/node.ts `requestRaft`). */
+function outsideLog(config: RaftConfig<KvState, KvOp, KvResult>, c: KvRequest): boolean {
+  return config.reads !== undefined && config.reads.query(c.op) && c.read !== undefined && c.read !== 'log';
+}
+
 /** Commands in the committed prefixes the servers hold now. */
 function committedCommands(nodes: readonly State[]): number {
   const seen = new Set<string>();
@@ -147,21 +173,22 @@ export function raftSubject(options: RaftSubjectOptions): RaftSubject {
   const config = raftSimConfig(options);
   let handlers: RaftHandlers<KvState, KvOp, KvResult> | undefined;
   if (options.mutant !== undefined) {
-    const mutant = raftMutant(options.mutant);
+    const mutant = raftSimMutant(options.mutant);
     if (mutant === undefined) throw new Error(`synod: unknown raft mutant '${options.mutant}'`);
     handlers = mutant.handlers<KvState, KvOp, KvResult>();
   }
   const protocol = raftProtocol(config, handlers);
+  const reads = options.reads ?? 'log';
   return {
     protocol,
     targets: protocol.nodes,
-    command: kvCommand,
+    command: reads === 'log' ? kvCommand : (client, k) => kvRequest(reads, client, k),
     check(snapshot: Snapshot<State, Message, Effect, Cmd>): Violation[] {
       const commits: Commit<KvOp>[] = [];
       const acks: RaftAck[] = [];
       for (const { node, effect } of snapshot.observed) {
         if (effect.type === 'chosen') commits.push({ node, index: effect.slot, entry: effect.value });
-        if (isOk(effect)) acks.push({ node: effect.node, client: effect.client, seq: effect.seq });
+        if (isLogAck(effect)) acks.push({ node: effect.node, client: effect.client, seq: effect.seq });
       }
       return checkRaft({ servers: snapshot.nodes.map(raftView), messages: snapshot.messages, commits, acks });
     },
@@ -170,7 +197,9 @@ export function raftSubject(options: RaftSubjectOptions): RaftSubject {
     decided: (nodes) => nodes.reduce((most, n) => Math.max(most, n.commitIndex), 0),
     settled(nodes, commands) {
       if (commands.length === 0) return false;
-      return nodes.some((n) => commands.every((c) => (lookup(n.replica.sessions, c.client)?.seq ?? 0) >= c.seq));
+      // A read answered outside the log leaves no session behind: only the log's commands settle.
+      const logged = reads === 'log' ? commands : commands.filter((c) => !outsideLog(config, c));
+      return nodes.some((n) => logged.every((c) => (lookup(n.replica.sessions, c.client)?.seq ?? 0) >= c.seq));
     },
     chosen(snapshot) {
       let most = 0;

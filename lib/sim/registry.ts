@@ -14,7 +14,7 @@ import { multiPaxosSubject } from './multipaxos-subject';
 import { MULTIPAXOS_MUTANTS } from '../zoo/multipaxos';
 import type { AnySubject } from './subject';
 import { raftSubject } from './raft-subject';
-import { RAFT_MUTANTS } from '../zoo/raft';
+import { RAFT_MUTANTS, RAFT_READ_MUTANTS } from '../zoo/raft';
 
 export interface SubjectOptions {
   readonly nodes: number;
@@ -22,9 +22,9 @@ export interface SubjectOptions {
   readonly proposers?: number;
   /** A broken variant by name, from the protocol's bug zoo. */
   readonly mutant?: string;
-  /** How clients read (multipaxos): log, read-index, lease, follower or mix. */
+  /** How clients read (multipaxos, raft): log, read-index, lease, follower or mix. */
   readonly reads?: ReadChoice;
-  /** The clock-drift bound leases rest on (multipaxos, with lease or mix reads). */
+  /** The clock-drift bound leases rest on (multipaxos, raft, with lease or mix reads). */
   readonly driftBound?: number;
   /** Log compaction every this many applied slots (multipaxos only). */
   readonly snapshotEvery?: number;
@@ -93,12 +93,16 @@ export const raft: SubjectEntry = {
   name: 'raft',
   description: 'Raft as itself (Figure 2 of the Raft paper): every server a potential leader and a key-value replica',
   minNodes: 1,
-  mutants: RAFT_MUTANTS.map((m) => m.name),
+  mutants: [...RAFT_MUTANTS, ...RAFT_READ_MUTANTS].map((m) => m.name),
   build(options) {
     if (options.proposers !== undefined) throw new Error('raft: every server may lead; --proposers does not apply');
     noSnapshots('raft', options);
-    if (options.reads !== undefined && options.reads !== 'log') throw new Error('raft: read modes are not in the simulator yet; --reads takes log only');
-    return raftSubject({ nodes: options.nodes, ...(options.mutant === undefined ? {} : { mutant: options.mutant }) }) as AnySubject;
+    return raftSubject({
+      nodes: options.nodes,
+      ...(options.mutant === undefined ? {} : { mutant: options.mutant }),
+      ...(options.reads === undefined ? {} : { reads: options.reads }),
+      ...(options.driftBound === undefined ? {} : { driftBound: options.driftBound }),
+    }) as AnySubject;
   },
 };
 

@@ -10,6 +10,8 @@ import { commitAt, replicatedOn } from '../raft/commit';
 import type { RaftConfig, RaftNodeState } from '../raft/state';
 import { majority, persistChange } from '../raft/state';
 import type { RaftEffect, RaftStep } from '../raft/step';
+import type { Command } from '../machine/command';
+import { serveWithoutOwnTermCommit } from '../raft/reads';
 
 export type RaftMutantName = 'figure8-commit-by-counting' | 'vote-without-up-to-date-check' | 'vote-not-persisted' | 'follower-keeps-conflicting-suffix';
 
@@ -114,6 +116,97 @@ export const RAFT_MUTANTS: readonly RaftMutant[] = [
   },
 ];
 
+/**
+ * Read mutants (section 8, lib/raft/reads.ts): they break no invariant of the log, only the
+ * client's contract, so the linearizability checker of the simulator catches them (spec/raft/
+ * sim-reads.spec.ts), not the model checker, whose zoo (lib/check/raft.ts) has the log mutants.
+ */
+export type RaftReadMutantName = 'leader-reads-without-heartbeat' | 'read-index-before-own-term-commit' | 'lease-without-grants';
+
+export interface RaftReadMutant extends Omit<RaftMutant, 'name'> {
+  readonly name: RaftReadMutantName;
+}
+
+type ReadRequest<Op> = Command<Op> & { readonly read?: string };
+
+/**
+ * The Consul bug: a leader answers a read-index read at once from its state machine, without
+ * the round of heartbeats that would tell it whether it was deposed. A leader cut off in a
+ * minority keeps answering while the majority elects another and commits writes.
+ */
+function readsWithoutHeartbeat<S, Op, R>(): RaftHandlers<S, Op, R> {
+  const real = raftHandlers<S, Op, R>();
+  return {
+    ...real,
+    request: (config, s, c: ReadRequest<Op>) => {
+      if (s.role !== 'leader' || c.read !== 'read-index' || config.reads?.query(c.op) !== true) return real.request(config, s, c);
+      const result = config.machine.apply(s.replica.machine, c.op).result;
+      return { state: s, effects: [{ type: 'reply', node: s.id, client: c.client, seq: c.seq, reply: { status: 'ok', result }, read: { mode: 'read-index', applied: s.commitIndex, stale: false } }] };
+    },
+  };
+}
+
+/**
+ * Section 8's first rule skipped: a new leader answers the reads a majority confirmed as soon
+ * as it applied up to the commitIndex it noted, before the no-op of its term is committed. Its
+ * commitIndex may still lag entries an earlier leader committed and acknowledged.
+ */
+function readsBeforeOwnTermCommit<S, Op, R>(): RaftHandlers<S, Op, R> {
+  const real = raftHandlers<S, Op, R>();
+  const early = (config: RaftConfig<S, Op, R>, step: RaftStep<S, Op, R>): RaftStep<S, Op, R> => {
+    if (step.state.role !== 'leader' || (step.state.reads?.waiting.length ?? 0) === 0) return step;
+    const more = serveWithoutOwnTermCommit(config, step.state);
+    return more.effects.length === 0 ? step : { state: more.state, effects: [...step.effects, ...more.effects] };
+  };
+  return {
+    deliver: (config, s, m) => early(config, real.deliver(config, s, m)),
+    timeout: (config, s) => early(config, real.timeout(config, s)),
+    request: (config, s, c) => early(config, real.request(config, s, c)),
+  };
+}
+
+/**
+ * Leases without the followers' side (thesis 6.4.1 skipped): a server forgets the lease it
+ * granted before it handles a RequestVote or a tick, so it votes for another candidate and
+ * campaigns on its election timeout as plain Raft does, while the leader still answers lease
+ * reads from a lease a majority granted.
+ */
+function leaseWithoutGrants<S, Op, R>(): RaftHandlers<S, Op, R> {
+  const real = raftHandlers<S, Op, R>();
+  const forget = (s: RaftNodeState<S, Op, R>): RaftNodeState<S, Op, R> => (s.lease === undefined || s.role === 'leader' || s.lease.grantUntil === 0 ? s : { ...s, lease: { ...s.lease, grantUntil: 0 } });
+  return {
+    ...real,
+    deliver: (config, s, m) => real.deliver(config, m.type === 'request-vote' ? forget(s) : s, m),
+    timeout: (config, s) => real.timeout(config, forget(s)),
+  };
+}
+
+export const RAFT_READ_MUTANTS: readonly RaftReadMutant[] = [
+  {
+    name: 'leader-reads-without-heartbeat',
+    breaks: 'section 8: a leader answers a read-index read without exchanging heartbeats with a majority, so a deposed leader serves stale reads (the Consul bug)',
+    caughtBy: ['Linearizability'],
+    handlers: readsWithoutHeartbeat,
+  },
+  {
+    name: 'read-index-before-own-term-commit',
+    breaks: 'section 8: a new leader answers read-index reads before it committed the no-op of its term, from a commitIndex that may lag',
+    caughtBy: ['Linearizability'],
+    handlers: readsBeforeOwnTermCommit,
+  },
+  {
+    name: 'lease-without-grants',
+    breaks: 'thesis 6.4.1: the leader answers lease reads, but followers that acknowledged its heartbeats vote for another candidate and campaign before the lease they granted runs out',
+    caughtBy: ['Linearizability'],
+    handlers: leaseWithoutGrants,
+  },
+];
+
 export function raftMutant(name: string): RaftMutant | undefined {
   return RAFT_MUTANTS.find((m) => m.name === name);
+}
+
+/** A broken variant the simulator runs, by name: a log mutant or a read mutant. */
+export function raftSimMutant(name: string): RaftMutant | RaftReadMutant | undefined {
+  return raftMutant(name) ?? RAFT_READ_MUTANTS.find((m) => m.name === name);
 }
