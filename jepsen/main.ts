@@ -10,7 +10,7 @@
  * arguments, 3 when the run could not happen (a node that does not start, a port in use).
  * Needs the compiled node (`npm run build`).
  *
- *   npm run jepsen -- --minutes 10 [--seed 7] [--clients 5] [--keys 2] [--ops-per-key 100]
+ *   npm run jepsen -- --minutes 10 [--seed 7] [--clients 5] [--keys 2] [--ops-per-key 200]
  *                     [--key-ms 10000] [--check-budget 5000000] [--dir DIR] [--history h.jsonl]
  *                     [--faults kill,pause,partition,kill-two] [--fault-ms 2500] [--quiet-ms 2000]
  *                     [--base-port 17350] [--node-args "--protocol raft"] [--mutant leader-acks-before-quorum]
@@ -19,7 +19,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { DEFAULTS, FAULT_KINDS, runJepsen, type FaultKind } from './run';
+import { DEFAULTS, FAULT_KINDS, runJepsen, type FaultKind, type JepsenSummary } from './run';
 
 function positive(name: string): (text: string) => number {
   return (text) => {
@@ -34,6 +34,11 @@ function faults(text: string): FaultKind[] {
   for (const k of kinds) if (!(FAULT_KINDS as readonly string[]).includes(k)) throw new InvalidArgumentError(`unknown fault ${k} (known: ${FAULT_KINDS.join(', ')})`);
   if (kinds.length === 0) throw new InvalidArgumentError('name at least one fault');
   return kinds as FaultKind[];
+}
+
+/** 0 when every check held on every key, 1 when one failed, 4 when nothing failed but some key is unknown. */
+export function exitCode(summary: Pick<JepsenSummary, 'outcome'>): number {
+  return summary.outcome === 'pass' ? 0 : summary.outcome === 'unknown' ? 4 : 1;
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
@@ -100,7 +105,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   fs.writeFileSync(verdictFile, `${JSON.stringify(summary, null, 2)}\n`);
   process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
   process.stderr.write(`jepsen: ${summary.verdict}\njepsen: history ${historyFile}, verdict ${verdictFile}\n`);
-  return summary.outcome === 'pass' ? 0 : summary.outcome === 'unknown' ? 4 : 1;
+  return exitCode(summary);
 }
 
 if (require.main === module) {

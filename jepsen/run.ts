@@ -75,7 +75,7 @@ export const DEFAULTS: Omit<JepsenOptions, 'durationMs' | 'basePort'> = {
   nodes: 3,
   clients: 5,
   keys: 2,
-  opsPerKey: 100,
+  opsPerKey: 200,
   keyMs: 10_000,
   checkBudget: 5_000_000,
   faults: FAULT_KINDS,
@@ -332,7 +332,11 @@ export async function runJepsen(options: JepsenOptions): Promise<JepsenSummary> 
   }
 }
 
-function summarize(
+/**
+ * The verdict of a finished run: the check of every key (within the budget, with progress on
+ * `log`), lost writes, progress after each fault, the keys' sizes, and the outcome in one line.
+ */
+export function summarize(
   options: JepsenOptions,
   records: ReturnType<HistoryRecorder['history']>,
   faults: readonly Fault[],
