@@ -29,6 +29,14 @@ function positive(name: string): (text: string) => number {
   };
 }
 
+function count(name: string): (text: string) => number {
+  return (text) => {
+    const n = Number(text);
+    if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive integer`);
+    return n;
+  };
+}
+
 function faults(text: string): FaultKind[] {
   const kinds = text.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
   for (const k of kinds) if (!(FAULT_KINDS as readonly string[]).includes(k)) throw new InvalidArgumentError(`unknown fault ${k} (known: ${FAULT_KINDS.join(', ')})`);
@@ -48,10 +56,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     .addOption(new Option('--seconds <n>', 'how long the clients run (instead of --minutes)').argParser(positive('--seconds')))
     .option('--seed <n>', 'the nemesis and the clients\' random choices', positive('--seed'), DEFAULTS.seed)
     .option('--clients <n>', 'concurrent clients', positive('--clients'), DEFAULTS.clients)
-    .option('--keys <n>', 'keys live at once, shared by the clients', positive('--keys'), DEFAULTS.keys)
-    .option('--ops-per-key <n>', 'a key serves at most this many operations, then a fresh key replaces it', positive('--ops-per-key'), DEFAULTS.opsPerKey)
+    .option('--keys <n>', 'keys live at once, shared by the clients', count('--keys'), DEFAULTS.keys)
+    .option('--ops-per-key <n>', 'a key serves at most this many operations, then a fresh key replaces it', count('--ops-per-key'), DEFAULTS.opsPerKey)
     .option('--key-ms <n>', 'a key is replaced once it has lived this long', positive('--key-ms'), DEFAULTS.keyMs)
-    .option('--check-budget <n>', 'the checker\'s search budget per key (explored steps); a key that spends it is unknown', positive('--check-budget'), DEFAULTS.checkBudget)
+    .option('--check-budget <n>', 'the checker\'s search budget per key (explored steps); a key that spends it is unknown', count('--check-budget'), DEFAULTS.checkBudget)
     .option('--dir <dir>', 'the run\'s directory: history.jsonl and verdict.json (default: a fresh temporary directory)')
     .option('--faults <list>', `faults the nemesis cycles through (${FAULT_KINDS.join(',')})`, faults, [...DEFAULTS.faults])
     .option('--min-faults <n>', 'go on past the duration until this many faults were injected', positive('--min-faults'))

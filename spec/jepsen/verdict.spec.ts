@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { HistoryRecorder, type Fault } from '../../jepsen/history';
-import { exitCode } from '../../jepsen/main';
+import { exitCode, main } from '../../jepsen/main';
 import { DEFAULTS, summarize, type JepsenOptions } from '../../jepsen/run';
 import type { Scalar } from '../../lib/history/linearizability';
 
@@ -70,5 +70,17 @@ describe('jepsen: the verdict of a run (summarize, exit codes)', () => {
     expect([s.outcome, exitCode(s)]).to.deep.equal(['fail', 1]);
     expect(s.lostWrites).to.equal(1);
     expect(s.verdict).to.match(/^FAIL: 1 acknowledged writes lost/);
+  });
+
+  it('rejects bad key and budget flags before starting anything (exit 2)', async () => {
+    const err = process.stderr.write;
+    process.stderr.write = (() => true) as typeof process.stderr.write;
+    try {
+      expect(await main(['--ops-per-key', '0'])).to.equal(2);
+      expect(await main(['--keys', '1.5'])).to.equal(2);
+      expect(await main(['--check-budget', 'lots'])).to.equal(2);
+    } finally {
+      process.stderr.write = err;
+    }
   });
 });
