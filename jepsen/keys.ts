@@ -58,7 +58,7 @@ export class KeyRotation {
 export interface KeyStats {
   /** Keys with at least one operation. */
   readonly keys: number;
-  /** Per key: invocations; the biggest key. */
+  /** Per key: invocations; the biggest key (most operations, then most `info` among them). */
   readonly operations: { readonly median: number; readonly max: number };
   readonly biggest: { readonly key: string; readonly operations: number; readonly info: number } | null;
   /** Per key: operations that ended `info` (or never ended). */
@@ -102,7 +102,10 @@ export function keyStats(history: readonly JepsenRecord[], faults: readonly Faul
     k.spans.push([call.time, end]);
   }
   let biggest: KeyStats['biggest'] = null;
-  for (const [key, k] of perKey) if (biggest === null || k.ops > biggest.operations) biggest = { key, operations: k.ops, info: k.info };
+  // the biggest: most operations, then most of unknown outcome (the ones that make the search work)
+  for (const [key, k] of perKey) {
+    if (biggest === null || k.ops > biggest.operations || (k.ops === biggest.operations && k.info > biggest.info)) biggest = { key, operations: k.ops, info: k.info };
+  }
   const windows = faults.map((f) => [f.at, f.healedAt] as const);
   const underFault = [...perKey.values()].filter((k) => k.spans.some(([a, b]) => windows.some(([at, healed]) => a <= healed && b >= at))).length;
   const stats = (pick: (k: { ops: number; info: number; peak: number }) => number): { median: number; max: number } => {

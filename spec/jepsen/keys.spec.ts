@@ -30,12 +30,14 @@ describe('jepsen: bounded keys (jepsen/keys.ts, as jepsen.independent)', () => {
       r(3, 0, 'ok', 'a'), r(4, 1, 'info', 'a'), r(5, 2, 'ok', 'a'),
       r(10, 3, 'invoke', 'b'), r(11, 3, 'ok', 'b'),
       r(20, 4, 'invoke', 'c'),
+      r(30, 5, 'invoke', 'd'), r(31, 6, 'invoke', 'd'), r(32, 7, 'invoke', 'd'),
+      r(33, 5, 'info', 'd'), r(34, 6, 'info', 'd'), r(35, 7, 'ok', 'd'),
     ];
     const s = keyStats(history, [{ kind: 'kill', nodes: [1], at: 9, healedAt: 10.5 }]);
-    expect(s.keys).to.equal(3);
-    expect(s.biggest).to.deep.equal({ key: 'a', operations: 3, info: 1 });
+    expect(s.keys).to.equal(4);
+    expect(s.biggest).to.deep.equal({ key: 'd', operations: 3, info: 2 }); // as many operations as a, more info
     expect(s.operations).to.deep.equal({ median: 1, max: 3 });
-    expect(s.info).to.deep.equal({ median: 1, max: 1 });
+    expect(s.info).to.deep.equal({ median: 1, max: 2 });
     expect(s.concurrency).to.deep.equal({ median: 1, max: 3 });
     expect(s.underFault).to.equal(1);
   });
