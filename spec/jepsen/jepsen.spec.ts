@@ -3,16 +3,19 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { checkHistory, type HistoryRecord } from '../../lib/history/linearizability';
+import { firstFreeBase } from '../../jepsen/cluster';
 import { DEFAULTS, runJepsen, type JepsenSummary } from '../../jepsen/run';
 
 // The bounded Jepsen-style run of `npm test`: 3 real `synod node` processes (the compiled dist/,
 // built by `npm test` before mocha; run `npm run build` first for this file alone), 5 clients,
 // a nemesis that kills, pauses and partitions, on rotating keys (a key retired after a few dozen
-// operations, as jepsen.independent bounds them). Ports 17300-17339 (this task's range).
+// operations, as jepsen.independent bounds them). Ports 17300-17339, or 28900-28939 / 28940-28979
+// when another run on this machine holds that block.
 describe('jepsen: a real 3-node cluster under kill -9, pauses and partitions', function () {
   this.timeout(120_000);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'synod-jepsen-spec-'));
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const base = (): Promise<number> => firstFreeBase([17300, 28900, 28940], 3);
   const show = (s: JepsenSummary): string => JSON.stringify({ ...s, faultLog: s.faultLog.length, recoveries: s.recoveries }, null, 1);
 
   it('stays linearizable, loses no acknowledged write, and makes progress after every fault', async () => {
@@ -24,7 +27,7 @@ describe('jepsen: a real 3-node cluster under kill -9, pauses and partitions', f
       minFaults: 4, // one of each kind, however slowly this machine restarts processes
       faultMs: 2000,
       quietMs: 1500,
-      basePort: 17300,
+      basePort: await base(),
       faults: ['kill', 'partition', 'pause', 'kill-two'],
       opsPerKey: 30,
       historyFile,
@@ -66,7 +69,7 @@ describe('jepsen: a real 3-node cluster under kill -9, pauses and partitions', f
       faultMs: 1000,
       quietMs: 1000,
       opTimeoutMs: 2000,
-      basePort: 17300,
+      basePort: await base(),
       faults: ['pause'],
       opsPerKey: 15,
       mutant: 'leader-acks-before-quorum',
