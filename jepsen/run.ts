@@ -417,7 +417,7 @@ export function summarize(
   const verdictLine = outcome === 'pass'
     ? `PASS: ${checked}; progress after every fault`
     : outcome === 'fail'
-      ? `FAIL: ${problems.join(' | ').slice(0, 600)} (${checked})`
+      ? `FAIL: ${problems.slice(0, 5).map((p) => (p.length > 300 ? `${p.slice(0, 300)}...` : p)).join(' | ')}${problems.length > 5 ? ` | and ${problems.length - 5} more problems` : ''} (${checked})`
       : `UNKNOWN: nothing failed, but ${keys.unknown} key(s) ran out of the search budget (${options.checkBudget} steps) and were NOT checked: ${unknownKeys.slice(0, 20).join(', ')} (${checked})`;
   return {
     seed: options.seed,

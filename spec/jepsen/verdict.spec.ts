@@ -63,6 +63,7 @@ describe('jepsen: the verdict of a run (summarize, exit codes)', () => {
     expect([s.outcome, s.passed, exitCode(s)]).to.deep.equal(['fail', false, 1]);
     expect(s.keys).to.include({ checked: 3, notLinearizable: 1, unknown: 1 });
     expect(s.verdict).to.match(/^FAIL: not linearizable: key k2/);
+    expect(s.verdict).to.match(/\(3 keys checked: 1 linearizable, 1 not, 1 unknown; /);
   });
 
   it('fails on a lost acknowledged write (exit 1)', () => {
