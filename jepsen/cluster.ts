@@ -81,6 +81,28 @@ async function assertFree(port: number): Promise<void> {
   });
 }
 
+/** The ports a cluster of `nodes` with its proxy uses from `base`: nodes, their client APIs, the proxy's links. */
+export function clusterPorts(base: number, nodes: number): number[] {
+  const ids = Array.from({ length: nodes }, (_, i) => i + 1);
+  return [...ids.flatMap((id) => [base + id, base + 10 + id]), ...ids.flatMap((from) => ids.map((to) => base + 20 + (from - 1) * nodes + (to - 1)))];
+}
+
+/**
+ * The first base of `bases` whose every port is free now (so that a run on a shared machine
+ * moves aside when another run holds the first block); an error naming them all if none is.
+ */
+export async function firstFreeBase(bases: readonly number[], nodes: number): Promise<number> {
+  for (const base of bases) {
+    try {
+      for (const port of clusterPorts(base, nodes)) await assertFree(port);
+      return base;
+    } catch {
+      continue;
+    }
+  }
+  throw new Error(`no free block of ports for a ${nodes}-node cluster at bases ${bases.join(', ')}`);
+}
+
 export class Cluster {
   readonly members: ReadonlyMap<NodeId, Member>;
   private stopping = false;

@@ -5,20 +5,26 @@
  * nemesis that, on a schedule, kill -9s and restarts nodes, pauses them (SIGSTOP/SIGCONT) and
  * partitions them; then every fault healed, a final read of every key through the log.
  *
+ * The keys rotate as in Jepsen's `jepsen.independent` (jepsen/keys.ts): a few live keys at once,
+ * each retired after `opsPerKey` operations or `keyMs`, so every key's history stays small and
+ * the check finishes however long the run.
+ *
  * The verdict: the history (written in the format of `synod sim --history`) is linearizable
- * under lib/history's checker; no acknowledged write is lost; after each healed fault an
- * operation invoked after the heal completes within a bound; and something was done (writes
+ * under lib/history's checker, key by key, each within a search budget (a key whose search runs
+ * out is 'unknown', never linearizable); no acknowledged write is lost; after each healed fault
+ * an operation invoked after the heal completes within a bound; and something was done (writes
  * acknowledged, faults injected), so the run cannot pass vacuously.
  */
 import * as path from 'node:path';
 import type { NodeId } from '../lib/core/types';
 import { Random } from '../lib/core/random';
-import { checkHistory, type Scalar } from '../lib/history/linearizability';
+import { checkHistory, type KeyVerdict, type Scalar } from '../lib/history/linearizability';
 import type { KvOp } from '../lib/machine/kv';
 import { ClusterClient } from './client';
 import { Cluster, JEPSEN_SNAPSHOT_EVERY } from './cluster';
 import { HistoryRecorder, lostWrites, recoveries, writeHistory, type Fault, type LostWrite, type Recovery } from './history';
 import { JsonHttp } from './http';
+import { KeyRotation, keyStats, type KeyStats } from './keys';
 
 export type FaultKind = 'kill' | 'pause' | 'partition' | 'kill-two';
 export const FAULT_KINDS: readonly FaultKind[] = ['kill', 'pause', 'partition', 'kill-two'];
@@ -27,7 +33,14 @@ export interface JepsenOptions {
   readonly seed: number;
   readonly nodes: number;
   readonly clients: number;
+  /** Keys live at once (each client picks one at random per operation). */
   readonly keys: number;
+  /** A key serves at most this many operations, then a fresh key replaces it. */
+  readonly opsPerKey: number;
+  /** A key is replaced once it has lived this long (ms), whatever its operation count. */
+  readonly keyMs: number;
+  /** The checker's search budget per key, in explored steps: a key that spends it is 'unknown'. */
+  readonly checkBudget: number;
   /** How long the clients run at least (the nemesis acts inside this window). */
   readonly durationMs: number;
   /**
@@ -61,7 +74,10 @@ export const DEFAULTS: Omit<JepsenOptions, 'durationMs' | 'basePort'> = {
   seed: 1,
   nodes: 3,
   clients: 5,
-  keys: 4,
+  keys: 2,
+  opsPerKey: 200,
+  keyMs: 10_000,
+  checkBudget: 5_000_000,
   faults: FAULT_KINDS,
   faultMs: 2500,
   quietMs: 2000,
@@ -85,15 +101,42 @@ export interface JepsenSummary {
   readonly recoveries: readonly Recovery[];
   readonly linearizable: boolean | 'unknown';
   readonly linearizability?: string;
+  /** The keys: how many, how many checked, linearizable, not, unknown (budget spent), sizes, contention. */
+  readonly keys: KeySummary;
   readonly lostWrites: number;
   readonly lost: readonly LostWrite[];
   readonly finalReads: Record<string, Scalar | 'no answer'>;
   readonly historyFile: string | null;
   readonly historyRecords: number;
   readonly checkMs: number;
+  /** The runner's peak resident memory (MB), the check included. */
+  readonly peakRssMb: number;
   /** Every check held: linearizable, nothing lost, progress after every fault, something done. */
   readonly passed: boolean;
+  /**
+   * 'pass': every check held, every key checked; 'fail': a check failed (a violation, a lost
+   * write, no progress, nothing done); 'unknown': nothing failed, but some key's check ran out of
+   * budget, so the run proves nothing about that key.
+   */
+  readonly outcome: 'pass' | 'fail' | 'unknown';
+  /** The verdict in one line. */
+  readonly verdict: string;
   readonly problems: readonly string[];
+}
+
+export interface KeySummary extends KeyStats {
+  readonly live: number;
+  readonly opsPerKey: number;
+  readonly keyMs: number;
+  readonly checkBudget: number;
+  readonly checked: number;
+  readonly linearizable: number;
+  readonly notLinearizable: number;
+  readonly unknown: number;
+  /** The keys whose check ran out of budget (the first 20). */
+  readonly unknownKeys: readonly string[];
+  /** The most steps one key's search explored. */
+  readonly maxExplored: number;
 }
 
 function sleep(ms: number): Promise<void> {
@@ -106,6 +149,7 @@ async function clientLoop(
   options: JepsenOptions,
   client: ClusterClient,
   history: HistoryRecorder,
+  keys: KeyRotation,
   random: Random,
   nextValue: () => number,
   nextProcess: () => number,
@@ -115,7 +159,7 @@ async function clientLoop(
   let process = nextProcess();
   let seq = 0;
   while (!stop()) {
-    const key = `k${random.below(options.keys)}`;
+    const key = keys.take(random.below(options.keys));
     const roll = random.next();
     const op: KvOp = roll < 0.3
       ? { type: 'get', key }
@@ -231,6 +275,7 @@ export async function runJepsen(options: JepsenOptions): Promise<JepsenSummary> 
     const t0 = performance.now();
     const now = (): number => performance.now() - t0;
     const history = new HistoryRecorder(t0);
+    const keys = new KeyRotation({ live: options.keys, opsPerKey: options.opsPerKey, keyMs: options.keyMs }, now);
     let value = 0;
     let processes = 0;
     let stopped = false;
@@ -239,7 +284,7 @@ export async function runJepsen(options: JepsenOptions): Promise<JepsenSummary> 
     const addresses = cluster.clientAddresses();
     const clientOptions = { nodes: addresses, opTimeoutMs: options.opTimeoutMs, requestTimeoutMs: options.requestTimeoutMs };
     const clients = Array.from({ length: options.clients }, (_, w) => clientLoop(
-      w, options, new ClusterClient(http, clientOptions, leader), history, new Random(options.seed * 1000 + w + 1),
+      w, options, new ClusterClient(http, clientOptions, leader), history, keys, new Random(options.seed * 1000 + w + 1),
       () => (value += 1), () => processes++, () => stopped || (nemesisDone && now() >= end),
     ));
     const faults = await nemesis(options, cluster, http, random, now, end, log);
@@ -256,32 +301,43 @@ export async function runJepsen(options: JepsenOptions): Promise<JepsenSummary> 
     const finalClient = new ClusterClient(http, { ...clientOptions, opTimeoutMs: options.progressBoundMs });
     const finals = new Map<string, Scalar>();
     const finalReads: Record<string, Scalar | 'no answer'> = {};
-    for (let k = 0; k < options.keys; k += 1) {
-      const key = `k${k}`;
-      const process = processes++;
-      history.invoke(process, { type: 'get', key });
-      const outcome = await finalClient.run(`jepsen-final-p${process}`, 1, { type: 'get', key });
-      if (outcome.kind === 'applied') {
-        history.applied(process, outcome.node, outcome.result);
-        finals.set(key, outcome.result.value);
-        finalReads[key] = outcome.result.value;
-      } else {
-        history.info(process);
-        finalReads[key] = 'no answer';
+    // every key the run used, retired ones included, by `clients` readers at once
+    const pending = [...keys.keys()];
+    const reader = async (): Promise<void> => {
+      for (let key = pending.shift(); key !== undefined; key = pending.shift()) {
+        const process = processes++;
+        history.invoke(process, { type: 'get', key });
+        const outcome = await finalClient.run(`jepsen-final-p${process}`, 1, { type: 'get', key });
+        if (outcome.kind === 'applied') {
+          history.applied(process, outcome.node, outcome.result);
+          finals.set(key, outcome.result.value);
+          finalReads[key] = outcome.result.value;
+        } else {
+          history.info(process);
+          finalReads[key] = 'no answer';
+        }
       }
-    }
-    log(`final: read every key by ${Math.round(now())} ms`);
+    };
+    await Promise.all(Array.from({ length: options.clients }, reader));
+    log(`final: read all ${keys.keys().length} keys by ${Math.round(now())} ms`);
     const records = history.history();
-    if (options.historyFile !== undefined) writeHistory(options.historyFile, records);
+    if (options.historyFile !== undefined) {
+      writeHistory(options.historyFile, records);
+      log(`history: ${records.length} records written to ${options.historyFile}`);
+    }
     const allFaults = [...faults, { kind: 'final-heal', nodes: [...cluster.members.keys()], at: Math.round(restartedAt), healedAt: Math.round(healedAt), startupMs: Math.round(healedAt - restartedAt) }];
-    return summarize(options, records, allFaults, finals, finalReads, now() / 1000, faults.length);
+    return summarize(options, records, allFaults, finals, finalReads, now() / 1000, faults.length, log);
   } finally {
     await cluster.stop();
     http.close();
   }
 }
 
-function summarize(
+/**
+ * The verdict of a finished run: the check of every key (within the budget, with progress on
+ * `log`), lost writes, progress after each fault, the keys' sizes, and the outcome in one line.
+ */
+export function summarize(
   options: JepsenOptions,
   records: ReturnType<HistoryRecorder['history']>,
   faults: readonly Fault[],
@@ -289,6 +345,7 @@ function summarize(
   finalReads: Record<string, Scalar | 'no answer'>,
   seconds: number,
   injected: number,
+  log: (line: string) => void,
 ): JepsenSummary {
   const byF: Record<string, { ok: number; fail: number; info: number }> = {};
   let ok = 0;
@@ -305,13 +362,32 @@ function summarize(
     if (r.type === 'ok' && (r.f === 'write' || r.f === 'cas')) okWrites += 1;
   }
   const t = performance.now();
-  const verdict = checkHistory(records, { budget: 20_000_000 });
+  let reported = t;
+  let bad = 0;
+  let unknown = 0;
+  log(`check: ${records.length} records, each key's history alone (search budget ${options.checkBudget} steps per key)`);
+  const verdict = checkHistory(records, {
+    budget: options.checkBudget,
+    onKey: (k: KeyVerdict, done: number, total: number) => {
+      if (k.linearizable === false) bad += 1;
+      if (k.linearizable === 'unknown') {
+        unknown += 1;
+        log(`check: key ${k.key} (${k.operations} operations) UNKNOWN: ${k.reason}`);
+      }
+      const at = performance.now();
+      if (at - reported >= 2000 || done === total) {
+        reported = at;
+        log(`check: ${done}/${total} keys, ${bad} not linearizable, ${unknown} unknown, ${((at - t) / 1000).toFixed(1)} s, ${Math.round(process.memoryUsage().rss / 1e6)} MB resident`);
+      }
+    },
+  });
   const checkMs = Math.round(performance.now() - t);
-  const problem = verdict.keys.find((k) => k.linearizable !== true);
+  const problem = verdict.keys.find((k) => k.linearizable === false) ?? verdict.keys.find((k) => k.linearizable !== true);
+  const unknownKeys = verdict.keys.filter((k) => k.linearizable === 'unknown').map((k) => k.key);
   const lost = lostWrites(records, finals);
   const recovered = recoveries(records, faults);
   const problems: string[] = [];
-  if (verdict.linearizable !== true) problems.push(`not linearizable (${verdict.linearizable}): ${problem !== undefined && 'reason' in problem ? problem.reason : verdict.errors.join('; ')}`);
+  if (verdict.linearizable === false) problems.push(`not linearizable: ${problem !== undefined && 'reason' in problem ? problem.reason : verdict.errors.join('; ')}`);
   if (lost.length > 0) problems.push(`${lost.length} acknowledged writes lost, e.g. ${JSON.stringify(lost[0])}`);
   for (const r of recovered) {
     if (r.progressAfterMs === null || r.progressAfterMs > options.progressBoundMs) {
@@ -321,6 +397,29 @@ function summarize(
   for (const [key, v] of Object.entries(finalReads)) if (v === 'no answer') problems.push(`the final read of ${key} got no answer`);
   if (okWrites === 0) problems.push('no write was acknowledged: the run proves nothing');
   if (injected === 0) problems.push('no fault was injected: the run proves nothing');
+  const stats = keyStats(records, faults.filter((f) => f.kind !== 'final-heal'));
+  const keys: KeySummary = {
+    live: options.keys,
+    opsPerKey: options.opsPerKey,
+    keyMs: options.keyMs,
+    checkBudget: options.checkBudget,
+    ...stats,
+    checked: verdict.keys.length,
+    linearizable: verdict.keys.filter((k) => k.linearizable === true).length,
+    notLinearizable: verdict.keys.filter((k) => k.linearizable === false).length,
+    unknown: unknownKeys.length,
+    unknownKeys: unknownKeys.slice(0, 20),
+    maxExplored: verdict.keys.reduce((m, k) => Math.max(m, k.explored), 0),
+  };
+  const outcome = problems.length > 0 ? 'fail' : unknownKeys.length > 0 ? 'unknown' : 'pass';
+  const checked = `${keys.checked} keys checked: ${keys.linearizable} linearizable, ${keys.notLinearizable} not, ${keys.unknown} unknown; ` +
+    `biggest key ${stats.biggest === null ? 'none' : `${stats.biggest.key} (${stats.biggest.operations} operations, ${stats.biggest.info} info)`}; ` +
+    `${lost.length} acknowledged writes lost`;
+  const verdictLine = outcome === 'pass'
+    ? `PASS: ${checked}; progress after every fault`
+    : outcome === 'fail'
+      ? `FAIL: ${problems.slice(0, 5).map((p) => (p.length > 300 ? `${p.slice(0, 300)}...` : p)).join(' | ')}${problems.length > 5 ? ` | and ${problems.length - 5} more problems` : ''} (${checked})`
+      : `UNKNOWN: nothing failed, but ${keys.unknown} key(s) ran out of the search budget (${options.checkBudget} steps) and were NOT checked: ${unknownKeys.slice(0, 20).join(', ')} (${checked})`;
   return {
     seed: options.seed,
     seconds: Math.round(seconds * 10) / 10,
@@ -335,13 +434,17 @@ function summarize(
     recoveries: recovered,
     linearizable: verdict.linearizable,
     ...(problem !== undefined && 'reason' in problem ? { linearizability: problem.reason.slice(0, 2000) } : {}),
+    keys,
     lostWrites: lost.length,
     lost: lost.slice(0, 10),
     finalReads,
     historyFile: options.historyFile ?? null,
     historyRecords: records.length,
     checkMs,
-    passed: problems.length === 0,
+    peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+    passed: outcome === 'pass',
+    outcome,
+    verdict: verdictLine,
     problems,
   };
 }

@@ -128,7 +128,9 @@ function operations(history: readonly HistoryRecord[], useObserved: boolean): { 
   for (const call of open.values()) events.push({ index: call.index, record: call.record, completion: null, endIndex: Infinity });
 
   const timeline = new Map<string, { at: number; node: Node }[]>();
-  let id = 0;
+  // Operation ids number each key's operations from 0: the search's set of linearized operations
+  // is a bit set over them, so it stays as small as the key's history, however long the whole.
+  const ids = new Map<string, number>();
   for (const e of events) {
     const f = e.record.f;
     const failed = e.completion?.type === 'fail';
@@ -144,8 +146,9 @@ function operations(history: readonly HistoryRecord[], useObserved: boolean): { 
     const seen = useObserved && e.completion !== null && e.completion.observed !== undefined && f !== 'read' ? e.completion.observed : undefined;
     const saw = seen === undefined ? '' : failed ? ` failed, found ${JSON.stringify(seen)}` : ` replaced ${JSON.stringify(seen)}`;
     const text = `${f} ${JSON.stringify(value)}${failed && seen === undefined ? ' failed' : saw} by process ${e.record.process}${certain ? '' : ' (info)'}`;
+    const id = ids.get(e.record.key) ?? 0;
+    ids.set(e.record.key, id + 1);
     const op: Operation = { id, f, value, certain, failed, observed: seen, text };
-    id += 1;
     const call: Node = { op, isCall: true, match: null, prev: null, next: null };
     const ret: Node = { op, isCall: false, match: null, prev: null, next: null };
     call.match = ret;
@@ -259,16 +262,31 @@ export function checkKey(key: string, events: readonly Node[], initial: Scalar =
   return { key, linearizable: true, operations: operationsCount, explored };
 }
 
+export interface CheckOptions {
+  /**
+   * The search budget of each key, in explored steps (default 1,000,000): a key whose search
+   * spends it is judged 'unknown' (never linearizable), and the others are still checked.
+   */
+  readonly budget?: number;
+  /** Read the completions' `observed` values and the failed cas operations (default true). */
+  readonly observed?: boolean;
+  /** Called after each key is judged, with how many keys are done and how many there are (for progress reports). */
+  readonly onKey?: (verdict: KeyVerdict, done: number, total: number) => void;
+}
+
 /**
  * Checks a key-value history (every key starts absent). Linearizable iff every key's
  * sub-history is. `observed` (default true) reads the completions' `observed` values and the
  * failed cas operations; false is the weaker check that ignores both.
  */
-export function checkHistory(history: readonly HistoryRecord[], options: { readonly budget?: number; readonly observed?: boolean } = {}): Verdict {
+export function checkHistory(history: readonly HistoryRecord[], options: CheckOptions = {}): Verdict {
   const { byKey, errors } = operations(history, options.observed ?? true);
   const keys: KeyVerdict[] = [];
-  for (const [key, events] of [...byKey].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    keys.push(checkKey(key, events, null, options.budget));
+  const sorted = [...byKey].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  for (const [key, events] of sorted) {
+    const verdict = checkKey(key, events, null, options.budget);
+    keys.push(verdict);
+    options.onKey?.(verdict, keys.length, sorted.length);
   }
   const linearizable = errors.length > 0 || keys.some((k) => k.linearizable === false)
     ? false

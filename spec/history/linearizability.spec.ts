@@ -256,4 +256,50 @@ describe('linearizability checker: observed values and failed cas (the stronger 
     const h = [inv(0, 'write', 'x', 1), fail(0, 'write', 'x', 1), inv(1, 'read', 'x'), ok(1, 'read', 'x', null)];
     expect([weak(h), strong(h)]).to.deep.equal([true, true]);
   });
+  describe('budget and progress (for long runs: many keys, each bounded)', () => {
+    /** k writers of distinct values all concurrent, then reads of each value in turn: k! orders to consider. */
+    function tangled(key: string, k: number): HistoryRecord[] {
+      const h: HistoryRecord[] = [];
+      for (let p = 0; p < k; p += 1) h.push(inv(p, 'write', key, p));
+      for (let p = 0; p < k; p += 1) h.push(info(p, 'write', key, p));
+      for (let p = 0; p < k; p += 1) h.push(inv(100 + p, 'read', key), ok(100 + p, 'read', key, (p * 7) % k));
+      return h;
+    }
+
+    it('a key whose search spends its budget is unknown, never linearizable; the other keys are still judged', () => {
+      const h = [...tangled('big', 8), inv(50, 'write', 'small', 1), ok(50, 'write', 'small', 1)];
+      const full = checkHistory(h);
+      expect(full.linearizable).to.equal(true);
+      const big = full.keys.find((k) => k.key === 'big')!;
+      expect(big.explored).to.be.greaterThan(20);
+      const cut = checkHistory(h, { budget: 20 });
+      expect(cut.linearizable).to.equal('unknown');
+      expect(cut.keys.map((k) => [k.key, k.linearizable])).to.deep.equal([['big', 'unknown'], ['small', true]]);
+      const unknown = cut.keys[0]!;
+      expect(unknown.explored).to.equal(20);
+      if (unknown.linearizable === 'unknown') expect(unknown.reason).to.match(/budget of 20 steps/);
+      // a violation on another key still makes the whole history not linearizable
+      const stale = [inv(60, 'write', 'bad', 1), ok(60, 'write', 'bad', 1), inv(61, 'read', 'bad'), ok(61, 'read', 'bad', null)];
+      expect(checkHistory([...h, ...stale], { budget: 20 }).linearizable).to.equal(false);
+    });
+
+    it('reports each key as it is judged, in order, with how many are done', () => {
+      const h = [...tangled('b', 3), ...tangled('a', 2), inv(9, 'read', 'c'), ok(9, 'read', 'c', 4)];
+      const seen: [string, boolean | 'unknown', number, number][] = [];
+      const v = checkHistory(h, { onKey: (k, done, total) => seen.push([k.key, k.linearizable, done, total]) });
+      expect(seen).to.deep.equal([['a', true, 1, 3], ['b', true, 2, 3], ['c', false, 3, 3]]);
+      expect(v.keys.map((k) => k.linearizable)).to.deep.equal([true, true, false]);
+    });
+
+    it('judges each key of a history of many keys as it would alone (operations numbered per key)', () => {
+      const many: HistoryRecord[] = [];
+      for (let k = 0; k < 300; k += 1) many.push(...tangled(`k${k}`, 3));
+      many.push(inv(999, 'read', 'k299'), ok(999, 'read', 'k299', 'nobody wrote this'));
+      const v = checkHistory(many);
+      expect(v.keys).to.have.length(300);
+      expect(v.keys.filter((k) => k.linearizable === true)).to.have.length(299);
+      const alone = checkHistory(tangled('k5', 3)).keys[0]!;
+      expect(v.keys.find((k) => k.key === 'k5')).to.deep.equal(alone);
+    });
+  });
 });
