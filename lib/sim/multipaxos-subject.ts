@@ -224,6 +224,9 @@ class MultiPaxosMonitor implements Monitor<State, Message, Effect, Cmd> {
 
 /** The clients' history, in Jepsen's format, and the run's counters for the report. */
 class HistoryJournal implements Journal<State, Effect, Cmd> {
+  /** `readCounters`: whether clients read outside the log (the report then sums the nodes' read counters). */
+  constructor(private readonly readCounters = false) {}
+
   private readonly clients = new KvClientHistory();
   private elections = 0;
   /** Every slot's chosen value as first learned (for the slots a replica compacted away). */
@@ -254,11 +257,30 @@ class HistoryJournal implements Journal<State, Effect, Cmd> {
         acknowledged: this.clients.acknowledged,
         elections: this.elections,
         ...clients.fields,
+        ...(this.readCounters ? { readCounters: readCounters(final.nodes) } : {}),
       },
       ok: clients.ok,
       history: clients.history,
     };
   }
+}
+
+/**
+ * The read roles' counters summed over the nodes: heartbeat rounds started, lease reads
+ * answered from the lease (hits) and lease reads that found it expired (answered through a
+ * round instead, or redirected). Counted since each node's last restart: a crash loses its
+ * counters with the rest of its volatile state.
+ */
+function readCounters(nodes: readonly State[]): { rounds: number; leaseHits: number; leaseExpiries: number } {
+  const sum = { rounds: 0, leaseHits: 0, leaseExpiries: 0 };
+  for (const n of nodes) {
+    const r = n.counters.reads;
+    if (r === undefined) continue;
+    sum.rounds += r.rounds;
+    sum.leaseHits += r.leaseHits;
+    sum.leaseExpiries += r.leaseExpiries;
+  }
+  return sum;
 }
 
 /** Commands in the longest chosen prefix any replica knows (a lower bound on what is committed). */
@@ -315,7 +337,7 @@ export function multiPaxosSubject(options: MultiPaxosSubjectOptions): MultiPaxos
       return stable === null ? found : [...found, stable];
     },
     monitor: () => new MultiPaxosMonitor(config),
-    journal: () => new HistoryJournal(),
+    journal: () => new HistoryJournal(reads !== 'log'),
     decided: (nodes) => nodes.reduce((most, n) => Math.max(most, n.learner.commit), 0),
     settled(nodes, commands) {
       if (commands.length === 0) return false;

@@ -62,20 +62,27 @@ describe('sim: a lease past its drift bound is caught', function () {
     expect(again.result.report).to.deep.equal(r.report);
   });
 
-  it('the real roles, the lease shortened by the bound the clocks keep: 200 seeds of the same profile, zero violations, linearizable, settled', () => {
+  it('the real roles, the lease shortened by the bound the clocks keep: 200 seeds of the same profile, zero violations, linearizable, settled; the report counts lease hits and expiries', () => {
     const s = subject();
     const failures: string[] = [];
     let lease = 0;
+    let expiries = 0;
     let partitions = 0;
     for (let seed = 1; seed <= 200; seed += 1) {
       const r = simulate(s, leaseDrift(seed, hunt.drift));
       if (r.violations.length > 0 || r.report?.ok !== true || r.ticksToChosenAfterHeal === null) failures.push(`seed ${seed}: ${r.violations[0]?.description ?? JSON.stringify(r.report?.fields)}`);
-      lease += Number((r.report?.fields['reads'] as Record<string, number> | undefined)?.['lease'] ?? 0);
+      const served = Number((r.report?.fields['reads'] as Record<string, number> | undefined)?.['lease'] ?? 0);
+      const counters = r.report?.fields['readCounters'] as { rounds: number; leaseHits: number; leaseExpiries: number };
+      // No crashes in this profile, so the nodes' counters cover the whole run: every hit is a reply.
+      if (counters.leaseHits !== served) failures.push(`seed ${seed}: ${counters.leaseHits} lease hits, ${served} lease reads answered`);
+      lease += served;
+      expiries += counters.leaseExpiries;
       partitions += r.stats.partitions;
     }
     expect(failures).to.deep.equal([]);
-    // Not vacuous: most reads were answered from a lease, and nodes were cut off again and again.
+    // Not vacuous: most reads were answered from a lease, some found it expired, and nodes were cut off again and again.
     expect(lease).to.be.greaterThan(200 * 50);
+    expect(expiries).to.be.greaterThan(200);
     expect(partitions).to.be.greaterThan(200 * 3);
   });
 
