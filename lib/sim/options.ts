@@ -83,15 +83,15 @@ export interface SimOptions {
   readonly check: CheckMode;
   /**
    * Drifting clocks: each node's timer fires at a steady period (the middle of `timeout`)
-   * divided by its own rate, drawn once per run as 1 - drift or 1 + drift (the extremes, slow or
-   * fast at random), so a node's ticks come at rate 1 +/- drift of real time (what a lease's
-   * clock-drift bound is about). Absent:
+   * divided by its own rate, drawn once per run (or every `driftEvery` ticks) as 1 - drift or
+   * 1 + drift (the extremes, slow or fast at random, or as `clocks` says), so a node's ticks
+   * come at rate 1 +/- drift of real time (what a lease's clock-drift bound is about). Absent:
    * each gap is drawn from `timeout` on its own, with no bound on how far clocks drift apart.
    */
   readonly drift?: number;
   /**
-   * With `drift`: mean ticks between two changes of clock rate while faults are on; each
-   * change draws one random node's rate again (1 - drift or 1 + drift). Absent: every node
+   * With `drift`: mean ticks between two changes of clock rate while faults are on; at each
+   * change every node draws its rate again (as at the start, by `clocks`). Absent: every node
    * keeps the rate drawn at the start.
    */
   readonly driftEvery?: number;
