@@ -60,6 +60,10 @@ export interface MultiPaxosSubjectOptions {
   readonly reads?: ReadChoice;
   /** The clock-drift bound the leases rest on (with `reads` lease or mix); default 0. */
   readonly driftBound?: number;
+  /** Ticks of its own clock a follower grants a lease for; default `SIM_LEASE_TICKS`. */
+  readonly leaseTicks?: number;
+  /** A read-heavy workload: three commands in four are gets (`kvCommand`); default one in four. */
+  readonly readHeavy?: boolean;
 }
 
 export type ReadChoice = ReadMode | 'mix';
@@ -91,12 +95,12 @@ function readsConfig(options: MultiPaxosSubjectOptions): Pick<MultiPaxosConfig<K
   if (reads === 'log') return {};
   const query = (op: KvOp): boolean => op.type === 'get';
   if (reads !== 'lease' && reads !== 'mix') return { reads: { query } };
-  return { reads: { query, lease: { ticks: SIM_LEASE_TICKS, drift: options.driftBound ?? 0 } } };
+  return { reads: { query, lease: { ticks: options.leaseTicks ?? SIM_LEASE_TICKS, drift: options.driftBound ?? 0 } } };
 }
 
 /** Client c's k-th command with its read mode: a get asks for `reads` (mix: one of the four, by (c, k)). */
-export function kvRequest(reads: ReadChoice, client: number, k: number): Cmd {
-  const c = kvCommand(client, k);
+export function kvRequest(reads: ReadChoice, client: number, k: number, readHeavy = false): Cmd {
+  const c = kvCommand(client, k, readHeavy);
   if (reads === 'log' || c.op.type !== 'get') return c;
   if (reads !== 'mix') return { ...c, read: reads };
   const h = Math.imul(client * 1009 + k + 1, 0x9e3779b1) >>> 0;
@@ -107,13 +111,17 @@ export function kvRequest(reads: ReadChoice, client: number, k: number): Cmd {
 /** A request answered outside the log: it never takes a slot, so the log's invariants do not count it. */
 const outsideLog = (e: OkReply): boolean => e.read !== undefined;
 
-/** Client c's k-th command: a function of (c, k) alone. */
-export function kvCommand(client: number, k: number): Cmd {
+/**
+ * Client c's k-th command: a function of (c, k) alone: a get, put, cas or delete, one in four
+ * each, or with `readHeavy` a get three times in four and each other kind one in twelve.
+ */
+export function kvCommand(client: number, k: number, readHeavy = false): Cmd {
   let h = Math.imul(client + 1, 0x9e3779b1) ^ Math.imul(k + 1, 0x85ebca6b);
   h = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d) >>> 0;
   const key = (h & 1) === 0 ? 'x' : 'y';
   const value = (client + 1) * 100_000 + k + 1;
-  const kind = (h >>> 1) % 4;
+  const draw = (h >>> 1) % (readHeavy ? 12 : 4);
+  const kind = !readHeavy ? draw : draw < 9 ? 0 : draw - 8;
   const op: KvOp =
     kind === 0 ? { type: 'get', key }
       : kind === 1 ? { type: 'put', key, value }
@@ -216,6 +224,9 @@ class MultiPaxosMonitor implements Monitor<State, Message, Effect, Cmd> {
 
 /** The clients' history, in Jepsen's format, and the run's counters for the report. */
 class HistoryJournal implements Journal<State, Effect, Cmd> {
+  /** `readCounters`: whether clients read outside the log (the report then sums the nodes' read counters). */
+  constructor(private readonly readCounters = false) {}
+
   private readonly clients = new KvClientHistory();
   private elections = 0;
   /** Every slot's chosen value as first learned (for the slots a replica compacted away). */
@@ -246,11 +257,30 @@ class HistoryJournal implements Journal<State, Effect, Cmd> {
         acknowledged: this.clients.acknowledged,
         elections: this.elections,
         ...clients.fields,
+        ...(this.readCounters ? { readCounters: readCounters(final.nodes) } : {}),
       },
       ok: clients.ok,
       history: clients.history,
     };
   }
+}
+
+/**
+ * The read roles' counters summed over the nodes: heartbeat rounds started, lease reads
+ * answered from the lease (hits) and lease reads that found it expired (answered through a
+ * round instead, or redirected). Counted since each node's last restart: a crash loses its
+ * counters with the rest of its volatile state.
+ */
+function readCounters(nodes: readonly State[]): { rounds: number; leaseHits: number; leaseExpiries: number } {
+  const sum = { rounds: 0, leaseHits: 0, leaseExpiries: 0 };
+  for (const n of nodes) {
+    const r = n.counters.reads;
+    if (r === undefined) continue;
+    sum.rounds += r.rounds;
+    sum.leaseHits += r.leaseHits;
+    sum.leaseExpiries += r.leaseExpiries;
+  }
+  return sum;
 }
 
 /** Commands in the longest chosen prefix any replica knows (a lower bound on what is committed). */
@@ -287,10 +317,11 @@ export function multiPaxosSubject(options: MultiPaxosSubjectOptions): MultiPaxos
   }
   const protocol = multiPaxosProtocol(config, roles);
   const reads = options.reads ?? 'log';
+  const readHeavy = options.readHeavy === true;
   return {
     protocol,
     targets: protocol.nodes,
-    command: reads === 'log' ? kvCommand : (client, k) => kvRequest(reads, client, k),
+    command: reads === 'log' ? (client, k) => kvCommand(client, k, readHeavy) : (client, k) => kvRequest(reads, client, k, readHeavy),
     check(snapshot: Snapshot<State, Message, Effect, Cmd>): Violation[] {
       const messages = [...snapshot.messages];
       const acks: Ack[] = [];
@@ -306,7 +337,7 @@ export function multiPaxosSubject(options: MultiPaxosSubjectOptions): MultiPaxos
       return stable === null ? found : [...found, stable];
     },
     monitor: () => new MultiPaxosMonitor(config),
-    journal: () => new HistoryJournal(),
+    journal: () => new HistoryJournal(reads !== 'log'),
     decided: (nodes) => nodes.reduce((most, n) => Math.max(most, n.learner.commit), 0),
     settled(nodes, commands) {
       if (commands.length === 0) return false;

@@ -52,6 +52,12 @@ export interface SimOptions {
   readonly dup: number;
   /** Random partitions while faults are on. */
   readonly partitions: boolean;
+  /**
+   * Random partitions isolate one node, drawn at random, from every other node, both ways,
+   * instead of cutting random sides (clients still reach every node): a leader cut off in a
+   * minority of one while the others elect a new one, the Consul scenario. Default false.
+   */
+  readonly isolate?: boolean;
   readonly schedule: readonly ScheduledPartition[];
   /** Random crashes (and crashes between a step's persist and its sends) while faults are on. */
   readonly crashes: boolean;
@@ -77,13 +83,28 @@ export interface SimOptions {
   readonly check: CheckMode;
   /**
    * Drifting clocks: each node's timer fires at a steady period (the middle of `timeout`)
-   * divided by its own rate, drawn once per run as 1 - drift or 1 + drift (the extremes, slow or
-   * fast at random), so a node's ticks come at rate 1 +/- drift of real time (what a lease's
-   * clock-drift bound is about). Absent:
+   * divided by its own rate, drawn once per run (or every `driftEvery` ticks) as 1 - drift or
+   * 1 + drift (the extremes, slow or fast at random, or as `clocks` says), so a node's ticks
+   * come at rate 1 +/- drift of real time (what a lease's clock-drift bound is about). Absent:
    * each gap is drawn from `timeout` on its own, with no bound on how far clocks drift apart.
    */
   readonly drift?: number;
+  /**
+   * With `drift`: mean ticks between two changes of clock rate while faults are on; at each
+   * change every node draws its rate again (as at the start, by `clocks`). Absent: every node
+   * keeps the rate drawn at the start.
+   */
+  readonly driftEvery?: number;
+  /** How the rates are drawn (default random): see `ClockDraw`. */
+  readonly clocks?: ClockDraw;
 }
+
+/**
+ * random: each node's clock runs fast or slow at random; one-slow: one node's clock, drawn at
+ * random, runs slow and every other node's fast (a slow leader beside fast followers is the
+ * hardest case for a lease).
+ */
+export type ClockDraw = 'random' | 'one-slow';
 
 export const DEFAULT_STEPS = 5000;
 
@@ -133,6 +154,9 @@ export function validate(o: SimOptions): string | null {
   }
   if (!whole(o.crashEvery, 1) || !whole(o.partitionEvery, 1)) return 'crashEvery and partitionEvery must be whole ticks >= 1';
   if (o.drift !== undefined && !(o.drift >= 0 && o.drift < 1)) return `drift must be from 0 to below 1, got ${o.drift}`;
+  if (o.driftEvery !== undefined && (!whole(o.driftEvery, 1) || o.drift === undefined)) return `driftEvery must be whole ticks >= 1, with drift, got ${o.driftEvery}`;
+  if (o.clocks !== undefined && o.clocks !== 'random' && o.clocks !== 'one-slow') return `clocks must be random or one-slow, got ${String(o.clocks)}`;
+  if (o.clocks === 'one-slow' && o.drift === undefined) return 'clocks one-slow needs drift (how far the clocks drift)';
   if (!whole(o.clients, 1) || !whole(o.commands, 1)) return `clients and commands must be whole numbers >= 1, got ${o.clients} and ${o.commands}`;
   for (const p of o.schedule) {
     if (!whole(p.start, 0) || !whole(p.end, p.start + 1)) return `a scheduled partition needs ticks start < end, got ${p.start}-${p.end}`;

@@ -21,6 +21,10 @@
  * lost if its link is cut when it is sent or when it arrives. A node's message to itself
  * crosses no link, so no partition cuts it.
  *
+ * Partitions drawn at random cut random sides, or with `isolate` one node at a time from all
+ * the others. Drifting clocks (`drift`) tick at a steady rate each, drawn again every
+ * `driftEvery` ticks while faults are on, if given.
+ *
  * Crashes: a crashed node's volatile state is gone at once; it comes back, after a random
  * time, as `recover(durable record)`. Half of the random crashes happen between steps; the
  * other half arm the node to die inside its next step that persists something: after the
@@ -49,7 +53,8 @@ type Pending<M> =
   | { readonly kind: 'restart'; readonly node: number }
   | { readonly kind: 'partition' }
   | { readonly kind: 'partition-start'; readonly spec: ScheduledPartition }
-  | { readonly kind: 'partition-end'; readonly id: number };
+  | { readonly kind: 'partition-end'; readonly id: number }
+  | { readonly kind: 'clock' };
 
 /**
  * Why a run ended: a violation; the step budget spent ('step-limit'); nothing left that could
@@ -172,6 +177,8 @@ class Simulation<S, M extends Addressed, E, D, C> {
   private readonly armed: boolean[];
   /** Drifting clocks (`options.drift`): each node's period in ticks, and when its next tick is due (exact). */
   private readonly period: number[] | null;
+  /** The period at rate 1 (the middle of `timeout`), which the drifting clocks' rates divide. */
+  private readonly basePeriod: number;
   private readonly due: number[];
   /** How many active partitions cut the directed link from -> to (index from * n + to). */
   private readonly cut: Int32Array;
@@ -222,9 +229,11 @@ class Simulation<S, M extends Addressed, E, D, C> {
     this.armed = this.ids.map(() => false);
     const drift = options.drift;
     const base = (options.timeout.min + options.timeout.max) / 2;
-    // The extremes of the bound, fast or slow at random: a lease must hold for any clocks within
-    // it, and a slow leader beside fast followers is the hardest case.
-    this.period = drift === undefined ? null : this.ids.map(() => base / (1 + (this.rng.chance(0.5) ? drift : -drift)));
+    // The extremes of the bound, fast or slow at random (or one slow beside fast ones: `clocks`):
+    // a lease must hold for any clocks within it, and a slow leader beside fast followers is the
+    // hardest case.
+    this.basePeriod = base;
+    this.period = drift === undefined ? null : this.drawPeriods(drift);
     this.due = this.ids.map(() => 0);
     this.cut = new Int32Array(this.n * this.n);
     this.lastCommand = Array.from({ length: options.clients }, () => -1);
@@ -333,6 +342,32 @@ class Simulation<S, M extends Addressed, E, D, C> {
     if (o.crashes) this.at(this.gap(o.crashEvery), { kind: 'crash' });
     if (o.partitions) this.at(this.gap(o.partitionEvery), { kind: 'partition' });
     for (const spec of o.schedule) this.at(spec.start, { kind: 'partition-start', spec });
+    if (this.period !== null && o.driftEvery !== undefined) this.at(this.gap(o.driftEvery), { kind: 'clock' });
+  }
+
+  /**
+   * Every clock's period: the base period divided by a rate at one extreme of the bound. `random`:
+   * each node fast or slow at random; `one-slow`: one node, drawn at random, slow, every other fast.
+   */
+  private drawPeriods(drift: number): number[] {
+    const slow = this.options.clocks === 'one-slow' ? this.rng.below(this.n) : -1;
+    return this.ids.map((_, i) => this.basePeriod / (1 + (slow >= 0 ? (i === slow ? -drift : drift) : this.rng.chance(0.5) ? drift : -drift)));
+  }
+
+  /**
+   * The clocks change rate (`driftEvery`): every node draws its rate again, from its next tick
+   * on. Rates still stay within the bound: a lease must hold for any clocks within it, however
+   * they wander, and a leader elected while its clock ran fast can run slow later, beside
+   * followers that run fast.
+   */
+  private clockChange(): boolean {
+    this.at(this.now + this.gap(this.options.driftEvery!), { kind: 'clock' });
+    const next = this.drawPeriods(this.options.drift!);
+    const changed = next.some((p, i) => p !== this.period![i]);
+    next.forEach((p, i) => {
+      this.period![i] = p;
+    });
+    return changed;
   }
 
   // ---- one event -----------------------------------------------------------------------
@@ -358,15 +393,15 @@ class Simulation<S, M extends Addressed, E, D, C> {
         this.restart(event.node);
         return true;
       case 'partition':
-        if (!this.faultsOn) return false;
-        this.randomPartition();
-        return true;
+        return this.faultsOn && this.randomPartition();
       case 'partition-start':
         if (!this.faultsOn) return false;
         this.startPartition(event.spec);
         return true;
       case 'partition-end':
         return this.endPartition(event.id);
+      case 'clock':
+        return this.faultsOn && this.clockChange();
       default:
         return assertNever(event, 'simulator event');
     }
@@ -586,9 +621,18 @@ class Simulation<S, M extends Addressed, E, D, C> {
     this.at(this.firstTick(node), { kind: 'timer', node, epoch: this.epoch[node]! });
   }
 
-  private randomPartition(): void {
+  private randomPartition(): boolean {
     const o = this.options;
     this.at(this.now + this.gap(o.partitionEvery), { kind: 'partition' });
+    if (o.isolate === true) {
+      // One node at a time, drawn at random, cut off from every other node both ways (clients
+      // still reach it): while one is cut off, the others stay a connected majority.
+      if (this.partitionLinks.size > 0) return false;
+      const node = this.rng.below(this.n);
+      const id = this.cutLinks([this.ids[node]!], this.ids.filter((_, i) => i !== node), true);
+      this.at(this.now + this.between(o.partitionLength), { kind: 'partition-end', id });
+      return true;
+    }
     const side: boolean[] = this.ids.map(() => this.rng.chance(0.5));
     const inA = side.filter((s) => s).length;
     if (inA === 0 || inA === this.n) side[this.rng.below(this.n)] = inA === 0;
@@ -597,6 +641,7 @@ class Simulation<S, M extends Addressed, E, D, C> {
     const symmetric = this.rng.chance(0.5);
     const id = this.cutLinks(from, to, symmetric);
     this.at(this.now + this.between(o.partitionLength), { kind: 'partition-end', id });
+    return true;
   }
 
   private startPartition(spec: ScheduledPartition): void {

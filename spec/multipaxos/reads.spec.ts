@@ -260,9 +260,9 @@ describe('multipaxos reads in the simulator, under every fault', function () {
  * window (clients think 1-5 ticks and retry every 5-15). Measured first failing seeds:
  * leader-reads-without-confirming 6 (13 of 100 seeds fail), read-index-before-own-ballot-commit
  * 10 (2 of 100). lease-past-drift-bound needs a slow leader beside fast followers cut off at the
- * right moment and was not reached at random (0 of 100 seeds at drift 0.3 and 0.5): it is
- * caught on the story's directed schedule below, as leader-counts-stale-accepted is caught on
- * a directed one.
+ * right moment and is not reached with these settings (0 of 100 seeds at drift 0.3 and 0.5): it
+ * is caught on the story's directed schedule below, and at random with the leaseDrift profile
+ * (spec/sim/lease.spec.ts, which says why).
  */
 const HUNT: Partial<SimOptions> = { timeout: { min: 5, max: 10 }, partitionLength: { min: 50, max: 200 }, crashes: false, retry: { min: 5, max: 15 }, think: { min: 1, max: 5 } };
 const HUNTS = [
