@@ -59,6 +59,10 @@ export interface RaftSubjectOptions {
   readonly reads?: ReadChoice;
   /** The clock-drift bound the leases rest on (with `reads` lease or mix); default 0. */
   readonly driftBound?: number;
+  /** The ticks a follower's grant lasts (with `reads` lease or mix); default `SIM_LEASE_TICKS`, as under Multi-Paxos. */
+  readonly leaseTicks?: number;
+  /** Three commands in four are gets (the lease hunts: a read must reach a deposed leader in time); as under Multi-Paxos. */
+  readonly readHeavy?: boolean;
 }
 
 export function raftSimConfig(options: RaftSubjectOptions): RaftConfig<KvState, KvOp, KvResult> {
@@ -68,7 +72,7 @@ export function raftSimConfig(options: RaftSubjectOptions): RaftConfig<KvState, 
   const query = (op: KvOp): boolean => op.type === 'get';
   // The same lease as the Multi-Paxos subject's: followers grant 6 ticks (the election timeout is 3-5).
   if (reads !== 'lease' && reads !== 'mix') return { ...base, reads: { query } };
-  return { ...base, reads: { query, lease: { ticks: SIM_LEASE_TICKS, drift: options.driftBound ?? 0 } } };
+  return { ...base, reads: { query, lease: { ticks: options.leaseTicks ?? SIM_LEASE_TICKS, drift: options.driftBound ?? 0 } } };
 }
 
 type OkReply = Extract<Effect, { type: 'reply' }> & { readonly reply: Extract<Reply<KvResult>, { status: 'ok' }> };
@@ -179,10 +183,11 @@ export function raftSubject(options: RaftSubjectOptions): RaftSubject {
   }
   const protocol = raftProtocol(config, handlers);
   const reads = options.reads ?? 'log';
+  const readHeavy = options.readHeavy === true;
   return {
     protocol,
     targets: protocol.nodes,
-    command: reads === 'log' ? kvCommand : (client, k) => kvRequest(reads, client, k),
+    command: reads === 'log' ? (client, k) => kvCommand(client, k, readHeavy) : (client, k) => kvRequest(reads, client, k, readHeavy),
     check(snapshot: Snapshot<State, Message, Effect, Cmd>): Violation[] {
       const commits: Commit<KvOp>[] = [];
       const acks: RaftAck[] = [];
