@@ -20,8 +20,17 @@
  *   the `crashable` ones.
  * - `rounds` (optional): each timer node's own highest round, below `maxRound`; `[2, 1]` gives
  *   the three ballots 1.1, 1.2 and 2.1 (node 1 campaigns a second time).
+ * - `reads` (optional, default 0): read i (client `r<i+1>`, seq 1, `get x`, read-index) is
+ *   invoked once, at any point, at any of the `readAt` nodes (default all); `readRounds` bounds
+ *   the heartbeat rounds a node opens in one life (a tick that would open one more is not taken).
  * A leader's ticks only resend what is already in the network (heartbeats and accepts of the
  * same ballot and commit point), so they add no states once the commit point stops moving.
+ *
+ * Reads (lib/multipaxos/reads.ts): a read's request is enabled only with `after` equal to the
+ * commands acknowledged in the state's history (`RequestSlot.when`), so the read carries what a
+ * client had been told was done when it was invoked; its "ok" reply is a `read` note; and
+ * ReadsLinearizable (lib/invariants/reads.ts) is checked in every state. With reads the node key
+ * includes the read state (`readsCodec`); without them the model is exactly the one before.
  *
  * What the checker records beyond the messages on the wire, as history (ghost) entries in its
  * message set, never delivered (`lost`): the promise and vote a node hands itself (`local`
@@ -305,6 +314,8 @@ export function multiPaxosModel(o: MultiPaxosCheckOptions): MultiPaxosBuild {
   for (let i = 0; i < readCount; i += 1) {
     const client = `r${i + 1}`;
     const choices = sets.map((after) => modelRead(i, readMode, after));
+    // The `ack` notes are in the history because logInvariants reads them (a note no property
+    // reads is not recorded).
     const when = (c: MpCommand, history: readonly MpMessage[], requested: readonly MpCommand[]): boolean =>
       !requested.some((r) => r.client === client) && (c.after ?? []).join(',') === acknowledged(history).join(',');
     for (const node of o.readAt ?? range(nodes)) requests.push({ node, choices, when });
