@@ -420,6 +420,13 @@ export const multiPaxosNormalForm: Normalize<MpState, MpMessage> = {
  *   sender (`onPromise`). The recipient campaigned with b, so it promised b itself (persisted):
  *   its `maxBal` is at least b forever, every later campaign takes a ballot above it, and it
  *   never becomes a candidate of b again; while a candidate of b its promises only grow.
+ * - a `heartbeat-ack` of ballot b and round r, unless its recipient leads b with round r open
+ *   and has not counted its sender (`onHeartbeatAck` ignores it otherwise). The recipient sent
+ *   the heartbeat as leader of b; once it stops leading b it never leads b again (a later
+ *   campaign takes a higher ballot, and a restart forgets its rounds but must campaign too);
+ *   while it leads b its round counter only grows, a round leaves `open` only when confirmed
+ *   or pushed out, never to come back, and its acknowledgements only grow. No property reads
+ *   acknowledgements.
  * No invariant reads rejections. A promise is read by PromiseKept, so removing one rests on the
  * argument that its verdict, checked in every stored state that held it, cannot change: it asks
  * that the acceptor's promise stays at least b and that it never votes between the vote it
