@@ -826,7 +826,7 @@ export function describeMultiPaxosConfig(c: MultiPaxosResolvedConfig): string {
   if (c.snapshotEvery > 0) parts.push(`a snapshot every ${c.snapshotEvery} ${c.snapshotEvery === 1 ? 'slot' : 'slots'}`);
   if (c.reads !== undefined) {
     const at = c.reads.at === 'all' ? 'any node' : `node ${c.reads.at.join(', ')}`;
-    parts.push(`${c.reads.count} ${c.reads.mode} ${c.reads.count === 1 ? 'read' : 'reads'} at ${at} (${c.reads.rounds} heartbeat rounds per life)`);
+    parts.push(`${c.reads.count} ${c.reads.mode} ${c.reads.count === 1 ? 'read' : 'reads'} at ${at} (${c.reads.rounds} heartbeat ${c.reads.rounds === 1 ? 'round' : 'rounds'} per life)`);
   }
   if (c.mutant !== null) parts.push(`mutant ${c.mutant}`);
   else if (!c.normalize || !c.pruneObsolete) parts.push(!c.normalize && !c.pruneObsolete ? 'no reduction' : !c.normalize ? 'raw states' : 'obsolete replies kept');
