@@ -10,7 +10,7 @@ import { expect } from 'chai';
 import { check } from '../../lib/check/model-checker';
 import type { Normalize, StateView } from '../../lib/check/model-checker';
 import type { MpMessage, MpRecord, MpState, MultiPaxosCheckOptions, MultiPaxosModel } from '../../lib/check/multipaxos';
-import { checkMultiPaxosOrThrow, encodeMultiMessage, encodeMultiRecord, modelRead, multiPaxosModel, obsoleteMultiReply, readsCodec } from '../../lib/check/multipaxos';
+import { checkMultiPaxosOrThrow, encodeMultiMessage, encodeMultiRecord, modelRead, multiPaxosModel, multiPaxosNormalForm, obsoleteMultiReply, readsCodec } from '../../lib/check/multipaxos';
 import { readZooEntries, zooEntries } from '../../lib/check/zoo';
 import { readsLinearizable } from '../../lib/invariants/reads';
 import { chosenCommands } from '../../lib/invariants/log';
@@ -149,18 +149,18 @@ describe('check: Multi-Paxos with one read-index read', () => {
 describe('check: obsolete heartbeat acknowledgements', () => {
   type View = StateView<MpState, MpMessage, unknown>;
   const IDENTITY: Normalize<MpState, MpMessage> = { state: (s) => s, message: (m) => m };
-  const key = (v: View, dropped: (m: MpMessage, recipient: MpState) => boolean): string => {
+  const key = (v: View, dropped: (m: MpMessage, recipient: MpState) => boolean, n: Normalize<MpState, MpMessage> = IDENTITY): string => {
     const messages = new Set<string>();
     for (const m of v.history) {
       const recipient = v.states.find((s) => s.id === m.to);
       if (recipient !== undefined && dropped(m, recipient)) continue;
-      messages.add(encodeMultiMessage(m));
+      messages.add(encodeMultiMessage(n.message!(m)));
     }
-    return JSON.stringify([v.crashes, v.asked, v.states.map((s) => readsCodec.state(s)), v.durables.map((d) => encodeMultiRecord(d as MpRecord | undefined)), [...messages].sort()]);
+    return JSON.stringify([v.crashes, v.asked, v.states.map((s) => readsCodec.state(n.state!(s))), v.durables.map((d) => encodeMultiRecord(d as MpRecord | undefined)), [...messages].sort()]);
   };
-  const reachable = (model: MultiPaxosModel): Set<string> => {
+  const reachable = (model: MultiPaxosModel, n: Normalize<MpState, MpMessage> = IDENTITY, dropped: (m: MpMessage, recipient: MpState) => boolean = obsoleteMultiReply): Set<string> => {
     const seen = new Set<string>();
-    const r = check({ ...model, normalize: IDENTITY }, { onState: (v) => seen.add(key(v as View, obsoleteMultiReply)) });
+    const r = check(model.normalize === undefined ? { ...model, normalize: IDENTITY } : model, { onState: (v) => seen.add(key(v as View, dropped, n)) });
     expect([r.complete, r.violations.length]).to.deep.equal([true, 0]);
     return seen;
   };
@@ -172,6 +172,14 @@ describe('check: obsolete heartbeat acknowledgements', () => {
     for (const k of kept) if (!pruned.has(k)) expect.fail(`a state is lost by the removal: ${k}`);
     expect(pruned.size).to.equal(kept.size);
     expect(check(modelOf(o)).states).to.be.below(check(modelOf({ ...o, pruneObsolete: false })).states);
+  });
+
+  it('with reads, the normal forms still reach exactly the normal forms of the states reached without them', () => {
+    const o: MultiPaxosCheckOptions = { ...small, commands: 0, readRounds: 2, pruneObsolete: false };
+    const normal = reachable(modelOf(o), multiPaxosNormalForm, () => false);
+    const expected = reachable(modelOf({ ...o, normalize: false }), multiPaxosNormalForm, () => false);
+    for (const k of expected) if (!normal.has(k)) expect.fail(`a state is lost by the normal forms: ${k}`);
+    expect(normal.size).to.equal(expected.size);
   });
 
   it('only an acknowledgement its leader can no longer count is obsolete', () => {
