@@ -405,3 +405,49 @@ export const RAFT_PINNED: readonly RaftProofConfiguration[] = [
     inTests: false,
   },
 ];
+
+/**
+ * Multi-Paxos with reads outside the log (lib/multipaxos/reads.ts), checked by ReadsLinearizable
+ * (lib/invariants/reads.ts) besides every log invariant: one read-index read of x, invoked once
+ * by a client at any node at any point of the run (the model writes into it which commands had
+ * been acknowledged by then). Each row is also bounded by the heartbeat rounds a node opens in
+ * one life (`readRounds`): a leader with a read waiting opens one on every tick. Every row must
+ * also witness "a read is served".
+ */
+const reads: MultiPaxosCheckOptions = { ...mp, reads: 1 };
+
+export const MULTIPAXOS_READS_PINNED: readonly MultiPaxosProofConfiguration[] = [
+  {
+    name: 'multipaxos reads: 1 command, 1 read, one leader',
+    about: '3 nodes, 1 command to node 1, a timer on node 1, ballot 1.1, one read-index read at any node, two heartbeat rounds per life, no crash',
+    options: { ...reads, timers: 1 },
+    states: 200_768,
+    transitions: 4_090_856,
+    depth: 27,
+    inTests: false,
+  },
+  {
+    name: 'multipaxos reads: 1 command, 1 read, a crash',
+    about: 'as above with one heartbeat round per life, and any one node may crash and restart from its record once',
+    options: { ...reads, timers: 1, readRounds: 1, crashes: 1 },
+    states: 103_346,
+    transitions: 1_809_680,
+    depth: 26,
+    inTests: false,
+  },
+  {
+    name: 'multipaxos reads: 1 command, 1 read, leader change',
+    about: '3 nodes, 1 command to node 1, timers on nodes 1 and 2, ballots 1.1 and 1.2, one read-index read at any node, one heartbeat round per life, no crash',
+    options: { ...reads, readRounds: 1 },
+    states: 222_442,
+    transitions: 5_058_666,
+    depth: 34,
+    inTests: false,
+  },
+];
+
+/** The read mutants the checker catches (lib/check/multipaxos.ts `multiPaxosReadZooEntries`): by what, in how many actions. */
+export const READ_ZOO_PINNED: Readonly<Record<string, { readonly invariants: readonly string[]; readonly length: number }>> = {
+  'leader-reads-without-confirming': { invariants: ['ReadsLinearizable'], length: 18 },
+  'read-index-before-own-ballot-commit': { invariants: ['ReadsLinearizable'], length: 15 },
+};

@@ -16,8 +16,8 @@ import { processOutput } from '../lib/cli/output';
 import { progress as progressDisplay } from '../lib/cli/progress';
 import type { CheckReport } from '../lib/check/report';
 import { checkMultiPaxosOrThrow } from '../lib/check/multipaxos';
-import { zooEntries } from '../lib/check/zoo';
-import { MULTIPAXOS_PINNED, PINNED, RAFT_PINNED } from './configurations';
+import { readZooEntries, zooEntries } from '../lib/check/zoo';
+import { MULTIPAXOS_PINNED, MULTIPAXOS_READS_PINNED, PINNED, RAFT_PINNED, READ_ZOO_PINNED } from './configurations';
 import { checkRaftModel } from '../lib/check/raft';
 import type { MultiPaxosProofConfiguration, ProofConfiguration } from './configurations';
 
@@ -83,9 +83,10 @@ function main(): number {
   const longRows = process.argv.includes('--long');
   const singles = PINNED.filter((p) => (p.long === true) === longRows);
   const multis = MULTIPAXOS_PINNED.filter((p) => (p.long === true) === longRows);
+  const readRows = MULTIPAXOS_READS_PINNED.filter((p) => (p.long === true) === longRows);
   const rafts = longRows ? [] : RAFT_PINNED;
-  const mutants = longRows ? [] : zooEntries();
-  const total = singles.length + multis.length + rafts.length + mutants.length;
+  const mutants = longRows ? [] : [...zooEntries(), ...readZooEntries()];
+  const total = singles.length + multis.length + readRows.length + rafts.length + mutants.length;
   const display = progressDisplay(processOutput, 'proofs');
   let done = 0;
   const watching = (name: string): { progress: (p: CheckProgress) => void } => ({
@@ -112,6 +113,11 @@ function main(): number {
     const r = checkMultiPaxosOrThrow(c.options, watching(c.name));
     record(c.name, r, logVerdict(c, r));
   }
+  progress(longRows || readRows.length === 0 ? '' : '\nMulti-Paxos reads outside the log: one read-index read at any node, ReadsLinearizable in every state (BFS)\n\n');
+  for (const c of readRows) {
+    const r = checkMultiPaxosOrThrow(c.options, watching(c.name));
+    record(c.name, r, logVerdict(c, r));
+  }
   progress(longRows ? '' : '\nRaft, the real Figure-2 servers of lib/raft, every reachable state (BFS)\n\n');
   for (const c of rafts) {
     const r = checkRaftModel(c.options, watching(c.name));
@@ -123,10 +129,13 @@ function main(): number {
     const control = e.control(e.boundedControl === undefined ? {} : { maxStates: e.boundedControl });
     finished();
     const v = caught.violations[0];
-    const ok = v !== undefined && control.violations.length === 0 && (control.complete || e.boundedControl !== undefined);
+    // A read mutant is pinned: caught by ReadsLinearizable, in a pinned number of actions.
+    const pinned = READ_ZOO_PINNED[e.name];
+    const asPinned = pinned === undefined || (v !== undefined && v.length === pinned.length && v.invariants.join(',') === pinned.invariants.join(','));
+    const ok = v !== undefined && asPinned && control.violations.length === 0 && (control.complete || e.boundedControl !== undefined);
     const row = { name: e.name, protocol: e.protocol, smallest: e.smallest, caughtBy: v?.invariants ?? [], trace: v?.length ?? null, states: caught.states, seconds: caught.seconds, controlStates: control.states, ok };
     progress(
-      `${ok ? 'ok  ' : 'FAIL'} ${e.name.padEnd(38)} ${v === undefined ? 'NOT CAUGHT' : `caught by ${v.invariants.join(', ')}, trace ${v.length}`}; correct code: ` +
+      `${ok ? 'ok  ' : 'FAIL'} ${e.name.padEnd(38)} ${v === undefined ? 'NOT CAUGHT' : `caught by ${v.invariants.join(', ')}, trace ${v.length}`}${asPinned ? '' : ` (pinned: ${pinned!.invariants.join(', ')}, trace ${pinned!.length})`}; correct code: ` +
         `${control.violations.length === 0 ? 'passes' : 'FAILS'} (${control.states} states${control.complete ? '' : ', the first found: bounded'})\n       at ${e.smallest}\n`,
     );
     return row;

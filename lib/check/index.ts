@@ -27,6 +27,6 @@ export { ASSIGNMENTS, paxosInvariants, showMessage, singleDecreeModel, singleDec
 export type { MultiPaxosCheckOptions, MultiPaxosModel, MultiPaxosResolvedConfig, MultiPaxosRun } from './multipaxos';
 export { checkMultiPaxos, checkMultiPaxosOrThrow, multiPaxosModel, multiPaxosReportLines } from './multipaxos';
 export type { ZooEntry } from './zoo';
-export { registerMutant, zooEntries, zooEntry } from './zoo';
+export { readZooEntries, registerMutant, zooEntries, zooEntry } from './zoo';
 export type { HistoryF, HistoryRecord, HistoryType, KeyVerdict, Scalar, Verdict } from '../history/linearizability';
 export { checkHistory, checkKey } from '../history/linearizability';

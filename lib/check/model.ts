@@ -17,9 +17,17 @@ export const NETWORK_MODELS: readonly NetworkModel[] = ['set', 'multiset'];
  * Several slots may name one node. What every slot asked is visible to properties (Validity
  * reads it as the proposed values).
  */
-export interface RequestSlot<C> {
+export interface RequestSlot<C, M = unknown> {
   readonly node: NodeId;
   readonly choices: readonly C[];
+  /**
+   * When the slot's choice may be handed now (default: always, once). It reads only what a
+   * client can know of the run so far: the history of messages (notes included) and what was
+   * asked. A model uses it to write down, in the command itself, what had happened when a
+   * client invoked it (the reads model: the commands acknowledged before a read was invoked),
+   * exactly one choice being enabled in each state. Not with symmetry reduction.
+   */
+  readonly when?: (choice: C, history: readonly M[], requested: readonly C[]) => boolean;
 }
 
 /** How the checker names a node state, a message and a durable record: equal data, equal key. */
@@ -88,7 +96,7 @@ export interface SometimesProperty<S, M, C> {
 export interface Model<S, M extends Addressed, E, D, C> {
   readonly protocol: Protocol<S, M, E, D, C>;
   readonly network: NetworkModel;
-  readonly requests: readonly RequestSlot<C>[];
+  readonly requests: readonly RequestSlot<C, M>[];
   /** Whether node timers may fire (all nodes, or the listed ones); each firing must stay `within`. */
   readonly timeouts: boolean | readonly NodeId[];
   /** How many crash-and-restart actions one run may contain, in total. */

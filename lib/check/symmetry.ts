@@ -79,6 +79,7 @@ export class SymmetryReduction<S, M extends Addressed, E, D, C> {
     if (positions.length > 6) throw new Error('synod: a symmetry of more than 6 nodes would try too many renamings');
     const inSym = new Set(positions);
     for (const slot of model.requests) {
+      if (slot.when !== undefined) throw new Error('synod: a request that depends on the run (`when`) is not supported with symmetry reduction');
       if (inSym.has(interned.indexOf(slot.node))) throw new Error(`synod: node ${slot.node} is handed client commands, so it is not interchangeable`);
     }
     const alike = (set: readonly number[], what: string): void => {

@@ -173,12 +173,17 @@ export class Transitions<S, M extends Addressed, E, D, C> {
       this.emit(g, v, ACTION_DELIVER, m, to, step.state, step.durable, step.sends, j, -1, 0, 0);
     }
     const requests = this.model.requests;
+    let known: { history: readonly M[]; requested: readonly C[] } | null = null;
     for (let r = 0; r < requests.length; r += 1) {
       if (g.asked[r] !== 0) continue;
       const slot = requests[r]!;
       const node = this.interned.indexOf(slot.node);
       if (this.interned.down.has(node)) continue;
       for (let c = 0; c < slot.choices.length; c += 1) {
+        if (slot.when !== undefined) {
+          known ??= this.known(g);
+          if (!slot.when(slot.choices[c]!, known.history, known.requested)) continue;
+        }
         const step = steps.local(KIND_REQUEST, node, g, r * 0x10000 + c);
         if (step.pruned) continue;
         if (step.broken !== null) v.broke(ACTION_REQUEST, r * 0x10000 + c, step.broken);
@@ -206,6 +211,17 @@ export class Transitions<S, M extends Addressed, E, D, C> {
         this.emit(g, v, ACTION_CRASH, i, i, recovered, g.durables[i]!, NONE, -1, -1, 0, 1);
       }
     }
+  }
+
+  /** What a request slot's `when` reads of `g`: the history and what was asked. */
+  private known(g: Global): { history: readonly M[]; requested: readonly C[] } {
+    const messages = this.interned.messages;
+    const requested: C[] = [];
+    this.model.requests.forEach((slot, r) => {
+      const a = g.asked[r]!;
+      if (a > 0) requested.push(slot.choices[a - 1]!);
+    });
+    return { history: g.ids.map((m) => messages.get(m)), requested };
   }
 
   /** Writes a successor's fingerprint and visits it (then the successor before an arrival was dropped, if one was). */
@@ -239,7 +255,13 @@ export class Transitions<S, M extends Addressed, E, D, C> {
         return { kind: ACTION_DELIVER, arg: m };
       }
       case 'request': {
-        const r = this.model.requests.findIndex((slot, i) => slot.node === action.node && g.asked[i] === 0 && slot.choices.some((c) => canonicalKey(c) === canonicalKey(action.command)));
+        const known = this.known(g);
+        const r = this.model.requests.findIndex(
+          (slot, i) =>
+            slot.node === action.node &&
+            g.asked[i] === 0 &&
+            slot.choices.some((c) => canonicalKey(c) === canonicalKey(action.command) && (slot.when === undefined || slot.when(c, known.history, known.requested))),
+        );
         if (r < 0) throw new Error(`synod: prefix request to node ${action.node} is not enabled`);
         const slot = this.model.requests[r]!;
         const c = slot.choices.findIndex((x) => canonicalKey(x) === canonicalKey(action.command));

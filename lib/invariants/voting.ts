@@ -28,6 +28,8 @@ export type InvariantName =
   | 'ChosenIsStable'
   | 'AckImpliesChosen'
   | 'LogPrefixAgreement'
+  // Reads outside the log (lib/invariants/reads.ts).
+  | 'ReadsLinearizable'
   // Raft's own (lib/invariants/raft.ts), Figure 3 of the Raft paper.
   | 'ElectionSafety'
   | 'LeaderAppendOnly'
