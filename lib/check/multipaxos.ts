@@ -125,7 +125,18 @@ export interface MultiPaxosCheckOptions {
   readonly pruneObsolete?: boolean;
   /** Log compaction every this many applied slots (the configuration's `snapshotEvery`; default off). */
   readonly snapshotEvery?: number;
+  /**
+   * Persist changes of these kinds never reach the durable record: a crash loses every one of
+   * them (default none). `['learned']` is the node driver's lazy `learned` records
+   * (docs/runtime.md: they are written without waiting for a sync, so a crash may lose them);
+   * `['learned', 'vote']` is a deliberately broken driver, which the checker must reject.
+   */
+  readonly volatile?: readonly VolatileKind[];
 }
+
+/** A kind of persist change (lib/multipaxos/state.ts `DurableChange`) a crash may be made to lose. */
+export type VolatileKind = 'promise' | 'vote' | 'learned';
+export const VOLATILE_KINDS: readonly VolatileKind[] = ['promise', 'vote', 'learned'];
 
 export type RequestTarget = 'spread' | 'first';
 export const REQUEST_TARGETS: readonly RequestTarget[] = ['spread', 'first'];
@@ -148,6 +159,8 @@ export interface MultiPaxosResolvedConfig {
   readonly pruneObsolete: boolean;
   /** Log compaction every this many slots; 0: off. */
   readonly snapshotEvery: number;
+  /** Persist change kinds a crash loses (present only when some are). */
+  readonly volatile?: readonly VolatileKind[];
   readonly search: 'bfs' | 'dfs';
   readonly prefix: number;
 }
@@ -195,6 +208,10 @@ export function multiPaxosModel(o: MultiPaxosCheckOptions): MultiPaxosBuild {
   for (const c of o.crashable ?? []) {
     if (!Number.isInteger(c) || c < 1 || c > nodes) return { ok: false, error: `crashable node ${c} is not in the cluster (nodes 1..${nodes})` };
   }
+  for (const k of o.volatile ?? []) {
+    if (!VOLATILE_KINDS.includes(k)) return { ok: false, error: `volatile names persist changes (${VOLATILE_KINDS.join(', ')}), got ${String(k)}` };
+  }
+  const volatile = new Set<string>(o.volatile ?? []);
   const config = modelConfig(nodes, o.snapshotEvery ?? 0);
   const inner = multiPaxosProtocol(config, mutant?.roles);
   // The real protocol, with two changes a driver may make and the protocol cannot see: a
@@ -216,7 +233,7 @@ export function multiPaxosModel(o: MultiPaxosCheckOptions): MultiPaxosBuild {
     timeout: (s) => named(inner.timeout(s)),
     request: (s, c) => named(inner.request(s, c)),
     sent: recorded,
-    persisted: (d, e) => (e.type === 'learned-by' ? d : inner.persisted(d, e)),
+    persisted: (d, e) => (e.type === 'learned-by' || (e.type === 'persist' && volatile.has(e.change.kind)) ? d : inner.persisted(d, e)),
   };
   const requests: RequestSlot<MpCommand>[] = [];
   for (let i = 0; i < o.commands; i += 1) {
@@ -237,7 +254,7 @@ export function multiPaxosModel(o: MultiPaxosCheckOptions): MultiPaxosBuild {
     within: (s) => s.acceptor.maxBal.round <= maxRound && s.leader.ballot.round <= campaignBound(s.id),
     codec: multiPaxosCodec,
     lost: (m) => m.type === 'ack' || m.type === 'learned' || m.from === m.to,
-    always: [logInvariants(config.quorums)],
+    always: [logInvariants(config.quorums, volatile.has('learned'))],
     // A leader change needs two nodes that can campaign.
     // A leader change needs two nodes that can campaign; with compaction, a row must also show
     // a compacted prefix sent as a snapshot (an install's message), or it proves nothing of them.
@@ -521,15 +538,18 @@ function wireMessages(messages: readonly MpMessage[]): MultiMessage<KvOp>[] {
  * Every invariant of lib/invariants/log.ts (`checkLog`: per slot Agreement, Validity,
  * OneValuePerBallot, PromiseKept, VotesSafe; LogPrefixAgreement; AckImpliesChosen) and
  * ChosenIsStable: every value a replica learned (a `learned` note) is still in its log.
+ * With `forgetful` (learned records are not durable: the `volatile` option), a replica that
+ * crashed may hold nothing in a slot it learned, until it learns it again; it may never hold a
+ * different value there.
  */
-export function logInvariants(quorums: MultiPaxosConfig<KvState, KvOp, KvResult>['quorums']): AlwaysProperty<MpState, MpMessage, MpCommand> {
+export function logInvariants(quorums: MultiPaxosConfig<KvState, KvOp, KvResult>['quorums'], forgetful = false): AlwaysProperty<MpState, MpMessage, MpCommand> {
   return {
     name: 'log invariants',
     check: (s) => {
       const acks: Ack[] = [];
       for (const m of s.messages) if (m.type === 'ack') acks.push({ node: m.from, client: m.client, seq: m.seq });
       const found: Violation[] = checkLog({ quorums, nodes: s.states.map(replicaView), messages: wireMessages(s.messages), requested: s.requested, acks });
-      const stable = chosenStable(s.states, s.messages);
+      const stable = chosenStable(s.states, s.messages, forgetful);
       const all = stable === null ? found : [...found, stable];
       return all.map((v) => ({ invariant: v.invariant, description: v.description }));
     },
@@ -541,7 +561,7 @@ export function logInvariants(quorums: MultiPaxosConfig<KvState, KvOp, KvResult>
   };
 }
 
-function chosenStable(states: readonly MpState[], messages: readonly MpMessage[]): Violation | null {
+function chosenStable(states: readonly MpState[], messages: readonly MpMessage[], forgetful: boolean): Violation | null {
   for (const m of messages) {
     if (m.type !== 'learned') continue;
     const learner = states.find((s) => s.id === m.from);
@@ -549,6 +569,7 @@ function chosenStable(states: readonly MpState[], messages: readonly MpMessage[]
     // LogPrefixAgreement compares (`applied`): it is no longer in the log to look at.
     if (learner !== undefined && m.slot < (learner.learner.snapshot?.slot ?? 0)) continue;
     const now = learner === undefined ? undefined : vec.get(learner.learner.log, m.slot);
+    if (now === undefined && forgetful) continue;
     if (now === undefined || entry(now) !== entry(m.value)) {
       return {
         invariant: 'ChosenIsStable',
@@ -653,6 +674,7 @@ export function describeMultiPaxosConfig(c: MultiPaxosResolvedConfig): string {
     `${c.network} network`,
   ];
   if (c.snapshotEvery > 0) parts.push(`a snapshot every ${c.snapshotEvery} ${c.snapshotEvery === 1 ? 'slot' : 'slots'}`);
+  if (c.volatile !== undefined) parts.push(`${c.volatile.join(' and ')} changes never durable`);
   if (c.mutant !== null) parts.push(`mutant ${c.mutant}`);
   else if (!c.normalize || !c.pruneObsolete) parts.push(!c.normalize && !c.pruneObsolete ? 'no reduction' : !c.normalize ? 'raw states' : 'obsolete replies kept');
   if (c.search === 'dfs') parts.push('depth-first');
@@ -802,6 +824,7 @@ function resolved(o: MultiPaxosCheckOptions): MultiPaxosResolvedConfig {
     normalize: normalizesMulti(o),
     pruneObsolete: prunesObsolete(o),
     snapshotEvery: o.snapshotEvery ?? 0,
+    ...(o.volatile === undefined || o.volatile.length === 0 ? {} : { volatile: [...o.volatile] }),
     search: 'bfs',
     prefix: 0,
   };
