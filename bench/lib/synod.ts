@@ -106,15 +106,19 @@ export async function httpFloor(h: JsonHttp, port: number, timing: { warmupMs: n
   }
 }
 
-/** A few figures from a node's Prometheus text: fsync count and mean, commands committed. */
+/** A few figures from a node's Prometheus text: fsync count and total, commit latency (per stage) count and total, commands committed. */
 export async function nodeMetrics(h: JsonHttp, address: string): Promise<Record<string, number>> {
   const answer = await h.get(address, '/metrics', 2000).catch(() => undefined);
   if (answer === undefined || answer.status !== 200) return {};
   const text = answer.text;
   const figures: Record<string, number> = {};
   for (const line of text.split('\n')) {
-    const m = /^(synod_fsync_seconds_(?:sum|count)|synod_[a-z_]*(?:committed|applied|proposed)[a-z_]*)(?:\{[^}]*\})? ([0-9.eE+-]+)$/.exec(line);
-    if (m !== null) figures[m[1]!] = (figures[m[1]!] ?? 0) + Number(m[2]);
+    const m = /^(synod_(?:fsync|commit_latency)_seconds_(?:sum|count)|synod_[a-z_]*(?:committed|applied|proposed)[a-z_]*)(?:\{([^}]*)\})? ([0-9.eE+-]+)$/.exec(line);
+    if (m === null) continue;
+    // The commit latency is kept apart per stage (to="quorum_acknowledged", to="applied").
+    const to = /to="([a-z_]+)"/.exec(m[2] ?? '')?.[1];
+    const key = to === undefined ? m[1]! : `${m[1]!}{${to}}`;
+    figures[key] = (figures[key] ?? 0) + Number(m[3]);
   }
   return figures;
 }
