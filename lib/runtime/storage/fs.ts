@@ -3,7 +3,6 @@
  * test wraps it to fail an fdatasync (EIO, ENOSPC) or to stop dead at a chosen call, which is
  * what a crash at that point leaves on disk.
  */
-import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 
 export interface StorageFile {
@@ -34,17 +33,12 @@ export interface StorageFs {
 class NodeFile implements StorageFile {
   constructor(private readonly handle: fsp.FileHandle) {}
 
-  /**
-   * A synchronous pwrite(2): it only copies the bytes into the page cache (a group commit's few
-   * kilobytes, microseconds), and saves the round trip through libuv's thread pool that an
-   * asynchronous write costs before the fdatasync, which stays asynchronous.
-   */
   async write(data: Uint8Array, position: number): Promise<void> {
     let done = 0;
     while (done < data.length) {
-      done += fs.writeSync(this.handle.fd, data, done, data.length - done, position + done);
+      const { bytesWritten } = await this.handle.write(data, done, data.length - done, position + done);
+      done += bytesWritten;
     }
-    return Promise.resolve();
   }
 
   datasync(): Promise<void> {
