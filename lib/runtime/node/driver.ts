@@ -18,7 +18,8 @@
  * lazy (Multi-Paxos: `learned`; Raft: none) is appended and its sends and replies go out at
  * once, without a sync of its own. Those records become durable with the next sync (one write
  * holds every record buffered before it, in order, so a durable record implies every earlier
- * one), or on the next tick if nothing else syncs, or at `stop`. A group holding any other
+ * one), or, if no other sync has carried them for a whole tick, by a sync of their own at the
+ * tick after (so within two ticks), or at `stop`. A group holding any other
  * change syncs first, as above: that sync also makes the lazy records before it durable.
  *
  * Snapshots: once `snapshotEvery` changes were logged since the last snapshot, the node's
@@ -126,7 +127,9 @@ export class NodeDriver<S, M extends Addressed, E, D, Ch, Op, R> {
   private flushScheduled = false;
   /** Lazy records appended and not yet covered by a sync. */
   private lazyUnsynced = 0;
-  /** A tick found lazy records unsynced: the next flush syncs even with no change of its own. */
+  /** A tick found lazy records unsynced: the next tick syncs them if nothing else has by then. */
+  private lazyAged = false;
+  /** A second tick found lazy records unsynced: the next flush syncs even with no change of its own. */
   private syncWanted = false;
   private flushing: Promise<void> | null = null;
   private ticker: ReturnType<typeof setInterval> | null = null;
@@ -252,7 +255,11 @@ export class NodeDriver<S, M extends Addressed, E, D, Ch, Op, R> {
 
   private onTick(): void {
     if (this.stoppedFlag || this.state === undefined) return;
-    if (this.lazyUnsynced > 0) this.syncWanted = true;
+    if (this.lazyUnsynced > 0) {
+      // Unsynced for a whole tick: no group with a vote or a promise came to carry them.
+      if (this.lazyAged) this.syncWanted = true;
+      else this.lazyAged = true;
+    }
     this.run(this.adapter.protocol.timeout(this.state), null);
   }
 
@@ -365,6 +372,7 @@ export class NodeDriver<S, M extends Addressed, E, D, Ch, Op, R> {
         this.counters.lazyGroups += 1;
       } else if (changes.length > 0 || this.syncWanted) {
         this.syncWanted = false;
+        this.lazyAged = false;
         const covered = this.lazyUnsynced;
         this.lazyUnsynced = 0;
         const t0 = process.hrtime.bigint();
@@ -418,6 +426,7 @@ export class NodeDriver<S, M extends Addressed, E, D, Ch, Op, R> {
     this.sinceSnapshot = 0;
     // The snapshot holds the whole record, lazy records included, and supersedes the log.
     this.lazyUnsynced = 0;
+    this.lazyAged = false;
     this.counters.snapshots += 1;
     this.protocolLine('info', {}, 'snapshot written: the whole durable record; the log before it dropped');
   }
