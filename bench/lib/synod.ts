@@ -18,10 +18,19 @@ import { closedLoop, percentile, type LoadResult } from './load';
 export async function startSynod(basePort: number, http: JsonHttp, options: { readonly nodeFlags?: (id: NodeId) => readonly string[] } = {}): Promise<{ cluster: Cluster; leader: string; leaderId: NodeId }> {
   const cluster = await Cluster.start({ nodes: 3, basePort, proxy: false, ...(options.nodeFlags === undefined ? {} : { nodeFlags: options.nodeFlags }) });
   try {
-    const leaderId = await cluster.ready(http, 20_000);
-    const leader = cluster.clientAddresses().get(leaderId)!;
-    await synodPut(http, leader, 'bench-ready', 1, 'ready', 'x'); // the first command also opens the leader's window
-    return { cluster, leader, leaderId };
+    // The first command also opens the leader's window. On a loaded machine a starved follower
+    // may campaign right after the first election: then ask again who leads, and retry.
+    for (let attempt = 1; ; attempt += 1) {
+      const leaderId = await cluster.ready(http, 20_000);
+      const leader = cluster.clientAddresses().get(leaderId)!;
+      try {
+        await synodPut(http, leader, 'bench-ready', 1, 'ready', 'x');
+        return { cluster, leader, leaderId };
+      } catch (error) {
+        if (attempt >= 5) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    }
   } catch (error) {
     await cluster.stop();
     throw error;
