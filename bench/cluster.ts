@@ -3,7 +3,7 @@
  * node's default), closed-loop clients at concurrency 1, 16 and 64 putting 64-byte values
  * through the leader's HTTP API; puts per second and p50/p99 latency, as one JSON object.
  *
- *   npm run bench:cluster [-- --seconds 5 --warmup 1 --concurrency 1,16,64 --cpu-prof DIR]
+ *   npm run bench:cluster [-- --seconds 5 --warmup 1 --concurrency 1,16,64 --port 17400 --cpu-prof DIR]
  *
  * Baselines measured in the same run, the floors of one put: a 64-byte append + fdatasync on the
  * same disk (the durability floor: a put needs at least one, on a quorum), and one JSON/HTTP
@@ -34,12 +34,12 @@ export interface SynodBench {
 }
 
 /** Each concurrency on a fresh cluster (so one level's backlog never leaks into the next). */
-export async function benchSynod(http: JsonHttp, concurrencies: readonly number[], timing: Timing, cpuProf?: string): Promise<SynodBench> {
+export async function benchSynod(http: JsonHttp, concurrencies: readonly number[], timing: Timing, cpuProf?: string, basePort = SYNOD_BASE_PORT): Promise<SynodBench> {
   const results: LoadResult[] = [];
   let leaderMetrics: Record<string, number> = {};
   for (const concurrency of concurrencies) {
     const nodeFlags = cpuProf === undefined ? undefined : (id: number): readonly string[] => ['--cpu-prof', '--cpu-prof-dir', cpuProf, '--cpu-prof-name', `node-${id}-c${concurrency}.cpuprofile`];
-    const { cluster, leader } = await startSynod(SYNOD_BASE_PORT, http, nodeFlags === undefined ? {} : { nodeFlags });
+    const { cluster, leader } = await startSynod(basePort, http, nodeFlags === undefined ? {} : { nodeFlags });
     try {
       results.push(await synodLoad(http, cluster, leader, concurrency, timing, value64));
       const m = await nodeMetrics(http, cluster.clientAddresses().get((await cluster.ready(http, 10_000).catch(() => 0)) || 1)!);
@@ -52,35 +52,38 @@ export async function benchSynod(http: JsonHttp, concurrencies: readonly number[
   return { results, leaderMetrics };
 }
 
-export function parseArgs(argv: readonly string[], name: string): { timing: Timing; concurrencies: number[]; cpuProf?: string } {
+export function parseArgs(argv: readonly string[], name: string): { timing: Timing; concurrencies: number[]; basePort: number; cpuProf?: string } {
   const program = new Command(name)
     .option('--seconds <n>', 'measured seconds per concurrency', '5')
     .option('--warmup <n>', 'warm-up seconds per concurrency', '1')
     .option('--concurrency <list>', 'closed-loop clients', '1,16,64')
+    .option('--port <n>', 'first of the ports the clusters listen on (synod: n..n+99, etcd in bench:compare-etcd: n+100..n+199)', String(SYNOD_BASE_PORT))
     .option('--cpu-prof <dir>', 'profile every synod node (Node.js --cpu-prof) into this directory')
     .parse(['node', name, ...argv]);
-  const o = program.opts<{ seconds: string; warmup: string; concurrency: string; cpuProf?: string }>();
+  const o = program.opts<{ seconds: string; warmup: string; concurrency: string; port: string; cpuProf?: string }>();
+  const basePort = Number(o.port);
   const seconds = Number(o.seconds);
   const warmup = Number(o.warmup);
   const concurrencies = o.concurrency.split(',').map(Number);
-  if (!(seconds > 0) || !(warmup >= 0) || concurrencies.some((c) => !Number.isInteger(c) || c <= 0)) {
-    process.stderr.write(`${name}: --seconds and --warmup take numbers, --concurrency a list of positive integers\n`);
+  if (!(seconds > 0) || !(warmup >= 0) || concurrencies.some((c) => !Number.isInteger(c) || c <= 0) || !Number.isInteger(basePort) || basePort < 1024 || basePort > 65_000) {
+    process.stderr.write(`${name}: --seconds and --warmup take numbers, --concurrency a list of positive integers, --port a port in [1024, 65000]\n`);
     process.exit(2);
   }
   return {
     timing: { warmupMs: warmup * 1000, measureMs: seconds * 1000 },
     concurrencies,
+    basePort,
     ...(o.cpuProf === undefined ? {} : { cpuProf: path.resolve(o.cpuProf) }),
   };
 }
 
 async function main(): Promise<void> {
-  const { timing, concurrencies, cpuProf } = parseArgs(process.argv.slice(2), 'bench:cluster');
+  const { timing, concurrencies, cpuProf, basePort } = parseArgs(process.argv.slice(2), 'bench:cluster');
   const http = new JsonHttp();
   try {
     const fsync = fsyncFloor();
-    const api = await httpFloor(http, SYNOD_BASE_PORT + 90, timing);
-    const synod = await benchSynod(http, concurrencies, timing, cpuProf);
+    const api = await httpFloor(http, basePort + 90, timing);
+    const synod = await benchSynod(http, concurrencies, timing, cpuProf, basePort);
     const c1 = synod.results.find((r) => r.concurrency === 1);
     process.stdout.write(`${JSON.stringify({
       bench: 'cluster',

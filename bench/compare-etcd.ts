@@ -9,7 +9,7 @@
  * latency: below 1 is synod faster). Skips (exit 0, a message on stderr, `skipped` in the JSON)
  * when `etcd` is not on the PATH.
  *
- *   npm run bench:compare-etcd [-- --seconds 5 --warmup 1 --concurrency 1,16,64]
+ *   npm run bench:compare-etcd [-- --seconds 5 --warmup 1 --concurrency 1,16,64 --port 17400]
  *
  * The two systems alternate per concurrency (synod, etcd, synod, etcd, ...) so that a busy
  * moment of the shared machine does not land on one system only.
@@ -20,14 +20,13 @@ import { etcdBinary, etcdPut, etcdVersion, startEtcd } from './lib/etcd';
 import { closedLoop, value64, type LoadResult } from './lib/load';
 import { fsyncFloor } from './lib/synod';
 
-const ETCD_BASE_PORT = 17500;
 
 function ratio(a: number, b: number): number {
   return Math.round((a / b) * 100) / 100;
 }
 
 async function main(): Promise<void> {
-  const { timing, concurrencies } = parseArgs(process.argv.slice(2), 'bench:compare-etcd');
+  const { timing, concurrencies, basePort } = parseArgs(process.argv.slice(2), 'bench:compare-etcd');
   const bin = etcdBinary();
   if (bin === undefined) {
     process.stderr.write('bench:compare-etcd: skipped: `etcd` is not on the PATH (Debian: apt-get install etcd-server)\n');
@@ -40,8 +39,8 @@ async function main(): Promise<void> {
   try {
     const fsync = fsyncFloor();
     for (const concurrency of concurrencies) {
-      synod.push(...(await benchSynod(http, [concurrency], timing)).results);
-      const cluster = await startEtcd(bin, ETCD_BASE_PORT, http);
+      synod.push(...(await benchSynod(http, [concurrency], timing, undefined, basePort)).results);
+      const cluster = await startEtcd(bin, basePort + 100, http);
       try {
         const leader = await cluster.leader(http);
         etcd.push(await closedLoop(concurrency, timing, (w, n) => etcdPut(http, leader, `k${w}-${n % 100}`, value64(w, n))));

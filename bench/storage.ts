@@ -8,6 +8,10 @@
  *   and with 64 concurrent writers that each append one change and await `sync` (the node's
  *   pattern: the log coalesces them); the baseline is one sync per change, measured in the
  *   same run, and `vsOneSyncPerChange` is each row's ratio to it.
+ * - `preallocation`: fdatasync after a record-sized write at the end of a growing file (each
+ *   sync must also make the new file size durable: a metadata journal commit) against the same
+ *   write over a region written with zeros and synced beforehand (only the data block is
+ *   flushed), in turns, sample by sample; `growingVsPreallocated` is the ratio of medians.
  * - `codec`: the cost of encoding (JSON, frame, CRC-32C) and decoding (scan, check, parse) one
  *   Multi-Paxos vote carrying one command with a 64-byte value, and CRC-32C alone.
  * Every figure is the median of `repetitions` runs; the group-commit modes take turns, one run
@@ -100,6 +104,40 @@ async function syncLatency(): Promise<Record<'raw' | 'fileLog', { medianMs: numb
   };
 }
 
+/** fdatasync of an append that grows the file against an overwrite in a preallocated (zero-filled, synced) region. */
+async function preallocation(): Promise<{ growing: { medianMs: number; p99Ms: number }; preallocated: { medianMs: number; p99Ms: number }; growingVsPreallocated: number }> {
+  const dir = tempDir();
+  const bytes = Buffer.alloc(227, 1);
+  const region = Math.max(1, FSYNCS) * bytes.length;
+  const growing = await fs.promises.open(path.join(dir, 'growing'), 'w');
+  const pre = await fs.promises.open(path.join(dir, 'preallocated'), 'w');
+  const grow: number[] = [];
+  const over: number[] = [];
+  try {
+    await pre.write(Buffer.alloc(region), 0, region, 0);
+    await pre.sync();
+    for (let i = 0; i < FSYNCS; i += 1) {
+      let t = performance.now();
+      await growing.write(bytes, 0, bytes.length, i * bytes.length);
+      await growing.datasync();
+      grow.push(performance.now() - t);
+      t = performance.now();
+      await pre.write(bytes, 0, bytes.length, i * bytes.length);
+      await pre.datasync();
+      over.push(performance.now() - t);
+    }
+  } finally {
+    await growing.close();
+    await pre.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  return {
+    growing: { medianMs: round3(median(grow)), p99Ms: round3(percentile(grow, 99)) },
+    preallocated: { medianMs: round3(median(over)), p99Ms: round3(percentile(over, 99)) },
+    growingVsPreallocated: round3(median(grow) / median(over)),
+  };
+}
+
 type Mode = { readonly perSync: number } | { readonly writers: number };
 
 /** One run: `CHANGES` changes with `perSync` changes in each sync (sequential), or from `writers` concurrent one-change writers. */
@@ -184,6 +222,7 @@ function codecCost(): { encodeUs: number; decodeUs: number; crc32cUs: number; re
 
 async function main(): Promise<void> {
   const latency = await syncLatency();
+  const prealloc = await preallocation();
   const measured = await throughput({ '1 per sync': { perSync: 1 }, '16 per sync': { perSync: 16 }, '64 per sync': { perSync: 64 }, '64 concurrent writers': { writers: 64 } });
   const baseline = measured['1 per sync']?.changesPerSecond ?? NaN;
   const rows = Object.fromEntries(Object.entries(measured).map(([name, m]) => [name, { ...m, vsOneSyncPerChange: round3(m.changesPerSecond / baseline) }]));
@@ -194,6 +233,7 @@ async function main(): Promise<void> {
     repetitions: REPETITIONS,
     changesPerRun: CHANGES,
     fdatasync: latency,
+    preallocation: prealloc,
     groupCommit: { baseline: 'one sync per change (1 per sync), same run', rows },
     codec: codecCost(),
   };

@@ -451,3 +451,67 @@ export const READ_ZOO_PINNED: Readonly<Record<string, { readonly invariants: rea
   'leader-reads-without-confirming': { invariants: ['ReadsLinearizable'], length: 18 },
   'read-index-before-own-ballot-commit': { invariants: ['ReadsLinearizable'], length: 15 },
 };
+
+/**
+ * Lazy `learned` records (docs/runtime.md): the node driver sends and replies after a group of
+ * `learned` records without waiting for their sync, so a crash may lose them. These rows check
+ * Multi-Paxos with a durable record that never keeps a `learned` change (`volatile`), with
+ * crashes: every invariant still holds (ChosenIsStable in its forgetful form: a crashed
+ * replica may hold nothing in a slot it learned, never another value). The broken row loses
+ * votes too, and must be rejected with a counterexample: the check can fail.
+ */
+export interface DurabilityProofConfiguration {
+  readonly name: string;
+  readonly about: string;
+  readonly options: MultiPaxosCheckOptions;
+  /** `pass`: exhaustive, no violation, every sometimes-property witnessed. `violation`: a counterexample is expected. */
+  readonly expect: 'pass' | 'violation';
+  readonly states: number;
+  readonly transitions: number;
+  /** For a violation: the length of the (shortest) counterexample. */
+  readonly depth: number;
+  readonly inTests: boolean;
+}
+
+export const DURABILITY_PINNED: readonly DurabilityProofConfiguration[] = [
+  {
+    name: 'multipaxos, lazy learned: 1 command, a crash',
+    about: "the 'a crash' row with learned records never durable: a crash loses every value the node learned",
+    options: { ...mp, crashes: 1, volatile: ['learned'] },
+    expect: 'pass',
+    states: 16_484,
+    transitions: 219_409,
+    depth: 25,
+    inTests: true,
+  },
+  {
+    name: 'multipaxos, lazy learned: 1 command, a crash, as is',
+    about: 'the same without reductions',
+    options: { ...mp, crashes: 1, volatile: ['learned'], ...asIs },
+    expect: 'pass',
+    states: 120_746,
+    transitions: 2_325_214,
+    depth: 30,
+    inTests: true,
+  },
+  {
+    name: 'multipaxos, lazy learned: 2 slots, a crash',
+    about: "the '2 slots, leader change, a crash' row with learned records never durable",
+    options: { ...mp, commands: 2, crashes: 1, volatile: ['learned'] },
+    expect: 'pass',
+    states: 744_124,
+    transitions: 16_550_110,
+    depth: 34,
+    inTests: false,
+  },
+  {
+    name: 'multipaxos, broken: votes lazy too',
+    about: 'a deliberately broken driver that also sends after a vote without syncing it: a crash loses votes',
+    options: { ...mp, crashes: 1, volatile: ['learned', 'vote'] },
+    expect: 'violation',
+    states: 1_799,
+    transitions: 8_158,
+    depth: 10,
+    inTests: true,
+  },
+];

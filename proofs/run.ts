@@ -17,9 +17,9 @@ import { progress as progressDisplay } from '../lib/cli/progress';
 import type { CheckReport } from '../lib/check/report';
 import { checkMultiPaxosOrThrow } from '../lib/check/multipaxos';
 import { readZooEntries, zooEntries } from '../lib/check/zoo';
-import { MULTIPAXOS_PINNED, MULTIPAXOS_READS_PINNED, PINNED, RAFT_PINNED, READ_ZOO_PINNED } from './configurations';
+import { DURABILITY_PINNED, MULTIPAXOS_PINNED, MULTIPAXOS_READS_PINNED, PINNED, RAFT_PINNED, READ_ZOO_PINNED } from './configurations';
 import { checkRaftModel } from '../lib/check/raft';
-import type { MultiPaxosProofConfiguration, ProofConfiguration } from './configurations';
+import type { DurabilityProofConfiguration, MultiPaxosProofConfiguration, ProofConfiguration } from './configurations';
 
 interface Row {
   readonly name: string;
@@ -74,6 +74,17 @@ function logVerdict(c: Pick<MultiPaxosProofConfiguration, 'states' | 'transition
   return { verdict: `every invariant holds; ${Object.keys(r.sometimes).join('; ')}`, problems };
 }
 
+/** A lazy-records row: as a log-level row when it must pass; a counterexample, at the pinned size, when it must not. */
+function durabilityVerdict(c: DurabilityProofConfiguration, r: CheckReport<unknown>): { verdict: string; problems: string[] } {
+  if (c.expect === 'pass') return logVerdict(c, r);
+  const v = r.violations[0];
+  if (v === undefined) return { verdict: 'no counterexample', problems: ['no counterexample found'] };
+  const problems: string[] = [];
+  if (r.states !== c.states) problems.push(`states ${r.states}, pinned ${c.states}`);
+  if (v.length !== c.depth) problems.push(`trace ${v.length}, pinned ${c.depth}`);
+  return { verdict: `counterexample (${v.invariants.join(', ')}), ${v.length} actions`, problems };
+}
+
 function main(): number {
   const json = process.argv.includes('--json');
   const rows: Row[] = [];
@@ -85,8 +96,9 @@ function main(): number {
   const multis = MULTIPAXOS_PINNED.filter((p) => (p.long === true) === longRows);
   const readRows = MULTIPAXOS_READS_PINNED.filter((p) => (p.long === true) === longRows);
   const rafts = longRows ? [] : RAFT_PINNED;
+  const durability = longRows ? [] : DURABILITY_PINNED;
   const mutants = longRows ? [] : [...zooEntries(), ...readZooEntries()];
-  const total = singles.length + multis.length + readRows.length + rafts.length + mutants.length;
+  const total = singles.length + multis.length + readRows.length + rafts.length + durability.length + mutants.length;
   const display = progressDisplay(processOutput, 'proofs');
   let done = 0;
   const watching = (name: string): { progress: (p: CheckProgress) => void } => ({
@@ -122,6 +134,11 @@ function main(): number {
   for (const c of rafts) {
     const r = checkRaftModel(c.options, watching(c.name));
     record(c.name, r, logVerdict(c, r));
+  }
+  progress(longRows ? '' : '\nMulti-Paxos with lazy learned records (docs/runtime.md): a crash loses every learned value\n\n');
+  for (const c of durability) {
+    const r = checkMultiPaxosOrThrow(c.options, watching(c.name));
+    record(c.name, r, durabilityVerdict(c, r));
   }
   progress(longRows ? '' : '\nThe bug zoo, each mutant at its smallest configuration, and the correct code there\n\n');
   const zoo = mutants.map((e) => {

@@ -18,10 +18,19 @@ import { closedLoop, percentile, type LoadResult } from './load';
 export async function startSynod(basePort: number, http: JsonHttp, options: { readonly nodeFlags?: (id: NodeId) => readonly string[] } = {}): Promise<{ cluster: Cluster; leader: string; leaderId: NodeId }> {
   const cluster = await Cluster.start({ nodes: 3, basePort, proxy: false, ...(options.nodeFlags === undefined ? {} : { nodeFlags: options.nodeFlags }) });
   try {
-    const leaderId = await cluster.ready(http, 20_000);
-    const leader = cluster.clientAddresses().get(leaderId)!;
-    await synodPut(http, leader, 'bench-ready', 1, 'ready', 'x'); // the first command also opens the leader's window
-    return { cluster, leader, leaderId };
+    // The first command also opens the leader's window. On a loaded machine a starved follower
+    // may campaign right after the first election: then ask again who leads, and retry.
+    for (let attempt = 1; ; attempt += 1) {
+      const leaderId = await cluster.ready(http, 20_000);
+      const leader = cluster.clientAddresses().get(leaderId)!;
+      try {
+        await synodPut(http, leader, 'bench-ready', 1, 'ready', 'x');
+        return { cluster, leader, leaderId };
+      } catch (error) {
+        if (attempt >= 5) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    }
   } catch (error) {
     await cluster.stop();
     throw error;
@@ -106,15 +115,19 @@ export async function httpFloor(h: JsonHttp, port: number, timing: { warmupMs: n
   }
 }
 
-/** A few figures from a node's Prometheus text: fsync count and mean, commands committed. */
+/** A few figures from a node's Prometheus text: fsync count and total, commit latency (per stage) count and total, commands committed. */
 export async function nodeMetrics(h: JsonHttp, address: string): Promise<Record<string, number>> {
   const answer = await h.get(address, '/metrics', 2000).catch(() => undefined);
   if (answer === undefined || answer.status !== 200) return {};
   const text = answer.text;
   const figures: Record<string, number> = {};
   for (const line of text.split('\n')) {
-    const m = /^(synod_fsync_seconds_(?:sum|count)|synod_[a-z_]*(?:committed|applied|proposed)[a-z_]*)(?:\{[^}]*\})? ([0-9.eE+-]+)$/.exec(line);
-    if (m !== null) figures[m[1]!] = (figures[m[1]!] ?? 0) + Number(m[2]);
+    const m = /^(synod_(?:fsync|commit_latency)_seconds_(?:sum|count)|synod_[a-z_]*(?:committed|applied|proposed)[a-z_]*)(?:\{([^}]*)\})? ([0-9.eE+-]+)$/.exec(line);
+    if (m === null) continue;
+    // The commit latency is kept apart per stage (to="quorum_acknowledged", to="applied").
+    const to = /to="([a-z_]+)"/.exec(m[2] ?? '')?.[1];
+    const key = to === undefined ? m[1]! : `${m[1]!}{${to}}`;
+    figures[key] = (figures[key] ?? 0) + Number(m[3]);
   }
   return figures;
 }

@@ -173,10 +173,21 @@ export interface MultiPaxosCheckOptions {
    * heartbeat in the set network, are unbounded. A tick that would open one more is not taken.
    */
   readonly readRounds?: number;
+  /**
+   * Persist changes of these kinds never reach the durable record: a crash loses every one of
+   * them (default none). `['learned']` is the node driver's lazy `learned` records
+   * (docs/runtime.md: they are written without waiting for a sync, so a crash may lose them);
+   * `['learned', 'vote']` is a deliberately broken driver, which the checker must reject.
+   */
+  readonly volatile?: readonly VolatileKind[];
 }
 
 export type ModelReadMode = 'read-index';
 export const MODEL_READ_MODES: readonly ModelReadMode[] = ['read-index'];
+
+/** A kind of persist change (lib/multipaxos/state.ts `DurableChange`) a crash may be made to lose. */
+export type VolatileKind = 'promise' | 'vote' | 'learned';
+export const VOLATILE_KINDS: readonly VolatileKind[] = ['promise', 'vote', 'learned'];
 
 export type RequestTarget = 'spread' | 'first';
 export const REQUEST_TARGETS: readonly RequestTarget[] = ['spread', 'first'];
@@ -201,6 +212,8 @@ export interface MultiPaxosResolvedConfig {
   readonly snapshotEvery: number;
   /** Reads outside the log, when there are any (absent otherwise, so reports without reads read as before). */
   readonly reads?: { readonly count: number; readonly mode: ModelReadMode; readonly at: readonly NodeId[] | 'all'; readonly rounds: number };
+  /** Persist change kinds a crash loses (present only when some are). */
+  readonly volatile?: readonly VolatileKind[];
   readonly search: 'bfs' | 'dfs';
   readonly prefix: number;
 }
@@ -277,6 +290,10 @@ export function multiPaxosModel(o: MultiPaxosCheckOptions): MultiPaxosBuild {
   const readMode = o.readMode ?? 'read-index';
   if (!MODEL_READ_MODES.includes(readMode)) return { ok: false, error: `read mode must be one of ${MODEL_READ_MODES.join(', ')}, got ${String(readMode)}` };
   const readCount = o.reads ?? 0;
+  for (const k of o.volatile ?? []) {
+    if (!VOLATILE_KINDS.includes(k)) return { ok: false, error: `volatile names persist changes (${VOLATILE_KINDS.join(', ')}), got ${String(k)}` };
+  }
+  const volatile = new Set<string>(o.volatile ?? []);
   const config = modelConfig(nodes, o.snapshotEvery ?? 0, readCount > 0);
   const inner = multiPaxosProtocol(config, mutant?.roles);
   // The real protocol, with two changes a driver may make and the protocol cannot see: a
@@ -298,7 +315,7 @@ export function multiPaxosModel(o: MultiPaxosCheckOptions): MultiPaxosBuild {
     timeout: (s) => named(inner.timeout(s)),
     request: (s, c) => named(inner.request(s, c)),
     sent: recorded,
-    persisted: (d, e) => (e.type === 'learned-by' ? d : inner.persisted(d, e)),
+    persisted: (d, e) => (e.type === 'learned-by' || (e.type === 'persist' && volatile.has(e.change.kind)) ? d : inner.persisted(d, e)),
   };
   const requests: RequestSlot<MpCommand, MpMessage>[] = [];
   for (let i = 0; i < o.commands; i += 1) {
@@ -334,7 +351,7 @@ export function multiPaxosModel(o: MultiPaxosCheckOptions): MultiPaxosBuild {
     within: (s) => s.acceptor.maxBal.round <= maxRound && s.leader.ballot.round <= campaignBound(s.id) && (readCount === 0 || s.reads.round <= readRounds),
     codec: readCount === 0 ? multiPaxosCodec : readsCodec,
     lost: (m) => isNote(m) || m.from === m.to,
-    always: [logInvariants(config.quorums), ...(readCount > 0 ? [readsInvariant(config.quorums)] : [])],
+    always: [logInvariants(config.quorums, volatile.has('learned')), ...(readCount > 0 ? [readsInvariant(config.quorums)] : [])],
     // A leader change needs two nodes that can campaign.
     // A leader change needs two nodes that can campaign; with compaction, a row must also show
     // a compacted prefix sent as a snapshot (an install's message), or it proves nothing of them.
@@ -689,15 +706,18 @@ export function readServed(): SometimesProperty<MpState, MpMessage, MpCommand> {
  * Every invariant of lib/invariants/log.ts (`checkLog`: per slot Agreement, Validity,
  * OneValuePerBallot, PromiseKept, VotesSafe; LogPrefixAgreement; AckImpliesChosen) and
  * ChosenIsStable: every value a replica learned (a `learned` note) is still in its log.
+ * With `forgetful` (learned records are not durable: the `volatile` option), a replica that
+ * crashed may hold nothing in a slot it learned, until it learns it again; it may never hold a
+ * different value there.
  */
-export function logInvariants(quorums: MultiPaxosConfig<KvState, KvOp, KvResult>['quorums']): AlwaysProperty<MpState, MpMessage, MpCommand> {
+export function logInvariants(quorums: MultiPaxosConfig<KvState, KvOp, KvResult>['quorums'], forgetful = false): AlwaysProperty<MpState, MpMessage, MpCommand> {
   return {
     name: 'log invariants',
     check: (s) => {
       const acks: Ack[] = [];
       for (const m of s.messages) if (m.type === 'ack') acks.push({ node: m.from, client: m.client, seq: m.seq });
       const found: Violation[] = checkLog({ quorums, nodes: s.states.map(replicaView), messages: wireMessages(s.messages), requested: s.requested, acks });
-      const stable = chosenStable(s.states, s.messages);
+      const stable = chosenStable(s.states, s.messages, forgetful);
       const all = stable === null ? found : [...found, stable];
       return all.map((v) => ({ invariant: v.invariant, description: v.description }));
     },
@@ -709,7 +729,7 @@ export function logInvariants(quorums: MultiPaxosConfig<KvState, KvOp, KvResult>
   };
 }
 
-function chosenStable(states: readonly MpState[], messages: readonly MpMessage[]): Violation | null {
+function chosenStable(states: readonly MpState[], messages: readonly MpMessage[], forgetful: boolean): Violation | null {
   for (const m of messages) {
     if (m.type !== 'learned') continue;
     const learner = states.find((s) => s.id === m.from);
@@ -717,6 +737,7 @@ function chosenStable(states: readonly MpState[], messages: readonly MpMessage[]
     // LogPrefixAgreement compares (`applied`): it is no longer in the log to look at.
     if (learner !== undefined && m.slot < (learner.learner.snapshot?.slot ?? 0)) continue;
     const now = learner === undefined ? undefined : vec.get(learner.learner.log, m.slot);
+    if (now === undefined && forgetful) continue;
     if (now === undefined || entry(now) !== entry(m.value)) {
       return {
         invariant: 'ChosenIsStable',
@@ -828,6 +849,7 @@ export function describeMultiPaxosConfig(c: MultiPaxosResolvedConfig): string {
     const at = c.reads.at === 'all' ? 'any node' : `node ${c.reads.at.join(', ')}`;
     parts.push(`${c.reads.count} ${c.reads.mode} ${c.reads.count === 1 ? 'read' : 'reads'} at ${at} (${c.reads.rounds} heartbeat ${c.reads.rounds === 1 ? 'round' : 'rounds'} per life)`);
   }
+  if (c.volatile !== undefined) parts.push(`${c.volatile.join(' and ')} changes never durable`);
   if (c.mutant !== null) parts.push(`mutant ${c.mutant}`);
   else if (!c.normalize || !c.pruneObsolete) parts.push(!c.normalize && !c.pruneObsolete ? 'no reduction' : !c.normalize ? 'raw states' : 'obsolete replies kept');
   if (c.search === 'dfs') parts.push('depth-first');
@@ -978,6 +1000,7 @@ function resolved(o: MultiPaxosCheckOptions): MultiPaxosResolvedConfig {
     pruneObsolete: prunesObsolete(o),
     snapshotEvery: o.snapshotEvery ?? 0,
     ...((o.reads ?? 0) > 0 ? { reads: { count: o.reads!, mode: o.readMode ?? 'read-index', at: o.readAt ?? 'all', rounds: o.readRounds ?? 2 } } : {}),
+    ...(o.volatile === undefined || o.volatile.length === 0 ? {} : { volatile: [...o.volatile] }),
     search: 'bfs',
     prefix: 0,
   };

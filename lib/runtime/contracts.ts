@@ -54,7 +54,8 @@ export interface TransportStats {
 export interface Transport<M> {
   /** Starts listening and connecting; resolves once listening. */
   start(onMessage: (message: M) => void): Promise<void>;
-  send(to: NodeId, message: M): void;
+  /** Sends `message`; returns the bytes it took on the wire (its encoded frame), 0 if it was dropped before being encoded. */
+  send(to: NodeId, message: M): number;
   stats(): TransportStats;
   close(): Promise<void>;
 }

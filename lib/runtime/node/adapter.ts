@@ -65,6 +65,13 @@ export interface ProtocolAdapter<S, M extends Addressed, E, D, Ch, Op, R> {
   readonly protocol: Protocol<S, M, E, D, Command<Op>>;
   /** The persist change an effect carries, or null. */
   change(effect: E): Ch | null;
+  /**
+   * Whether a change may be written without waiting for a sync before the sends of its step
+   * (docs/runtime.md, "Lazy records"): true only of a change a crash may lose because the node
+   * can derive it again. Multi-Paxos: `learned` (a chosen value is a quorum's durable votes).
+   * Raft: none.
+   */
+  lazy(change: Ch): boolean;
   /** Folds one change into the durable record (what recovery replays, what a snapshot holds). */
   fold(durable: D | undefined, change: Ch): D;
   reply(effect: E): ClientReply<R> | null;
@@ -86,6 +93,7 @@ export function multiPaxosAdapter<SM, Op, R>(config: MultiPaxosConfig<SM, Op, R>
     name: 'multipaxos',
     protocol: multiPaxosProtocol(config),
     change: (e) => (e.type === 'persist' ? e.change : null),
+    lazy: (c) => c.kind === 'learned',
     fold: foldChange,
     reply: (e) => (e.type === 'reply' ? { client: e.client, seq: e.seq, reply: e.reply } : null),
     observed(e) {
@@ -130,6 +138,7 @@ export function raftAdapter<SM, Op, R>(config: RaftConfig<SM, Op, R>): RaftAdapt
     name: 'raft',
     protocol: raftProtocol(config),
     change: (e) => (e.type === 'persist' ? e.change : null),
+    lazy: () => false,
     fold: persistChange,
     reply: (e) => (e.type === 'reply' ? { client: e.client, seq: e.seq, reply: e.reply } : null),
     observed(e) {

@@ -14,6 +14,14 @@
  * node (the error is logged and `onFatal` runs; the command exits non-zero): a node that could
  * not make a promise or a vote durable must not act on it.
  *
+ * Lazy records (docs/runtime.md): a group whose changes are all of a kind the adapter calls
+ * lazy (Multi-Paxos: `learned`; Raft: none) is appended and its sends and replies go out at
+ * once, without a sync of its own. Those records become durable with the next sync (one write
+ * holds every record buffered before it, in order, so a durable record implies every earlier
+ * one), or, if no other sync has carried them for a whole tick, by a sync of their own at the
+ * tick after (so within two ticks), or at `stop`. A group holding any other
+ * change syncs first, as above: that sync also makes the lazy records before it durable.
+ *
  * Snapshots: once `snapshotEvery` changes were logged since the last snapshot, the node's
  * whole durable record (the fold of every change logged, exactly what recovery would rebuild)
  * is written as the snapshot, between two groups, so that no change is appended meanwhile.
@@ -82,6 +90,8 @@ export interface NodeStatus extends NodeView {
     readonly electionsWon: number;
     readonly syncs: number;
     readonly changesLogged: number;
+    /** Groups of lazy records only, whose sends went out without waiting for a sync. */
+    readonly lazyGroups: number;
     readonly snapshots: number;
   };
   readonly transport: TransportStats;
@@ -115,6 +125,12 @@ export class NodeDriver<S, M extends Addressed, E, D, Ch, Op, R> {
   private pendingChanges: Ch[] = [];
   private pendingOut: Outgoing<M, R>[] = [];
   private flushScheduled = false;
+  /** Lazy records appended and not yet covered by a sync. */
+  private lazyUnsynced = 0;
+  /** A tick found lazy records unsynced: the next tick syncs them if nothing else has by then. */
+  private lazyAged = false;
+  /** A second tick found lazy records unsynced: the next flush syncs even with no change of its own. */
+  private syncWanted = false;
   private flushing: Promise<void> | null = null;
   private ticker: ReturnType<typeof setInterval> | null = null;
   private readonly waiters = new Map<string, Waiter<R>[]>();
@@ -130,6 +146,7 @@ export class NodeDriver<S, M extends Addressed, E, D, Ch, Op, R> {
     electionsWon: 0,
     syncs: 0,
     changesLogged: 0,
+    lazyGroups: 0,
     snapshots: 0,
   };
 
@@ -216,11 +233,17 @@ export class NodeDriver<S, M extends Addressed, E, D, Ch, Op, R> {
     return this.stoppedFlag;
   }
 
-  /** Stops the clock, lets the group in flight finish, answers waiting clients `stopped`, closes the transport and the log. */
+  /** Stops the clock, lets the group in flight finish, makes lazy records durable, answers waiting clients `stopped`, closes the transport and the log. */
   async stop(): Promise<void> {
     if (this.stoppedFlag) return;
     this.halt();
     if (this.flushing !== null) await this.flushing;
+    if (this.lazyUnsynced > 0) {
+      const n = this.lazyUnsynced;
+      this.lazyUnsynced = 0;
+      // A failure here loses only records the node can learn again: logged, not fatal.
+      await this.log.sync().catch((error: unknown) => this.logger.error({ err: error instanceof Error ? error.message : String(error) }, `sync of ${n} lazy records at stop failed`));
+    }
     await this.transport.close();
     await this.log.close();
   }
@@ -232,6 +255,11 @@ export class NodeDriver<S, M extends Addressed, E, D, Ch, Op, R> {
 
   private onTick(): void {
     if (this.stoppedFlag || this.state === undefined) return;
+    if (this.lazyUnsynced > 0) {
+      // Unsynced for a whole tick: no group with a vote or a promise came to carry them.
+      if (this.lazyAged) this.syncWanted = true;
+      else this.lazyAged = true;
+    }
     this.run(this.adapter.protocol.timeout(this.state), null);
   }
 
@@ -314,6 +342,7 @@ export class NodeDriver<S, M extends Addressed, E, D, Ch, Op, R> {
 
   private schedule(): void {
     if (this.flushScheduled || this.flushing !== null || this.stoppedFlag) return;
+    if (this.pendingChanges.length === 0 && this.pendingOut.length === 0 && !this.syncWanted) return;
     this.flushScheduled = true;
     setImmediate(() => {
       this.flushScheduled = false;
@@ -321,9 +350,12 @@ export class NodeDriver<S, M extends Addressed, E, D, Ch, Op, R> {
     });
   }
 
-  /** Group commit, group after group, until nothing is pending: append, one sync, then send and reply in order. */
+  /**
+   * Group commit, group after group, until nothing is pending: append, one sync, then send and
+   * reply in order. A group of lazy records only (and no sync asked for by a tick) skips the sync.
+   */
   private async flush(): Promise<void> {
-    while (!this.stoppedFlag && (this.pendingChanges.length > 0 || this.pendingOut.length > 0)) {
+    while (!this.stoppedFlag && (this.pendingChanges.length > 0 || this.pendingOut.length > 0 || this.syncWanted)) {
       const changes = this.pendingChanges;
       const out = this.pendingOut;
       this.pendingChanges = [];
@@ -333,11 +365,21 @@ export class NodeDriver<S, M extends Addressed, E, D, Ch, Op, R> {
         for (const c of changes) this.logged = this.adapter.fold(this.logged, c);
         this.sinceSnapshot += changes.length;
         this.counters.changesLogged += changes.length;
+      }
+      const lazyOnly = changes.length > 0 && changes.every((c) => this.adapter.lazy(c));
+      if (lazyOnly && !this.syncWanted) {
+        this.lazyUnsynced += changes.length;
+        this.counters.lazyGroups += 1;
+      } else if (changes.length > 0 || this.syncWanted) {
+        this.syncWanted = false;
+        this.lazyAged = false;
+        const covered = this.lazyUnsynced;
+        this.lazyUnsynced = 0;
         const t0 = process.hrtime.bigint();
         try {
           await this.log.sync();
         } catch (error) {
-          this.fail(error, `sync failed; stopping before any send of the ${changes.length} changes it held`);
+          this.fail(error, `sync failed; stopping before any send of the ${changes.length + covered} changes it held`);
           return;
         }
         this.counters.syncs += 1;
@@ -352,8 +394,9 @@ export class NodeDriver<S, M extends Addressed, E, D, Ch, Op, R> {
   private deliverOut(out: readonly Outgoing<M, R>[]): void {
     for (const o of out) {
       if (o.kind === 'send') {
-        this.transport.send(o.message.to, o.message);
-        if (this.metrics !== undefined) this.metrics.messageSent(this.adapter.messageType(o.message), Buffer.byteLength(JSON.stringify(o.message)));
+        // The transport encodes the message once; its frame's size is the bytes counted.
+        const bytes = this.transport.send(o.message.to, o.message);
+        this.metrics?.messageSent(this.adapter.messageType(o.message), bytes);
         continue;
       }
       this.answer(o.client, o.seq, { status: 'reply', reply: o.reply });
@@ -381,6 +424,9 @@ export class NodeDriver<S, M extends Addressed, E, D, Ch, Op, R> {
       return;
     }
     this.sinceSnapshot = 0;
+    // The snapshot holds the whole record, lazy records included, and supersedes the log.
+    this.lazyUnsynced = 0;
+    this.lazyAged = false;
     this.counters.snapshots += 1;
     this.protocolLine('info', {}, 'snapshot written: the whole durable record; the log before it dropped');
   }

@@ -62,7 +62,7 @@ export class NodeMetrics {
     this.appliedPoint = new Gauge({ name: 'synod_applied_point', help: 'every slot below it is applied here', registers });
     this.fsync = new Histogram({ name: 'synod_fsync_seconds', help: 'duration of one group commit (write and fdatasync)', buckets: LATENCY_BUCKETS, registers });
     this.sent = new Counter({ name: 'synod_messages_sent_total', help: 'protocol messages sent, by type', labelNames: ['type'], registers });
-    this.sentBytes = new Counter({ name: 'synod_message_bytes_sent_total', help: 'JSON size of the protocol messages sent, by type (before framing)', labelNames: ['type'], registers });
+    this.sentBytes = new Counter({ name: 'synod_message_bytes_sent_total', help: 'bytes of the protocol messages sent, by type: their frames as the transport encoded them (length, sender, HMAC included)', labelNames: ['type'], registers });
     this.received = new Counter({ name: 'synod_messages_received_total', help: 'protocol messages received, by type', labelNames: ['type'], registers });
     const stats = (): TransportStats | null => (this.transportStats === null ? null : this.transportStats());
     new Gauge({

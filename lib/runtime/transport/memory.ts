@@ -95,16 +95,17 @@ export class MemoryNetwork<M extends Addressed> {
     return n;
   }
 
-  /** @internal called by MemoryTransport.send */
-  carry(from: NodeId, to: NodeId, message: M): void {
+  /** @internal called by MemoryTransport.send: the payload's bytes, 0 if the network cut it. */
+  carry(from: NodeId, to: NodeId, message: M): number {
     if (this.cut(from, to, message)) {
       this.dropped += 1;
-      return;
+      return 0;
     }
     const flight: InFlight = { from, to, payload: encodeMessage(message) };
     this.members.get(from)?.countSent(flight.payload.length);
     if (this.options.manual === true) this.held.push(flight);
     else queueMicrotask(() => this.arrive(flight));
+    return flight.payload.length;
   }
 
   private cut(from: NodeId, to: NodeId, message: M): boolean {
@@ -136,9 +137,9 @@ export class MemoryTransport<M extends Addressed> implements Transport<M> {
     return Promise.resolve();
   }
 
-  send(to: NodeId, message: M): void {
-    if (this.closed || this.onMessage === null) return;
-    this.network.carry(this.id, to, message);
+  send(to: NodeId, message: M): number {
+    if (this.closed || this.onMessage === null) return 0;
+    return this.network.carry(this.id, to, message);
   }
 
   stats(): TransportStats {

@@ -192,13 +192,16 @@ export class TcpTransport<M extends Addressed> implements Transport<M> {
     return { host: a.address, port: a.port };
   }
 
-  send(to: NodeId, message: M): void {
-    if (this.closed) return this.drop('closed');
+  send(to: NodeId, message: M): number {
+    if (this.closed) {
+      this.drop('closed');
+      return 0;
+    }
     const peer = this.peers.get(to);
     if (peer === undefined) {
       this.drop('unknown-peer');
       this.logger.debug({ to }, 'send to a node that is not a peer dropped');
-      return;
+      return 0;
     }
     let frame: Buffer;
     try {
@@ -207,16 +210,17 @@ export class TcpTransport<M extends Addressed> implements Transport<M> {
       // A message that cannot be serialized (a cycle, a BigInt) is the caller's bug; sending still never throws.
       this.drop('unencodable');
       this.logger.warn({ to, err: (e as Error).message }, 'message could not be encoded; dropped');
-      return;
+      return 0;
     }
     if (frame.length - 4 > this.maxFrameBytes) {
       // The peer would reject it as oversized and close the connection; drop it here instead (the cluster shares one maximum).
       this.drop('oversized');
       this.logger.warn({ to, bytes: frame.length }, 'message larger than the maximum frame size; dropped');
-      return;
+      return frame.length;
     }
     if (peer.connected && !peer.blocked && peer.queue.length === 0) this.write(peer, frame);
     else this.enqueue(peer, frame);
+    return frame.length;
   }
 
   stats(): TcpTransportStats {
