@@ -165,11 +165,13 @@ export function recoveries(history: readonly JepsenRecord[], faults: readonly Fa
     if (call !== undefined && (r.type === 'ok' || r.type === 'fail')) completions.push({ invokedAt: call.time, doneAt: r.time });
   }
   return faults.map((f) => {
-    const after = completions.filter((c) => c.invokedAt >= f.healedAt).map((c) => c.doneAt - f.healedAt);
+    // A loop, not Math.min(...): a ten-minute run completes more operations than a call's arguments may hold.
+    let first: number | null = null;
+    for (const c of completions) if (c.invokedAt >= f.healedAt && (first === null || c.doneAt - f.healedAt < first)) first = c.doneAt - f.healedAt;
     return {
       fault: `${f.kind} ${f.nodes.join(',')}`,
       healedAt: f.healedAt,
-      progressAfterMs: after.length === 0 ? null : Math.round(Math.min(...after)),
+      progressAfterMs: first === null ? null : Math.round(first),
     };
   });
 }

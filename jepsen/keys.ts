@@ -110,7 +110,7 @@ export function keyStats(history: readonly JepsenRecord[], faults: readonly Faul
   const underFault = [...perKey.values()].filter((k) => k.spans.some(([a, b]) => windows.some(([at, healed]) => a <= healed && b >= at))).length;
   const stats = (pick: (k: { ops: number; info: number; peak: number }) => number): { median: number; max: number } => {
     const xs = [...perKey.values()].map(pick);
-    return { median: median(xs), max: xs.length === 0 ? 0 : Math.max(...xs) };
+    return { median: median(xs), max: xs.reduce((m, x) => Math.max(m, x), 0) };
   };
   return {
     keys: perKey.size,

@@ -108,10 +108,10 @@ export const MAPPING: readonly MappingRecord[] = [
     name: 'ChosenIsStable',
     kind: 'invariant',
     neutral: 'What a replica learned as decided is never unlearned, and its applied history only grows.',
-    paxos: 'A learned value is chosen forever; the learner persists its log before applying it.',
+    paxos: 'A learned value is chosen forever; the learner persists its log before applying it (the real node may let that record wait for the next sync: a crash then loses only values the node learns again, never another value).',
     raft: 'Committed entries are never removed; commitIndex and lastApplied only increase.',
     enforcedBy: [code('lib/multipaxos/learner', 'learn'), code('lib/multipaxos/node', 'recoverMultiNode'), code('lib/raft/state', 'recoverRaftNode')],
-    checkedBy: [check(LOG, 'ChosenIsStable: a replica never unlearns a slot'), check(RAFT, 'a crash keeps currentTerm, votedFor and the log, and nothing volatile')],
+    checkedBy: [check(LOG, 'ChosenIsStable: a replica never unlearns a slot'), check('spec/check/lazy-learned.spec.ts', 'losing learned records reaches more states than keeping them'), check(RAFT, 'a crash keeps currentTerm, votedFor and the log, and nothing volatile')],
   },
   {
     name: 'AckImpliesChosen',

@@ -77,4 +77,13 @@ describe('jepsen: the history and its checks (jepsen/history.ts)', () => {
       { fault: 'pause 2', healedAt: 1600, progressAfterMs: null },
     ]);
   });
+
+  it('measures progress in a history longer than a call may take arguments (a ten-minute run: 268,048 records)', () => {
+    const records: JepsenRecord[] = [];
+    for (let i = 0; i < 150_000; i += 1) {
+      records.push({ index: 2 * i, time: 1000 + 2 * i, process: i % 5, type: 'invoke', f: 'read', key: 'k' });
+      records.push({ index: 2 * i + 1, time: 1001 + 2 * i, process: i % 5, type: 'ok', f: 'read', key: 'k', value: null });
+    }
+    expect(recoveries(records, [{ kind: 'kill', nodes: [1], at: 0, healedAt: 500 }])).to.deep.equal([{ fault: 'kill 1', healedAt: 500, progressAfterMs: 501 }]);
+  });
 });
