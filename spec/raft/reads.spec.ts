@@ -14,6 +14,7 @@ import { raftProtocol } from '../../lib/raft/node';
 import type { RaftConfig } from '../../lib/raft/state';
 import { raftConfigProblem, raftLeaseTicks } from '../../lib/raft/state';
 import type { RaftHandlers } from '../../lib/raft/node';
+import type { RaftMessage } from '../../lib/raft/messages';
 import type { KvResult, KvState } from '../../lib/machine/kv';
 import { KvClientHistory } from '../../lib/sim/kv-history';
 import { raftSimMutant } from '../../lib/zoo/raft';
@@ -25,17 +26,30 @@ type Reply = Extract<KvEffect, { type: 'reply' }>;
 const CONFIG = raftConfig(3, { electionTimeout: 3, reads: { query: (op: KvOp) => op.type === 'get' } });
 const read = (seq: number, mode: string): Command<KvOp> => ({ client: 'r', seq, op: { type: 'get', key: 'x' }, read: mode } as Command<KvOp>);
 
-function elected(): { c: KvCluster; replies: Reply[] } {
-  const c: KvCluster = new Cluster(raftProtocol(CONFIG));
+/** A cluster of `config` whose client replies are collected in `replies`. */
+function watched(config: RaftConfig<KvState, KvOp, KvResult> = CONFIG): { c: KvCluster; replies: Reply[] } {
+  const c: KvCluster = new Cluster(raftProtocol(config));
   const replies: Reply[] = [];
   c.on((e) => {
     if (e.type === 'effect' && e.effect.type === 'reply') replies.push(e.effect);
   });
+  return { c, replies };
+}
+
+/** Server 1 times out until it leads; only the messages `pass` lets through are delivered (every one by default). */
+function electOne(c: KvCluster, pass?: (m: RaftMessage<KvOp>) => boolean): void {
   while (c.state(1).role !== 'leader') {
     c.timeout(1);
-    c.deliverAll();
+    c.deliverAll(pass);
   }
-  return { c, replies };
+}
+
+const votesOnly = (m: RaftMessage<KvOp>): boolean => m.type === 'request-vote' || m.type === 'vote';
+
+function elected(): { c: KvCluster; replies: Reply[] } {
+  const w = watched();
+  electOne(w.c);
+  return w;
 }
 
 describe('raft reads (section 8): read-index and follower reads', () => {
@@ -56,15 +70,8 @@ describe('raft reads (section 8): read-index and follower reads', () => {
   });
 
   it('"each leader commit[s] a blank no-op entry into the log at the start of its term" before it answers', () => {
-    const c: KvCluster = new Cluster(raftProtocol(CONFIG));
-    const replies: Reply[] = [];
-    c.on((e) => {
-      if (e.type === 'effect' && e.effect.type === 'reply') replies.push(e.effect);
-    });
-    while (c.state(1).role !== 'leader') {
-      c.timeout(1);
-      c.deliverAll((m) => m.type === 'request-vote' || m.type === 'vote');
-    }
+    const { c, replies } = watched();
+    electOne(c, votesOnly);
     c.drop((m) => m.type === 'append-entries');
     expect(c.state(1).commitIndex).to.equal(0);
     c.request(1, read(1, 'read-index'));
@@ -116,16 +123,9 @@ const LEASE_CONFIG = raftConfig(3, { electionTimeout: 3, reads: { query: (op: Kv
 
 /** Server 1 leads with a lease: elected, x = 7 committed, one heartbeat round acknowledged by everyone. */
 function leased(): { c: KvCluster; replies: Reply[] } {
-  const c: KvCluster = new Cluster(raftProtocol(LEASE_CONFIG));
-  const replies: Reply[] = [];
-  c.on((e) => {
-    if (e.type === 'effect' && e.effect.type === 'reply') replies.push(e.effect);
-  });
+  const { c, replies } = watched(LEASE_CONFIG);
   // The others wait out the grant a restarted server owes nobody: none here, they never crashed.
-  while (c.state(1).role !== 'leader') {
-    c.timeout(1);
-    c.deliverAll();
-  }
+  electOne(c);
   c.request(1, { client: 'w', seq: 1, op: { type: 'put', key: 'x', value: 7 } });
   c.deliverAll();
   c.timeout(1);
@@ -178,15 +178,8 @@ describe('raft lease reads (thesis 6.4.1): grants, the drift bound, expiry', () 
   });
 
   it('no lease read before the no-op of the term is committed: the new leader waits for it', () => {
-    const c: KvCluster = new Cluster(raftProtocol(LEASE_CONFIG));
-    const replies: Reply[] = [];
-    c.on((e) => {
-      if (e.type === 'effect' && e.effect.type === 'reply') replies.push(e.effect);
-    });
-    while (c.state(1).role !== 'leader') {
-      c.timeout(1);
-      c.deliverAll((m) => m.type === 'request-vote' || m.type === 'vote');
-    }
+    const { c, replies } = watched(LEASE_CONFIG);
+    electOne(c, votesOnly);
     c.drop(() => true);
     c.request(1, read(1, 'lease'));
     expect(replies.filter((r) => r.client === 'r')).to.deep.equal([]);
@@ -259,10 +252,7 @@ function deposedLeaseRead(config: RaftConfig<KvState, KvOp, KvResult>, leaderEve
     history.invoke(command);
     c.request(node, command);
   };
-  while (c.state(1).role !== 'leader') {
-    c.timeout(1);
-    c.deliverAll();
-  }
+  electOne(c);
   ask(1, { client: 'w', seq: 1, op: { type: 'put', key: 'x', value: 7 } });
   c.deliverAll();
   c.timeout(1);
