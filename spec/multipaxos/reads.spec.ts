@@ -22,6 +22,7 @@ import { simulate } from '../../lib/sim/simulator';
 import { multiPaxosMutant } from '../../lib/zoo/multipaxos';
 import { harborPointReads } from '../../lib/demo/reads';
 import { main } from '../../lib/cli/main';
+import { FAULTS, HUNT, readsOf, runSeeds } from '../helpers/sim-reads';
 
 type State = MultiNodeState<KvState, KvOp, KvResult>;
 type Effect = MultiEffect<KvOp, KvResult>;
@@ -208,21 +209,11 @@ describe('multipaxos reads: read-index, leases, follower reads', () => {
   });
 });
 
-/** Every fault at once, as spec/multipaxos/sim.spec.ts runs them, with clients that read in one mode. */
-const FAULTS = { steps: 1200, clients: 4, commands: 100, loss: 0.05, dup: 0.05, partitions: true, crashes: true, reorder: true } as const;
-
 function runs(reads: ReadChoice, seeds: number, options: Partial<SimOptions>, mutant?: string, driftBound?: number): SimResult[] {
   const subject = multiPaxosSubject({ nodes: 3, reads, ...(mutant === undefined ? {} : { mutant }), ...(driftBound === undefined ? {} : { driftBound }) });
-  const out: SimResult[] = [];
-  for (let seed = 1; seed <= seeds; seed += 1) out.push(simulate(subject, simOptions({ seed, ...FAULTS, ...options })));
-  return out;
+  return runSeeds(subject, seeds, options);
 }
 
-function readsOf(results: readonly SimResult[]): Record<string, number> {
-  const total: Record<string, number> = {};
-  for (const r of results) for (const [k, v] of Object.entries((r.report?.fields['reads'] ?? {}) as Record<string, number>)) total[k] = (total[k] ?? 0) + v;
-  return total;
-}
 
 describe('multipaxos reads in the simulator, under every fault', function () {
   this.timeout(300_000);
@@ -265,7 +256,6 @@ describe('multipaxos reads in the simulator, under every fault', function () {
  * is caught on the story's directed schedule below, and at random with the leaseDrift profile
  * (spec/sim/lease.spec.ts, which says why).
  */
-const HUNT: Partial<SimOptions> = { timeout: { min: 5, max: 10 }, partitionLength: { min: 50, max: 200 }, crashes: false, retry: { min: 5, max: 15 }, think: { min: 1, max: 5 } };
 const HUNTS = [
   { mutant: 'leader-reads-without-confirming', bound: 20 },
   { mutant: 'read-index-before-own-ballot-commit', bound: 30 },

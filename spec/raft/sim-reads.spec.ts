@@ -17,23 +17,14 @@ import { leaseDrift } from '../../lib/sim/profiles';
 import type { SimResult } from '../../lib/sim/simulator';
 import { simulate } from '../../lib/sim/simulator';
 import { RAFT_READ_MUTANTS } from '../../lib/zoo/raft';
+import { FAULTS, HUNT, readsOf, runSeeds } from '../helpers/sim-reads';
 import { run } from '../helpers/cli';
-
-/** Every fault at once, as spec/raft/sim.spec.ts runs them. */
-const FAULTS = { steps: 1200, clients: 4, commands: 100, loss: 0.05, dup: 0.05, partitions: true, crashes: true, reorder: true } as const;
 
 function runs(reads: ReadChoice, seeds: number, options: Partial<SimOptions>, mutant?: string, driftBound?: number): SimResult[] {
   const subject = raftSubject({ nodes: 3, reads, ...(mutant === undefined ? {} : { mutant }), ...(driftBound === undefined ? {} : { driftBound }) });
-  const out: SimResult[] = [];
-  for (let seed = 1; seed <= seeds; seed += 1) out.push(simulate(subject, simOptions({ seed, ...FAULTS, ...options })));
-  return out;
+  return runSeeds(subject, seeds, options);
 }
 
-function readsOf(results: readonly SimResult[]): Record<string, number> {
-  const total: Record<string, number> = {};
-  for (const r of results) for (const [k, v] of Object.entries((r.report?.fields['reads'] ?? {}) as Record<string, number>)) total[k] = (total[k] ?? 0) + v;
-  return total;
-}
 
 describe('raft reads in the simulator, under every fault', function () {
   this.timeout(300_000);
@@ -88,7 +79,6 @@ describe('raft reads in the simulator, under every fault', function () {
  * ticks), so the election timeout alone nearly covers it. It is caught on a directed schedule
  * (spec/raft/reads.spec.ts, "the checks bite") and at random under the lease-drift profile below.
  */
-const HUNT: Partial<SimOptions> = { timeout: { min: 5, max: 10 }, partitionLength: { min: 50, max: 200 }, crashes: false, retry: { min: 5, max: 15 }, think: { min: 1, max: 5 } };
 const FIRST_SEED: Readonly<Record<string, number | null>> = {
   'leader-reads-without-heartbeat': 1,
   'read-index-before-own-term-commit': 7,
