@@ -3,7 +3,8 @@
  * node's default), closed-loop clients at concurrency 1, 16 and 64 putting 64-byte values
  * through the leader's HTTP API; puts per second and p50/p99 latency, as one JSON object.
  *
- *   npm run bench:cluster [-- --seconds 5 --warmup 1 --concurrency 1,16,64 --port 17400 --cpu-prof DIR]
+ *   npm run bench:cluster [-- --seconds 5 --warmup 1 --concurrency 1,16,64 --port 17400 --cpu-prof DIR
+ *                             --own-vote parallel|inline --compare-own-vote]
  *
  * Baselines measured in the same run, the floors of one put: a 64-byte append + fdatasync on the
  * same disk (the durability floor: a put needs at least one, on a quorum), and one JSON/HTTP
@@ -13,6 +14,9 @@
  * commit: fsyncs per put well below 1 at high concurrency means syncs are shared.
  * `--cpu-prof DIR` starts every node with Node.js's --cpu-prof (a profile per node and level,
  * written to DIR when the node exits: the nodes are then stopped with SIGTERM, not SIGKILL).
+ * `--own-vote` picks how the leader's own acceptor votes (the node's `--own-vote`, default
+ * parallel); `--compare-own-vote` also runs every level with `inline`, the baseline, in the same
+ * run, and reports parallel over inline (throughput ratio, and p50 ratio: below 1 is faster).
  */
 import { Command } from 'commander';
 import * as path from 'node:path';
@@ -20,6 +24,8 @@ import { JsonHttp } from '../jepsen/http';
 import type { LoadResult } from './lib/load';
 import { value64 } from './lib/load';
 import { fsyncFloor, httpFloor, nodeMetrics, startSynod, synodLoad } from './lib/synod';
+import type { OwnVote } from '../lib/multipaxos/state';
+import { OWN_VOTES } from '../lib/multipaxos/state';
 
 export interface Timing {
   readonly warmupMs: number;
@@ -34,12 +40,12 @@ export interface SynodBench {
 }
 
 /** Each concurrency on a fresh cluster (so one level's backlog never leaks into the next). */
-export async function benchSynod(http: JsonHttp, concurrencies: readonly number[], timing: Timing, cpuProf?: string, basePort = SYNOD_BASE_PORT): Promise<SynodBench> {
+export async function benchSynod(http: JsonHttp, concurrencies: readonly number[], timing: Timing, cpuProf?: string, basePort = SYNOD_BASE_PORT, ownVote?: OwnVote): Promise<SynodBench> {
   const results: LoadResult[] = [];
   let leaderMetrics: Record<string, number> = {};
   for (const concurrency of concurrencies) {
     const nodeFlags = cpuProf === undefined ? undefined : (id: number): readonly string[] => ['--cpu-prof', '--cpu-prof-dir', cpuProf, '--cpu-prof-name', `node-${id}-c${concurrency}.cpuprofile`];
-    const { cluster, leader } = await startSynod(basePort, http, nodeFlags === undefined ? {} : { nodeFlags });
+    const { cluster, leader } = await startSynod(basePort, http, { ...(nodeFlags === undefined ? {} : { nodeFlags }), ...(ownVote === undefined ? {} : { ownVote }) });
     try {
       results.push(await synodLoad(http, cluster, leader, concurrency, timing, value64));
       const m = await nodeMetrics(http, cluster.clientAddresses().get((await cluster.ready(http, 10_000).catch(() => 0)) || 1)!);
@@ -52,15 +58,17 @@ export async function benchSynod(http: JsonHttp, concurrencies: readonly number[
   return { results, leaderMetrics };
 }
 
-export function parseArgs(argv: readonly string[], name: string): { timing: Timing; concurrencies: number[]; basePort: number; cpuProf?: string } {
+export function parseArgs(argv: readonly string[], name: string): { timing: Timing; concurrencies: number[]; basePort: number; cpuProf?: string; ownVote: OwnVote; compareOwnVote: boolean } {
   const program = new Command(name)
     .option('--seconds <n>', 'measured seconds per concurrency', '5')
     .option('--warmup <n>', 'warm-up seconds per concurrency', '1')
     .option('--concurrency <list>', 'closed-loop clients', '1,16,64')
     .option('--port <n>', 'first of the ports the clusters listen on (synod: n..n+99, etcd in bench:compare-etcd: n+100..n+199)', String(SYNOD_BASE_PORT))
     .option('--cpu-prof <dir>', 'profile every synod node (Node.js --cpu-prof) into this directory')
+    .option('--own-vote <how>', "how the synod leader's own acceptor votes: parallel (the node's default) or inline", 'parallel')
+    .option('--compare-own-vote', 'also run every level with --own-vote inline, in the same run, and report the ratios')
     .parse(['node', name, ...argv]);
-  const o = program.opts<{ seconds: string; warmup: string; concurrency: string; port: string; cpuProf?: string }>();
+  const o = program.opts<{ seconds: string; warmup: string; concurrency: string; port: string; cpuProf?: string; ownVote: string; compareOwnVote?: boolean }>();
   const basePort = Number(o.port);
   const seconds = Number(o.seconds);
   const warmup = Number(o.warmup);
@@ -69,7 +77,14 @@ export function parseArgs(argv: readonly string[], name: string): { timing: Timi
     process.stderr.write(`${name}: --seconds and --warmup take numbers, --concurrency a list of positive integers, --port a port in [1024, 65000]\n`);
     process.exit(2);
   }
+  const ownVote = OWN_VOTES.find((v) => v === o.ownVote);
+  if (ownVote === undefined) {
+    process.stderr.write(`${name}: --own-vote takes ${OWN_VOTES.join(' or ')}, got '${o.ownVote}'\n`);
+    process.exit(2);
+  }
   return {
+    ownVote,
+    compareOwnVote: o.compareOwnVote === true,
     timing: { warmupMs: warmup * 1000, measureMs: seconds * 1000 },
     concurrencies,
     basePort,
@@ -78,12 +93,13 @@ export function parseArgs(argv: readonly string[], name: string): { timing: Timi
 }
 
 async function main(): Promise<void> {
-  const { timing, concurrencies, cpuProf, basePort } = parseArgs(process.argv.slice(2), 'bench:cluster');
+  const { timing, concurrencies, cpuProf, basePort, ownVote, compareOwnVote } = parseArgs(process.argv.slice(2), 'bench:cluster');
   const http = new JsonHttp();
   try {
     const fsync = fsyncFloor();
     const api = await httpFloor(http, basePort + 90, timing);
-    const synod = await benchSynod(http, concurrencies, timing, cpuProf, basePort);
+    const synod = await benchSynod(http, concurrencies, timing, cpuProf, basePort, ownVote);
+    const inline = compareOwnVote ? await benchSynod(http, concurrencies, timing, cpuProf, basePort, 'inline') : null;
     const c1 = synod.results.find((r) => r.concurrency === 1);
     process.stdout.write(`${JSON.stringify({
       bench: 'cluster',
@@ -92,7 +108,9 @@ async function main(): Promise<void> {
       valueBytes: 64,
       measuredSeconds: timing.measureMs / 1000,
       floors: { fsyncP50Ms: fsync.p50Ms, fsyncP99Ms: fsync.p99Ms, httpRoundTripP50Ms: api.p50Ms, httpRoundTripsPerSecond: api.putsPerSecond },
+      ownVote,
       synod: synod.results,
+      ...(inline === null ? {} : { inline: inline.results, overInline: overBaseline(synod.results, inline.results) }),
       ...(c1 === undefined ? {} : { c1OfFloor: Math.round((c1.p50Ms / (fsync.p50Ms + api.p50Ms)) * 100) / 100 }),
       leaderMetrics: synod.leaderMetrics,
       ...(cpuProf === undefined ? {} : { cpuProfiles: cpuProf }),
@@ -100,6 +118,15 @@ async function main(): Promise<void> {
   } finally {
     http.close();
   }
+}
+
+/** Each level against the same level of the baseline run: throughput ratio, and p50 ratio (below 1 is faster). */
+function overBaseline(results: readonly LoadResult[], baseline: readonly LoadResult[]): { concurrency: number; throughput: number; p50: number }[] {
+  const round = (x: number): number => Math.round(x * 100) / 100;
+  return results.flatMap((r) => {
+    const b = baseline.find((x) => x.concurrency === r.concurrency);
+    return b === undefined ? [] : [{ concurrency: r.concurrency, throughput: round(r.putsPerSecond / b.putsPerSecond), p50: round(r.p50Ms / b.p50Ms) }];
+  });
 }
 
 if (require.main === module) {

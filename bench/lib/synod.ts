@@ -11,12 +11,19 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { NodeId } from '../../lib/core/types';
+import type { OwnVote } from '../../lib/multipaxos/state';
 import { Cluster } from '../../jepsen/cluster';
 import type { JsonHttp } from '../../jepsen/http';
 import { closedLoop, percentile, type LoadResult } from './load';
 
-export async function startSynod(basePort: number, http: JsonHttp, options: { readonly nodeFlags?: (id: NodeId) => readonly string[] } = {}): Promise<{ cluster: Cluster; leader: string; leaderId: NodeId }> {
-  const cluster = await Cluster.start({ nodes: 3, basePort, proxy: false, ...(options.nodeFlags === undefined ? {} : { nodeFlags: options.nodeFlags }) });
+export async function startSynod(basePort: number, http: JsonHttp, options: { readonly nodeFlags?: (id: NodeId) => readonly string[]; readonly ownVote?: OwnVote } = {}): Promise<{ cluster: Cluster; leader: string; leaderId: NodeId }> {
+  const cluster = await Cluster.start({
+    nodes: 3,
+    basePort,
+    proxy: false,
+    ...(options.nodeFlags === undefined ? {} : { nodeFlags: options.nodeFlags }),
+    ...(options.ownVote === undefined ? {} : { extraArgs: ['--own-vote', options.ownVote] }),
+  });
   try {
     // The first command also opens the leader's window. On a loaded machine a starved follower
     // may campaign right after the first election: then ask again who leads, and retry.

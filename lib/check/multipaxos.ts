@@ -63,12 +63,12 @@ import type { KvOp, KvResult, KvState } from '../machine/kv';
 import { kvStore } from '../machine/kv';
 import type { Entry, MultiMessage } from '../multipaxos/messages';
 import { commandKey } from '../machine/command';
-import type { MultiEffect, MultiNodeState, MultiPaxosConfig, MultiRecord } from '../multipaxos/node';
-import { multiPaxosProtocol } from '../multipaxos/node';
+import type { MultiEffect, MultiNodeState, MultiPaxosConfig, MultiRecord, OwnVote } from '../multipaxos/node';
+import { multiPaxosProtocol, OWN_VOTES } from '../multipaxos/node';
 import type { Vector } from '../core/vector';
 import * as vec from '../core/vector';
 import { describeMessage } from '../multipaxos/format';
-import type { MultiPaxosMutantName, ReadMutantName } from '../zoo/multipaxos';
+import type { MultiPaxosMutantName, OwnVoteMutantName, ReadMutantName } from '../zoo/multipaxos';
 import { MULTIPAXOS_MUTANTS, multiPaxosMutant, READ_MUTANTS } from '../zoo/multipaxos';
 import type { Action, AlwaysProperty, CheckResult, Codec, Finding, Model, NetworkModel, Normalize, Progress, RequestSlot, SometimesProperty, StepProperty, TraceStep } from './model-checker';
 import { formatTrace, ModelChecker } from './model-checker';
@@ -180,6 +180,13 @@ export interface MultiPaxosCheckOptions {
    * `['learned', 'vote']` is a deliberately broken driver, which the checker must reject.
    */
   readonly volatile?: readonly VolatileKind[];
+  /**
+   * How the leader's own acceptor votes (lib/multipaxos/state.ts `ownVote`; default `inline`).
+   * With `parallel` the leader's accept to itself and its acceptance back are messages of the
+   * network like any other (delivered, reordered, or never delivered), where the model
+   * otherwise loses a node's messages to itself.
+   */
+  readonly ownVote?: OwnVote;
 }
 
 export type ModelReadMode = 'read-index';
@@ -214,6 +221,8 @@ export interface MultiPaxosResolvedConfig {
   readonly reads?: { readonly count: number; readonly mode: ModelReadMode; readonly at: readonly NodeId[] | 'all'; readonly rounds: number };
   /** Persist change kinds a crash loses (present only when some are). */
   readonly volatile?: readonly VolatileKind[];
+  /** How the leader's own acceptor votes (present only when `parallel`). */
+  readonly ownVote?: 'parallel';
   readonly search: 'bfs' | 'dfs';
   readonly prefix: number;
 }
@@ -221,10 +230,11 @@ export interface MultiPaxosResolvedConfig {
 export const MULTIPAXOS_PROTOCOL = 'multipaxos';
 
 /** The model's cluster configuration: small timeouts so that elections fit in a few ticks. */
-export function modelConfig(nodes: number, snapshotEvery = 0, reads = false): MultiPaxosConfig<KvState, KvOp, KvResult> {
+export function modelConfig(nodes: number, snapshotEvery = 0, reads = false, ownVote: OwnVote = 'inline'): MultiPaxosConfig<KvState, KvOp, KvResult> {
   const q = quorumSystem({ acceptors: range(nodes) });
   if (!q.ok) throw new Error(`synod: ${q.error}`);
-  const config = { quorums: q.quorums, machine: kvStore, window: 2, batch: 1, heartbeat: 1, electionTimeout: 2, seed: 1 };
+  const plain = { quorums: q.quorums, machine: kvStore, window: 2, batch: 1, heartbeat: 1, electionTimeout: 2, seed: 1 };
+  const config = ownVote === 'inline' ? plain : { ...plain, ownVote };
   const compacting = snapshotEvery === 0 ? config : { ...config, snapshotEvery };
   return reads ? { ...compacting, reads: { query: (op: KvOp) => op.type === 'get' } } : compacting;
 }
@@ -294,7 +304,9 @@ export function multiPaxosModel(o: MultiPaxosCheckOptions): MultiPaxosBuild {
     if (!VOLATILE_KINDS.includes(k)) return { ok: false, error: `volatile names persist changes (${VOLATILE_KINDS.join(', ')}), got ${String(k)}` };
   }
   const volatile = new Set<string>(o.volatile ?? []);
-  const config = modelConfig(nodes, o.snapshotEvery ?? 0, readCount > 0);
+  const ownVote = o.ownVote ?? 'inline';
+  if (!OWN_VOTES.includes(ownVote)) return { ok: false, error: `own vote must be one of ${OWN_VOTES.join(', ')}, got ${String(ownVote)}` };
+  const config = modelConfig(nodes, o.snapshotEvery ?? 0, readCount > 0, ownVote);
   const inner = multiPaxosProtocol(config, mutant?.roles);
   // The real protocol, with two changes a driver may make and the protocol cannot see: a
   // `chosen` effect names its node, and notes are never delivered (`lost` below).
@@ -350,7 +362,7 @@ export function multiPaxosModel(o: MultiPaxosCheckOptions): MultiPaxosBuild {
     ...(o.crashable === undefined ? {} : { crashable: o.crashable }),
     within: (s) => s.acceptor.maxBal.round <= maxRound && s.leader.ballot.round <= campaignBound(s.id) && (readCount === 0 || s.reads.round <= readRounds),
     codec: readCount === 0 ? multiPaxosCodec : readsCodec,
-    lost: (m) => isNote(m) || m.from === m.to,
+    lost: (m) => isNote(m) || (m.from === m.to && ownVote === 'inline'),
     always: [logInvariants(config.quorums, volatile.has('learned')), ...(readCount > 0 ? [readsInvariant(config.quorums)] : [])],
     // A leader change needs two nodes that can campaign.
     // A leader change needs two nodes that can campaign; with compaction, a row must also show
@@ -850,6 +862,7 @@ export function describeMultiPaxosConfig(c: MultiPaxosResolvedConfig): string {
     parts.push(`${c.reads.count} ${c.reads.mode} ${c.reads.count === 1 ? 'read' : 'reads'} at ${at} (${c.reads.rounds} heartbeat ${c.reads.rounds === 1 ? 'round' : 'rounds'} per life)`);
   }
   if (c.volatile !== undefined) parts.push(`${c.volatile.join(' and ')} changes never durable`);
+  if (c.ownVote !== undefined) parts.push("the leader's own vote by message, in parallel");
   if (c.mutant !== null) parts.push(`mutant ${c.mutant}`);
   else if (!c.normalize || !c.pruneObsolete) parts.push(!c.normalize && !c.pruneObsolete ? 'no reduction' : !c.normalize ? 'raw states' : 'obsolete replies kept');
   if (c.search === 'dfs') parts.push('depth-first');
@@ -866,7 +879,7 @@ export function multiPaxosReportLines(r: CheckReport<MultiPaxosResolvedConfig>):
 // configuration at which the checker catches it (registered by lib/check/zoo.ts).
 
 /** Each mutant's smallest configuration (bounds as in `MultiPaxosCheckOptions`). */
-export const MULTIPAXOS_SMALLEST: Readonly<Record<Exclude<MultiPaxosMutantName, ReadMutantName>, MultiPaxosCheckOptions>> = {
+export const MULTIPAXOS_SMALLEST: Readonly<Record<Exclude<MultiPaxosMutantName, ReadMutantName | OwnVoteMutantName>, MultiPaxosCheckOptions>> = {
   // Proposing is enough: the leader says "done" in the step that proposes.
   'leader-acks-before-quorum': { nodes: 2, commands: 1, timers: 1, maxRound: 1, crashes: 0, network: 'set' },
   // A second leader that reuses slot 0 for its own command: two commands, two campaigns.
@@ -1001,6 +1014,7 @@ function resolved(o: MultiPaxosCheckOptions): MultiPaxosResolvedConfig {
     snapshotEvery: o.snapshotEvery ?? 0,
     ...((o.reads ?? 0) > 0 ? { reads: { count: o.reads!, mode: o.readMode ?? 'read-index', at: o.readAt ?? 'all', rounds: o.readRounds ?? 2 } } : {}),
     ...(o.volatile === undefined || o.volatile.length === 0 ? {} : { volatile: [...o.volatile] }),
+    ...(o.ownVote === 'parallel' ? { ownVote: 'parallel' as const } : {}),
     search: 'bfs',
     prefix: 0,
   };
@@ -1013,7 +1027,7 @@ function resolved(o: MultiPaxosCheckOptions): MultiPaxosResolvedConfig {
  * two read-index ones (`multiPaxosReadZooEntries`, below).
  */
 export function multiPaxosZooEntries(): ZooEntry[] {
-  return MULTIPAXOS_MUTANTS.filter((m): m is typeof m & { name: Exclude<MultiPaxosMutantName, ReadMutantName> } => !READ_MUTANTS.has(m.name)).map((m) => {
+  return MULTIPAXOS_MUTANTS.filter((m): m is typeof m & { name: Exclude<MultiPaxosMutantName, ReadMutantName | OwnVoteMutantName> } => !READ_MUTANTS.has(m.name)).map((m) => {
     const config = MULTIPAXOS_SMALLEST[m.name];
     const directed = MULTIPAXOS_DIRECTED[m.name];
     const start = directed?.prefix;

@@ -18,6 +18,7 @@ import type { Command } from 'commander';
 import { integer, oneOf, UsageError } from './args';
 import type { CliContext } from './context';
 import { clusterStatus } from './status';
+import { OWN_VOTES } from '../multipaxos/state';
 
 interface ClusterFlags {
   nodes: string;
@@ -29,6 +30,7 @@ interface ClusterFlags {
   logLevel: string;
   electionTimeoutMs: string;
   snapshotEvery: string;
+  ownVote: string;
 }
 
 interface Member {
@@ -74,6 +76,7 @@ export function registerCluster(cli: Command, context: CliContext): void {
     .option('--log-level <level>', "the nodes' log level", 'info')
     .option('--election-timeout-ms <ms>', 'how long to wait for the first leader', '15000')
     .option('--snapshot-every <slots>', "multipaxos: each node compacts its log into a snapshot every this many applied slots; 0: off", '4096')
+    .option('--own-vote <how>', "multipaxos: the leader's own vote, 'parallel' or 'inline' (see synod node --help)", 'parallel')
     .action(async (flags: ClusterFlags) => {
       const n = integer('--nodes', flags.nodes, 2, 15);
       const base = integer('--base-port', flags.basePort, 1, 65535 - n);
@@ -83,6 +86,7 @@ export function registerCluster(cli: Command, context: CliContext): void {
       const protocol = oneOf('--protocol', flags.protocol, ['multipaxos', 'raft'] as const);
       const waitMs = integer('--election-timeout-ms', flags.electionTimeoutMs, 100);
       const snapshotEvery = integer('--snapshot-every', flags.snapshotEvery, 0, 1_000_000_000);
+      const ownVote = oneOf('--own-vote', flags.ownVote, OWN_VOTES);
       const dir = path.resolve(flags.data ?? mkdtempSync(path.join(tmpdir(), 'synod-cluster-')));
       mkdirSync(dir, { recursive: true });
       const secretFile = path.join(dir, 'secret');
@@ -106,6 +110,7 @@ export function registerCluster(cli: Command, context: CliContext): void {
           '--protocol', protocol,
           '--log-level', flags.logLevel,
           '--snapshot-every', String(snapshotEvery),
+          '--own-vote', ownVote,
         ];
         members.push({ id, listen, client, data, logFile: path.join(dir, `node-${id}.log`), args, child: null, exited: false });
       }

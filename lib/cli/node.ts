@@ -14,6 +14,7 @@ import type { Command } from 'commander';
 import { integer, oneOf, UsageError } from './args';
 import type { CliContext } from './context';
 import { address, idAddressList, withPort } from './node-args';
+import { OWN_VOTES } from '../multipaxos/state';
 
 interface NodeFlags {
   id: string;
@@ -29,6 +30,7 @@ interface NodeFlags {
   tickMs: string;
   requestTimeoutMs: string;
   snapshotEvery: string;
+  ownVote: string;
 }
 
 const PROTOCOLS = ['multipaxos', 'raft'] as const;
@@ -57,6 +59,7 @@ export function registerNode(cli: Command, context: CliContext): void {
     .option('--tick-ms <ms>', 'wall-clock length of one protocol tick', '10')
     .option('--request-timeout-ms <ms>', 'deadline of a client command (then HTTP 503)', '3000')
     .option('--snapshot-every <slots>', 'multipaxos: compact the log into a snapshot (replica and client sessions) every this many applied slots; 0: off', '4096')
+    .option('--own-vote <how>', "multipaxos: the leader's own vote, 'parallel' (sent to its own acceptor like the others' and synced while theirs are) or 'inline' (voted and synced before the accepts leave)", 'parallel')
     .action(async (flags: NodeFlags) => {
       const id = integer('--id', flags.id, 1, 0xffffffff);
       const listen = address('--listen', flags.listen);
@@ -79,6 +82,7 @@ export function registerNode(cli: Command, context: CliContext): void {
         requestTimeoutMs: integer('--request-timeout-ms', flags.requestTimeoutMs, 1, 3_600_000),
       };
       const snapshotEvery = integer('--snapshot-every', flags.snapshotEvery, 0, 1_000_000_000);
+      const ownVote = oneOf('--own-vote', flags.ownVote, OWN_VOTES);
       const { startNode } = await import('../runtime/node/process');
       let node;
       try {
@@ -94,6 +98,7 @@ export function registerNode(cli: Command, context: CliContext): void {
           logLevel,
           timings,
           snapshotEvery,
+          ownVote,
         });
       } catch (e) {
         context.io.err(`synod: node ${id}: ${(e as Error).message}\n`);

@@ -97,6 +97,14 @@ export function onAccept<S, Op, R>(b: StepBuilder<S, Op, R>, m: MultiAccept<Op>)
   // A slot below the snapshot is chosen and compacted here: a vote there could only repeat
   // the chosen value, and no promise would ever report it; a late accept is dropped.
   if (m.slot < snapshotPoint(b.s.learner)) return `accept for slot ${m.slot}, which this node compacted into its snapshot (chosen)`;
+  if (m.from === b.s.id) {
+    // The leader's accept to its own acceptor (`ownVote: 'parallel'`, leader.ts `propose`): the
+    // same guard and the same persisted vote as at any acceptor; it already follows itself.
+    promise(b, m.ballot);
+    vote(b, m.slot, m.ballot, m.value);
+    b.send({ type: 'accepted', from: b.s.id, to: b.s.id, ballot: m.ballot, slot: m.slot, value: m.value });
+    return undefined;
+  }
   b.roles.leader.observe(b, m.ballot, m.from);
   if (b.s.leader.role !== 'follower') return `accept for ${ballots.format(m.ballot)} at a ${b.s.leader.role} of the same ballot`;
   promise(b, m.ballot);

@@ -143,20 +143,33 @@ function lead<S, Op, R>(b: StepBuilder<S, Op, R>): void {
 }
 
 /**
- * Phase 2a for one slot in the leader's ballot (Paxos.tla Phase2a): its own vote first
- * (Phase2b at itself, persisted), then the accepts, each carrying the commit point.
+ * Phase 2a for one slot in the leader's ballot (Paxos.tla Phase2a), the accepts each carrying
+ * the commit point. With `ownVote: 'inline'` (the default) the leader's own acceptor votes
+ * first, in this step (Phase2b at itself, persisted), and that vote counts at once. With
+ * `ownVote: 'parallel'` the accept goes to its own acceptor too, as a message like the others
+ * (acceptor.ts `onAccept`), and the leader counts its own acceptance only when it comes back,
+ * so a vote is never counted before it is durable, while the other accepts are already on
+ * their way.
  */
 export function propose<S, Op, R>(b: StepBuilder<S, Op, R>, slot: number, value: Entry<Op>): void {
   const { id } = b.s;
   const { ballot } = b.s.leader;
+  const parallel = b.config.ownVote === 'parallel';
   b.emit({ type: 'stage', stage: 'proposed', slot, ballot, value });
-  vote(b, slot, ballot, value);
-  b.emit({ type: 'local', message: { type: 'accepted', from: id, to: id, ballot, slot, value } });
-  b.setLeader({ inflight: [...b.s.leader.inflight, { slot, value, acks: [id] }] });
+  if (!parallel) {
+    vote(b, slot, ballot, value);
+    b.emit({ type: 'local', message: { type: 'accepted', from: id, to: id, ballot, slot, value } });
+  }
+  b.setLeader({ inflight: [...b.s.leader.inflight, { slot, value, acks: parallel ? [] : [id] }] });
   ownEntry(b, slot);
   b.count('proposed', value.kind === 'batch' ? value.commands.length : 0);
   b.setTimer({ elapsed: 0 });
   const commit = b.s.learner.commit;
+  if (parallel) {
+    b.send({ type: 'accept', from: id, to: id, ballot, slot, value, commit });
+    b.broadcast((to) => ({ type: 'accept', from: id, to, ballot, slot, value, commit }));
+    return;
+  }
   b.broadcast((to) => ({ type: 'accept', from: id, to, ballot, slot, value, commit }));
   countAck(b, slot, id);
 }

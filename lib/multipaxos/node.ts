@@ -49,6 +49,7 @@ export type {
   MultiPaxosConfig,
   MultiRecord,
   MultiStep,
+  OwnVote,
   PromiseGathered,
   ReadCounters,
   ReadLabel,
@@ -61,7 +62,7 @@ export type {
   TimerState,
   WaitingRead,
 } from './state';
-export { READ_MODES, leaseTicks } from './state';
+export { OWN_VOTES, READ_MODES, leaseTicks } from './state';
 export type { Roles } from './step';
 export { configProblem } from './state';
 export { dropBelow, EMPTY_RECORD, foldChange, persistedRecord, record } from './durable';

@@ -38,7 +38,20 @@ export interface MultiPaxosConfig<S, Op, R> {
   readonly snapshotEvery?: number;
   /** Reads outside the log (read-index, leases, follower reads); without it every read is a log command. */
   readonly reads?: ReadsConfig<Op>;
+  /**
+   * How the leader's own acceptor votes for what the leader proposes (leader.ts `propose`).
+   * `inline` (the default): in the step that proposes, so the vote is persisted before the
+   * accepts leave and counts at once. `parallel`: the leader sends the accept to its own
+   * acceptor like to any other ("Paxos Made Simple" section 2.2: the proposer sends its accept
+   * requests to a set of acceptors), and counts its own acceptance only when the `accepted`
+   * comes back, after the vote is durable; the accepts to the others leave at once, so a driver
+   * writes the leader's vote to disk while the followers write theirs (Raft thesis 10.2.1).
+   */
+  readonly ownVote?: OwnVote;
 }
+
+export type OwnVote = 'inline' | 'parallel';
+export const OWN_VOTES: readonly OwnVote[] = ['inline', 'parallel'];
 
 /**
  * How a client asks to read (reads.ts). `log`: the read is a command in the log (the default);
@@ -78,6 +91,7 @@ export function configProblem<S, Op, R>(config: MultiPaxosConfig<S, Op, R>): str
   if (config.quorums.acceptors.some((id) => !Number.isInteger(id) || id < 1)) return 'node ids are whole numbers >= 1';
   const every = config.snapshotEvery ?? 0;
   if (!Number.isInteger(every) || every < 0) return `snapshotEvery must be a whole number of slots >= 0 (0: no compaction), got ${every}`;
+  if (config.ownVote !== undefined && !OWN_VOTES.includes(config.ownVote)) return `ownVote must be one of ${OWN_VOTES.join(', ')}, got ${String(config.ownVote)}`;
   const lease = config.reads?.lease;
   if (lease !== undefined) {
     if (!(lease.drift >= 0 && lease.drift < 1)) return `the clock-drift bound must be from 0 to below 1, got ${lease.drift}`;

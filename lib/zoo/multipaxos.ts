@@ -16,6 +16,7 @@ import type { ClientRequest, ReadMode } from '../multipaxos/state';
 import { NOOP } from '../multipaxos/messages';
 import type { PromiseGathered } from '../multipaxos/state';
 import { applyCommand } from '../machine/replica';
+import { countAck } from '../multipaxos/leader';
 import * as ballots from '../paxos/ballot';
 
 export type MultiPaxosMutantName =
@@ -28,7 +29,11 @@ export type MultiPaxosMutantName =
   | 'follower-fills-hole-below-snapshot'
   | 'leader-reads-without-confirming'
   | 'read-index-before-own-ballot-commit'
-  | 'lease-past-drift-bound';
+  | 'lease-past-drift-bound'
+  | OwnVoteMutantName;
+
+/** The mutants of the leader's own vote in parallel (`ownVote: 'parallel'`): they need that configuration. */
+export type OwnVoteMutantName = 'leader-counts-own-vote-early';
 
 export interface MultiPaxosMutant {
   readonly name: MultiPaxosMutantName;
@@ -232,8 +237,32 @@ export const MULTIPAXOS_MUTANTS: readonly MultiPaxosMutant[] = [
 export type ReadMutantName = 'leader-reads-without-confirming' | 'read-index-before-own-ballot-commit' | 'lease-past-drift-bound';
 export const READ_MUTANTS: ReadonlySet<MultiPaxosMutantName> = new Set<ReadMutantName>(['leader-reads-without-confirming', 'read-index-before-own-ballot-commit', 'lease-past-drift-bound']);
 
+/**
+ * With `ownVote: 'parallel'` the leader counts its own acceptance of a slot as soon as it
+ * proposes it, as `inline` does, while its vote is still a message on its way to its own
+ * acceptor: "my own vote is as good as cast". A follower's acceptance then makes the slot
+ * chosen with one vote cast; if the leader's acceptor promises a higher ballot (or crashes)
+ * before that message arrives, the next leader's quorum can miss the value. The driver's
+ * version of the same bug is sending a step's messages before its vote is durable. The leader's
+ * `propose`, swapped.
+ */
+function proposeCountingOwnVoteEarly<S, Op, R>(b: StepBuilder<S, Op, R>, slot: number, value: Entry<Op>): void {
+  REAL_ROLES.leader.propose(b, slot, value);
+  if (b.config.ownVote === 'parallel' && b.s.leader.role === 'leader') countAck(b, slot, b.s.id);
+}
+
+/** Mutants of the own vote in parallel (kept apart: every entry of the list above runs with the default `inline`). */
+export const OWN_VOTE_MUTANTS: readonly MultiPaxosMutant[] = [
+  {
+    name: 'leader-counts-own-vote-early',
+    breaks: "choosing: with the leader's own vote sent in parallel, the leader counts its acceptance before its acceptor has cast (and persisted) the vote, so a slot can be chosen with fewer votes than a quorum",
+    caughtBy: ['Agreement', 'LogPrefixAgreement', 'AckImpliesChosen', 'VotesSafe'],
+    roles: { ...REAL_ROLES, leader: { ...REAL_ROLES.leader, propose: proposeCountingOwnVoteEarly } },
+  },
+];
+
 export function multiPaxosMutant(name: string): MultiPaxosMutant | undefined {
-  return MULTIPAXOS_MUTANTS.find((m) => m.name === name);
+  return MULTIPAXOS_MUTANTS.find((m) => m.name === name) ?? OWN_VOTE_MUTANTS.find((m) => m.name === name);
 }
 
 /**

@@ -25,6 +25,7 @@ import type { HarborOp, HarborResult, HarborState } from '../../machine/harbor';
 import { harborStore } from '../../machine/harbor';
 import type { StateMachine } from '../../machine/replica';
 import { quorumSystem } from '../../paxos/quorum';
+import type { OwnVote } from '../../multipaxos/state';
 import type { MultiPaxosAdapter, ProtocolName, RaftAdapter } from './adapter';
 import { multiPaxosAdapter, raftAdapter } from './adapter';
 
@@ -70,7 +71,18 @@ export interface AdapterOptions<S, Op, R> {
   readonly machine?: StateMachine<S, Op, R>;
   /** Multi-Paxos log compaction every this many applied slots (0: off; default `DEFAULT_SNAPSHOT_EVERY`). Raft ignores it. */
   readonly snapshotEvery?: number;
+  /** How the Multi-Paxos leader's own acceptor votes (default `DEFAULT_OWN_VOTE`). Raft ignores it. */
+  readonly ownVote?: OwnVote;
 }
+
+/**
+ * A real node's leader sends the accept to its own acceptor as a message (lib/multipaxos
+ * `ownVote: 'parallel'`): its accepts to the followers leave at once, and its own vote is
+ * written and synced while theirs are, so one fdatasync, not two in a row, lies on the path of
+ * a command (docs/runtime.md). `inline` keeps the order of the paper's one-process reading:
+ * vote, sync, then send.
+ */
+export const DEFAULT_OWN_VOTE: OwnVote = 'parallel';
 
 export function multiPaxosNodeAdapter<S = HarborState, Op = HarborOp, R = HarborResult>(options: AdapterOptions<S, Op, R>): MultiPaxosAdapter<S, Op, R> {
   const q = quorumSystem({ acceptors: [...options.nodes] });
@@ -78,7 +90,8 @@ export function multiPaxosNodeAdapter<S = HarborState, Op = HarborOp, R = Harbor
   const timing = options.timing ?? DEFAULT_PROTOCOL_TIMING;
   const machine = (options.machine ?? harborStore) as StateMachine<S, Op, R>;
   const snapshotEvery = options.snapshotEvery ?? DEFAULT_SNAPSHOT_EVERY;
-  return multiPaxosAdapter({ quorums: q.quorums, machine, window: WINDOW, batch: BATCH, heartbeat: timing.heartbeat, electionTimeout: timing.electionTimeout, seed: options.seed, snapshotEvery });
+  const ownVote = options.ownVote ?? DEFAULT_OWN_VOTE;
+  return multiPaxosAdapter({ quorums: q.quorums, machine, window: WINDOW, batch: BATCH, heartbeat: timing.heartbeat, electionTimeout: timing.electionTimeout, seed: options.seed, snapshotEvery, ownVote });
 }
 
 export function raftNodeAdapter<S = HarborState, Op = HarborOp, R = HarborResult>(options: AdapterOptions<S, Op, R>): RaftAdapter<S, Op, R> {

@@ -92,6 +92,8 @@ export interface NodeStatus extends NodeView {
     readonly changesLogged: number;
     /** Groups of lazy records only, whose sends went out without waiting for a sync. */
     readonly lazyGroups: number;
+    /** Messages from the node to itself, delivered without the transport. */
+    readonly loopback: number;
     readonly snapshots: number;
   };
   readonly transport: TransportStats;
@@ -147,6 +149,7 @@ export class NodeDriver<S, M extends Addressed, E, D, Ch, Op, R> {
     syncs: 0,
     changesLogged: 0,
     lazyGroups: 0,
+    loopback: 0,
     snapshots: 0,
   };
 
@@ -392,7 +395,12 @@ export class NodeDriver<S, M extends Addressed, E, D, Ch, Op, R> {
   }
 
   private deliverOut(out: readonly Outgoing<M, R>[]): void {
+    let loopback: M[] | null = null;
     for (const o of out) {
+      if (o.kind === 'send' && o.message.to === this.id) {
+        (loopback ??= []).push(o.message);
+        continue;
+      }
       if (o.kind === 'send') {
         // The transport encodes the message once; its frame's size is the bytes counted.
         const bytes = this.transport.send(o.message.to, o.message);
@@ -401,6 +409,16 @@ export class NodeDriver<S, M extends Addressed, E, D, Ch, Op, R> {
       }
       this.answer(o.client, o.seq, { status: 'reply', reply: o.reply });
     }
+    // A node's message to itself (Multi-Paxos's leader to its own acceptor, `ownVote:
+    // 'parallel'`) crosses no socket: it is delivered here, after everything else of its group
+    // went out, and what that step persists and sends joins the next group like any step's.
+    if (loopback !== null) for (const m of loopback) this.onLoopback(m);
+  }
+
+  private onLoopback(m: M): void {
+    if (this.stoppedFlag || this.state === undefined) return;
+    this.counters.loopback += 1;
+    this.run(this.adapter.protocol.deliver(this.state, m), m);
   }
 
   private answer(client: string, seq: number, submitted: Submitted<R>): void {

@@ -20,7 +20,7 @@ import { NodeDriver } from './driver';
 import { createClientApi, listen, parseAddress } from './http';
 import { NodeMetrics } from './metrics';
 import { SnapshotWatch } from './snapshots';
-import type { DurableChange, MultiNodeState, MultiRecord } from '../../multipaxos/state';
+import type { DurableChange, MultiNodeState, MultiRecord, OwnVote } from '../../multipaxos/state';
 import type { MultiMessage } from '../../multipaxos/messages';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -47,6 +47,8 @@ export interface NodeProcessConfig {
    * snapshot follows it (`fileSnapshotChanges`). Raft ignores it.
    */
   readonly snapshotEvery?: number;
+  /** How the Multi-Paxos leader's own acceptor votes (default `parallel`, config.ts `DEFAULT_OWN_VOTE`). Raft ignores it. */
+  readonly ownVote?: OwnVote;
 }
 
 /** The default cluster id: a digest of the secret, so every node with the same secret agrees and the secret itself is not written. */
@@ -89,7 +91,7 @@ export async function startNode(config: NodeProcessConfig): Promise<RunningNode>
   const seed = randomInt(0, 0x7fffffff);
   const snapshotEvery = config.snapshotEvery ?? DEFAULT_SNAPSHOT_EVERY;
   if (!Number.isSafeInteger(snapshotEvery) || snapshotEvery < 0) throw new Error(`the snapshot interval is a whole number of slots >= 0 (0: off), got ${snapshotEvery}`);
-  const timing = { nodes, seed, snapshotEvery };
+  const timing = { nodes, seed, snapshotEvery, ...(config.ownVote === undefined ? {} : { ownVote: config.ownVote }) };
   // Raft has no compaction here: its file snapshot (the whole record) keeps the old bound.
   const timings: Partial<NodeTimings> = { snapshotEvery: fileSnapshotChanges(config.protocol === 'raft' ? 0 : snapshotEvery), ...config.timings };
   const metrics = new NodeMetrics({ node: config.id, protocol: config.protocol }, { processMetrics: true });

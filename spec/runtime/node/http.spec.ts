@@ -25,7 +25,7 @@ const STATUS: NodeStatus = {
   electionsStarted: 1,
   electionsWon: 1,
   lastContactMs: 3,
-  counters: { proposed: 5, quorumAcknowledged: 5, committed: 5, applied: 5, electionsStarted: 1, electionsWon: 1, syncs: 9, changesLogged: 12, lazyGroups: 0, snapshots: 0 },
+  counters: { proposed: 5, quorumAcknowledged: 5, committed: 5, applied: 5, electionsStarted: 1, electionsWon: 1, syncs: 9, changesLogged: 12, lazyGroups: 0, loopback: 0, snapshots: 0 },
   transport: { framesSent: 10, framesReceived: 10, bytesSent: 1000, bytesReceived: 1000, rejected: {} },
   stopped: false,
 };
