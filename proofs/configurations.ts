@@ -515,3 +515,97 @@ export const DURABILITY_PINNED: readonly DurabilityProofConfiguration[] = [
     inTests: true,
   },
 ];
+
+/**
+ * The leader's own vote in parallel (lib/multipaxos/state.ts `ownVote: 'parallel'`, what the
+ * real node runs): the leader sends the accept to its own acceptor as a message and counts its
+ * acceptance when the `accepted` comes back, so a driver syncs the leader's vote while the
+ * followers sync theirs. In these rows a node's messages to itself are messages of the network
+ * like any other (delivered late, out of order, or never), where the other rows lose them.
+ * The last row is the broken variant (the zoo's leader-counts-own-vote-early: the leader
+ * counts its acceptance before its acceptor has voted), which must be rejected.
+ */
+const ownVote = { ownVote: 'parallel' } as const;
+
+export const OWN_VOTE_PINNED: readonly DurabilityProofConfiguration[] = [
+  {
+    name: 'multipaxos, own vote in parallel: 1 command, leader change',
+    about: "the 'leader change' row with the leader's accept to itself and its acceptance back as messages",
+    options: { ...mp, ...ownVote },
+    expect: 'pass',
+    states: 7_526,
+    transitions: 126_184,
+    depth: 27,
+    inTests: true,
+  },
+  {
+    name: 'multipaxos, own vote in parallel: 1 command, leader change, as is',
+    about: 'the same without reductions',
+    options: { ...mp, ...ownVote, ...asIs },
+    expect: 'pass',
+    states: 115_246,
+    transitions: 2_935_145,
+    depth: 33,
+    inTests: false,
+  },
+  {
+    name: 'multipaxos, own vote in parallel: 1 command, a crash',
+    about: 'as above, and any one node may crash and restart from its record once (a crash loses its messages to itself in flight)',
+    options: { ...mp, ...ownVote, crashes: 1 },
+    expect: 'pass',
+    states: 52_278,
+    transitions: 929_662,
+    depth: 30,
+    inTests: true,
+  },
+  {
+    name: 'multipaxos, own vote in parallel: 1 command, a crash, lazy learned',
+    about: 'what the real node runs: the own vote in parallel and learned records never durable, with a crash',
+    options: { ...mp, ...ownVote, crashes: 1, volatile: ['learned'] },
+    expect: 'pass',
+    states: 57_465,
+    transitions: 1_033_671,
+    depth: 30,
+    inTests: true,
+  },
+  {
+    name: 'multipaxos, own vote in parallel: 1 command, three ballots',
+    about: "the 'three ballots' row (1.1, 1.2 and 2.1) with the own vote in parallel",
+    options: { ...threeBallots, ...ownVote },
+    expect: 'pass',
+    states: 303_848,
+    transitions: 7_514_111,
+    depth: 38,
+    inTests: false,
+  },
+  {
+    name: 'multipaxos, own vote in parallel: 2 slots, leader change',
+    about: "the '2 slots, leader change' row with the own vote in parallel",
+    options: { ...mp, ...ownVote, commands: 2 },
+    expect: 'pass',
+    states: 839_436,
+    transitions: 23_679_580,
+    depth: 38,
+    inTests: false,
+  },
+  {
+    name: 'multipaxos, own vote in parallel: 2 slots, leader change, a crash, lazy learned',
+    about: 'what the real node runs, on two slots: the own vote in parallel, learned records never durable, a crash',
+    options: { ...mp, ...ownVote, commands: 2, crashes: 1, volatile: ['learned'] },
+    expect: 'pass',
+    states: 8_191_308,
+    transitions: 237_696_058,
+    depth: 41,
+    inTests: false,
+  },
+  {
+    name: 'multipaxos, broken: the leader counts its own vote early',
+    about: 'the zoo\'s leader-counts-own-vote-early: with the own vote in parallel, the leader counts its acceptance when it proposes, before its acceptor voted',
+    options: { ...mp, ...ownVote, mutant: 'leader-counts-own-vote-early' },
+    expect: 'violation',
+    states: 172,
+    transitions: 603,
+    depth: 7,
+    inTests: true,
+  },
+];

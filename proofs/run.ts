@@ -17,7 +17,7 @@ import { progress as progressDisplay } from '../lib/cli/progress';
 import type { CheckReport } from '../lib/check/report';
 import { checkMultiPaxosOrThrow } from '../lib/check/multipaxos';
 import { readZooEntries, zooEntries } from '../lib/check/zoo';
-import { DURABILITY_PINNED, MULTIPAXOS_PINNED, MULTIPAXOS_READS_PINNED, PINNED, RAFT_PINNED, READ_ZOO_PINNED } from './configurations';
+import { DURABILITY_PINNED, MULTIPAXOS_PINNED, MULTIPAXOS_READS_PINNED, OWN_VOTE_PINNED, PINNED, RAFT_PINNED, READ_ZOO_PINNED } from './configurations';
 import { checkRaftModel } from '../lib/check/raft';
 import type { DurabilityProofConfiguration, MultiPaxosProofConfiguration, ProofConfiguration } from './configurations';
 
@@ -97,8 +97,9 @@ function main(): number {
   const readRows = MULTIPAXOS_READS_PINNED.filter((p) => (p.long === true) === longRows);
   const rafts = longRows ? [] : RAFT_PINNED;
   const durability = longRows ? [] : DURABILITY_PINNED;
+  const ownVotes = longRows ? [] : OWN_VOTE_PINNED;
   const mutants = longRows ? [] : [...zooEntries(), ...readZooEntries()];
-  const total = singles.length + multis.length + readRows.length + rafts.length + durability.length + mutants.length;
+  const total = singles.length + multis.length + readRows.length + rafts.length + durability.length + ownVotes.length + mutants.length;
   const display = progressDisplay(processOutput, 'proofs');
   let done = 0;
   const watching = (name: string): { progress: (p: CheckProgress) => void } => ({
@@ -137,6 +138,11 @@ function main(): number {
   }
   progress(longRows ? '' : '\nMulti-Paxos with lazy learned records (docs/runtime.md): a crash loses every learned value\n\n');
   for (const c of durability) {
+    const r = checkMultiPaxosOrThrow(c.options, watching(c.name));
+    record(c.name, r, durabilityVerdict(c, r));
+  }
+  progress(longRows ? '' : "\nMulti-Paxos with the leader's own vote in parallel (what the real node runs): its accept to itself and the acceptance back are messages\n\n");
+  for (const c of ownVotes) {
     const r = checkMultiPaxosOrThrow(c.options, watching(c.name));
     record(c.name, r, durabilityVerdict(c, r));
   }

@@ -29,7 +29,7 @@ import type { KvOp, KvResult, KvState } from '../machine/kv';
 import { kvStore } from '../machine/kv';
 import type { Entry, MultiMessage } from '../multipaxos/messages';
 import { commandKey } from '../machine/command';
-import type { ClientRequest, MultiEffect, MultiNodeState, MultiPaxosConfig, MultiRecord, ReadMode, Roles } from '../multipaxos/node';
+import type { ClientRequest, MultiEffect, MultiNodeState, MultiPaxosConfig, MultiRecord, OwnVote, ReadMode, Roles } from '../multipaxos/node';
 import type { Reply } from '../machine/command';
 import { multiPaxosProtocol, observedMessage } from '../multipaxos/node';
 import { describeMessage } from '../multipaxos/format';
@@ -64,6 +64,8 @@ export interface MultiPaxosSubjectOptions {
   readonly leaseTicks?: number;
   /** A read-heavy workload: three commands in four are gets (`kvCommand`); default one in four. */
   readonly readHeavy?: boolean;
+  /** How the leader's own acceptor votes (lib/multipaxos/state.ts `ownVote`); default `inline`. */
+  readonly ownVote?: OwnVote;
 }
 
 export type ReadChoice = ReadMode | 'mix';
@@ -86,6 +88,7 @@ export function multiPaxosSimConfig(options: MultiPaxosSubjectOptions): MultiPax
     seed: 0x5eed,
     startRound: 40,
     ...(options.snapshotEvery === undefined || options.snapshotEvery === 0 ? {} : { snapshotEvery: options.snapshotEvery }),
+    ...(options.ownVote === undefined || options.ownVote === 'inline' ? {} : { ownVote: options.ownVote }),
     ...readsConfig(options),
   };
 }

@@ -45,6 +45,8 @@ const configurations: readonly MultiPaxosCheckOptions[] = [
   { nodes: 2, commands: 1, timers: 2, maxRound: 2, rounds: [2, 1], crashes: 0, network: 'set' },
   // Log compaction: snapshots in promises and `snapshot` messages, which no normal form touches.
   { ...small, snapshotEvery: 1 },
+  // The own vote in parallel: a node's accept to itself and its acceptance back are messages.
+  { ...small, ownVote: 'parallel' },
 ];
 
 function modelOf(o: MultiPaxosCheckOptions): MultiPaxosModel {
@@ -86,7 +88,7 @@ function expectSameSets(got: Set<string>, want: Set<string>, what: string): void
 }
 
 function describeOptions(o: MultiPaxosCheckOptions): string {
-  return `${o.nodes} nodes, ${o.commands} command, ${o.timers} timers, ${o.rounds === undefined ? `max round ${o.maxRound}` : `rounds ${o.rounds.join('/')}`}, ${o.crashes} crash${o.snapshotEvery === undefined ? '' : `, a snapshot every ${o.snapshotEvery} slot`}`;
+  return `${o.nodes} nodes, ${o.commands} command, ${o.timers} timers, ${o.rounds === undefined ? `max round ${o.maxRound}` : `rounds ${o.rounds.join('/')}`}, ${o.crashes} crash${o.snapshotEvery === undefined ? '' : `, a snapshot every ${o.snapshotEvery} slot`}${o.ownVote === undefined ? '' : `, own vote ${o.ownVote}`}`;
 }
 
 describe('check: Multi-Paxos reductions', () => {

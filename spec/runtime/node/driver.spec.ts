@@ -19,6 +19,7 @@ import { MemoryDisk, MemoryLog, recoverMultiPaxos, recoverRaft } from '../../../
 import type { MessageValidator } from '../../../lib/runtime/transport';
 import { MemoryNetwork, multiPaxosMessage, raftMessage } from '../../../lib/runtime/transport';
 import { toObject } from '../../../lib/core/hashmap';
+import type { OwnVote } from '../../../lib/multipaxos/state';
 import * as vec from '../../../lib/core/vector';
 
 type Msg = Addressed & { type: string };
@@ -57,8 +58,8 @@ const HEARTBEAT_MS = 50;
 
 type AnyAdapter = ProtocolAdapter<unknown, Msg, unknown, unknown, unknown, HarborOp, HarborResult>;
 
-function adapterFor(protocol: ProtocolName): AnyAdapter {
-  const options = { nodes: IDS, seed: 7 };
+function adapterFor(protocol: ProtocolName, ownVote?: OwnVote): AnyAdapter {
+  const options = { nodes: IDS, seed: 7, ...(ownVote === undefined ? {} : { ownVote }) };
   return (protocol === 'raft' ? raftNodeAdapter<HarborState, HarborOp, HarborResult>(options) : multiPaxosNodeAdapter<HarborState, HarborOp, HarborResult>(options)) as unknown as AnyAdapter;
 }
 
@@ -77,9 +78,9 @@ interface Violation {
   readonly type: string;
 }
 
-function cluster(protocol: ProtocolName, options: { snapshotEvery?: number; requestTimeoutMs?: number; everythingLazy?: boolean } = {}) {
+function cluster(protocol: ProtocolName, options: { snapshotEvery?: number; requestTimeoutMs?: number; everythingLazy?: boolean; ownVote?: OwnVote } = {}) {
   const hub = new Net(protocol);
-  const adapter = adapterFor(protocol);
+  const adapter = adapterFor(protocol, options.ownVote);
   // The deliberately broken driver: every change lazy, so promises and votes go out unsynced.
   const driven: AnyAdapter = options.everythingLazy === true ? { ...adapter, lazy: () => true } : adapter;
   const violations: Violation[] = [];
@@ -232,6 +233,71 @@ describe('runtime: the node driver on a fake clock', () => {
         expect(c.violations).to.deep.equal([]);
         for (const m of c.members.values()) await m.driver.stop();
       });
+
+      if (protocol === 'multipaxos') {
+        for (const ownVote of ['parallel', 'inline'] as const) {
+          it(ownVote === 'parallel'
+            ? "own vote in parallel (the node's default): the accepts leave while the leader's vote is still being synced, and its acceptance counts only once the sync is done"
+            : 'own vote inline: no accept leaves before the leader\'s vote is durable', async () => {
+            const c = cluster(protocol, { ownVote });
+            for (const m of c.members.values()) await m.driver.start();
+            await clock.tickAsync(1000);
+            const leader = c.leaders()[0]!;
+            const { log } = c.members.get(leader.id)!;
+            // Every sync of the leader waits for the test: the disk is slow.
+            const held: (() => void)[] = [];
+            const sync = log.sync.bind(log);
+            log.sync = () => new Promise<void>((resolve, reject) => held.push(() => void sync().then(resolve, reject)));
+            // One follower never hears an accept: a quorum needs the leader's own acceptance.
+            const [silent, other] = IDS.filter((id) => id !== leader.id) as [NodeId, NodeId];
+            c.hub.drop = (m) => m.type === 'accept' && m.to === silent;
+            const before = c.hub.sent.length;
+            const answer = settled(leader.submit(reserve(1, '8841')));
+            await clock.tickAsync(TICK_MS * 3);
+            const sent = c.hub.sent.slice(before);
+            const stats = log.stats();
+            expect(held.length, 'the leader waits for the sync of its vote').to.be.at.least(1);
+            expect(stats.durableChanges, 'its vote is appended, not durable').to.be.below(stats.appended);
+            expect(answer.value, 'not chosen: one follower voted, the leader\'s vote is not durable').to.equal(undefined);
+            if (ownVote === 'parallel') {
+              expect(sent.filter((m) => m.type === 'accept').map((m) => m.to).sort()).to.deep.equal([silent, other].sort());
+              expect(sent.some((m) => m.type === 'accepted' && m.from === other), 'the other follower already voted').to.equal(true);
+              expect(leader.status().counters.loopback, 'the accept to itself').to.be.at.least(1);
+            } else {
+              expect(sent.filter((m) => m.type === 'accept'), 'inline: the accepts wait for the sync').to.deep.equal([]);
+              expect(leader.status().counters.loopback).to.equal(0);
+            }
+            while (held.length > 0) held.shift()!();
+            await clock.tickAsync(TICK_MS * 3);
+            while (held.length > 0) held.shift()!();
+            await clock.tickAsync(TICK_MS * 3);
+            expect(answer.value).to.deep.equal({ status: 'reply', reply: { status: 'ok', result: { ok: true, suite: 'S12', booking: '8841', status: 'reserved' } } });
+            expect(c.violations).to.deep.equal([]);
+            log.sync = sync;
+            for (const m of c.members.values()) await m.driver.stop();
+          });
+        }
+        it('own vote in parallel, and a broken driver that does not wait for the vote\'s sync: the leader answers before its vote is durable, which the test above rejects', async () => {
+          const c = cluster(protocol, { everythingLazy: true });
+          for (const m of c.members.values()) await m.driver.start();
+          await clock.tickAsync(1000);
+          const leader = c.leaders()[0]!;
+          const { log } = c.members.get(leader.id)!;
+          const held: (() => void)[] = [];
+          const sync = log.sync.bind(log);
+          log.sync = () => new Promise<void>((resolve, reject) => held.push(() => void sync().then(resolve, reject)));
+          const silent = IDS.find((id) => id !== leader.id)!;
+          c.hub.drop = (m) => m.type === 'accept' && m.to === silent;
+          const answer = settled(leader.submit(reserve(1, '8841')));
+          await clock.tickAsync(TICK_MS * 3);
+          const stats = log.stats();
+          expect(stats.durableChanges).to.be.below(stats.appended);
+          expect(answer.value?.status).to.equal('reply');
+          while (held.length > 0) held.shift()!();
+          log.sync = sync;
+          for (const m of c.members.values()) await m.driver.stop();
+        });
+      }
 
       it('the persist-before-send check catches a driver that treats every change as lazy', async () => {
         const c = cluster(protocol, { everythingLazy: true });
