@@ -3,7 +3,7 @@
  * node's default), closed-loop clients at concurrency 1, 16 and 64 putting 64-byte values
  * through the leader's HTTP API; puts per second and p50/p99 latency, as one JSON object.
  *
- *   npm run bench:cluster [-- --seconds 5 --warmup 1 --concurrency 1,16,64 --port 17400 --cpu-prof DIR
+ *   npm run bench:cluster [-- --seconds 5 --warmup 5 --concurrency 1,16,64 --port 17400 --cpu-prof DIR
  *                             --own-vote parallel|inline --compare-own-vote]
  *
  * Baselines measured in the same run, the floors of one put: a 64-byte append + fdatasync on the
@@ -58,17 +58,25 @@ export async function benchSynod(http: JsonHttp, concurrencies: readonly number[
   return { results, leaderMetrics };
 }
 
-export function parseArgs(argv: readonly string[], name: string): { timing: Timing; concurrencies: number[]; basePort: number; cpuProf?: string; ownVote: OwnVote; compareOwnVote: boolean } {
-  const program = new Command(name)
+/** `extra.runs`: the command takes `--runs N` (runs per level), with this default. */
+export function parseArgs(argv: readonly string[], name: string, extra: { readonly runs?: number } = {}): { timing: Timing; concurrencies: number[]; basePort: number; cpuProf?: string; ownVote: OwnVote; compareOwnVote: boolean; runs: number } {
+  const program = new Command(name);
+  if (extra.runs !== undefined) program.option('--runs <n>', 'runs per concurrency and system, each on a fresh cluster; the medians are compared', String(extra.runs));
+  program
     .option('--seconds <n>', 'measured seconds per concurrency', '5')
-    .option('--warmup <n>', 'warm-up seconds per concurrency', '1')
+    .option('--warmup <n>', 'warm-up seconds per concurrency (V8 compiles the hot paths of a fresh node during the first seconds of load)', '5')
     .option('--concurrency <list>', 'closed-loop clients', '1,16,64')
     .option('--port <n>', 'first of the ports the clusters listen on (synod: n..n+99, etcd in bench:compare-etcd: n+100..n+199)', String(SYNOD_BASE_PORT))
     .option('--cpu-prof <dir>', 'profile every synod node (Node.js --cpu-prof) into this directory')
     .option('--own-vote <how>', "how the synod leader's own acceptor votes: parallel (the node's default) or inline", 'parallel')
     .option('--compare-own-vote', 'also run every level with --own-vote inline, in the same run, and report the ratios')
     .parse(['node', name, ...argv]);
-  const o = program.opts<{ seconds: string; warmup: string; concurrency: string; port: string; cpuProf?: string; ownVote: string; compareOwnVote?: boolean }>();
+  const o = program.opts<{ seconds: string; warmup: string; concurrency: string; port: string; cpuProf?: string; ownVote: string; compareOwnVote?: boolean; runs?: string }>();
+  const runs = Number(o.runs ?? 1);
+  if (!Number.isInteger(runs) || runs < 1 || runs > 20) {
+    process.stderr.write(`${name}: --runs takes a whole number from 1 to 20, got '${o.runs}'\n`);
+    process.exit(2);
+  }
   const basePort = Number(o.port);
   const seconds = Number(o.seconds);
   const warmup = Number(o.warmup);
@@ -83,6 +91,7 @@ export function parseArgs(argv: readonly string[], name: string): { timing: Timi
     process.exit(2);
   }
   return {
+    runs,
     ownVote,
     compareOwnVote: o.compareOwnVote === true,
     timing: { warmupMs: warmup * 1000, measureMs: seconds * 1000 },
