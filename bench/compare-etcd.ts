@@ -46,6 +46,7 @@ export function medianResult(runs: readonly LoadResult[]): LoadResult {
     seconds: first.seconds,
     putsPerSecond: mid(runs.map((r) => r.putsPerSecond)),
     p50Ms: mid(runs.map((r) => r.p50Ms)),
+    p90Ms: mid(runs.map((r) => r.p90Ms)),
     p99Ms: mid(runs.map((r) => r.p99Ms)),
     meanMs: mid(runs.map((r) => r.meanMs)),
   };

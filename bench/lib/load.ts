@@ -14,6 +14,7 @@ export interface LoadResult {
   readonly seconds: number;
   readonly putsPerSecond: number;
   readonly p50Ms: number;
+  readonly p90Ms: number;
   readonly p99Ms: number;
   readonly meanMs: number;
 }
@@ -77,6 +78,7 @@ export async function closedLoop(
     seconds,
     putsPerSecond: round(sorted.length / seconds, 1),
     p50Ms: round(percentile(sorted, 50), 3),
+    p90Ms: round(percentile(sorted, 90), 3),
     p99Ms: round(percentile(sorted, 99), 3),
     meanMs: round(sorted.reduce((a, b) => a + b, 0) / Math.max(1, sorted.length), 3),
   };

@@ -99,6 +99,14 @@ export interface Scan {
   /** Where the last intact record ends. */
   readonly end: number;
   readonly torn?: { readonly offset: number; readonly bytes: number; readonly reason: string };
+  /** With `zeroTailIsEnd`: the bytes of zeros after the last record (preallocated, not a torn tail). */
+  readonly zeroTail?: number;
+}
+
+/** Whether every byte of `buf` from `offset` on is zero. */
+function allZero(buf: Buffer, offset: number): boolean {
+  for (let p = offset; p < buf.length; p += 1) if (buf[p] !== 0) return false;
+  return true;
 }
 
 /**
@@ -107,13 +115,15 @@ export interface Scan {
  * last record, a checksum that fails on the last record); one followed by an intact record is
  * corruption, and throws `CorruptRecordError`.
  */
-export function scanRecords(buf: Buffer, start: number, file: string, maxRecordSize: number): Scan {
+export function scanRecords(buf: Buffer, start: number, file: string, maxRecordSize: number, options: { readonly zeroTailIsEnd?: boolean } = {}): Scan {
   const payloads: Buffer[] = [];
   const offsets: number[] = [];
   let offset = start;
   while (offset < buf.length) {
     const found = recordAt(buf, offset, maxRecordSize);
     if (!found.ok) {
+      // A preallocated log: zeros from the last record to the end are space not written yet.
+      if (options.zeroTailIsEnd === true && allZero(buf, offset)) return { payloads, offsets, end: offset, zeroTail: buf.length - offset };
       const after = intactRecordAfter(buf, offset, maxRecordSize);
       if (after !== null) throw new CorruptRecordError(file, offset, `${found.reason} (an intact record follows at offset ${after})`);
       return { payloads, offsets, end: offset, torn: { offset, bytes: buf.length - offset, reason: found.reason } };

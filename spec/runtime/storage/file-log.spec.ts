@@ -15,6 +15,8 @@ import type { MultiRecord } from '../../../lib/multipaxos/state';
 import type { RaftRecord } from '../../../lib/raft/state';
 import { CorruptRecordError, FileLog, recoverMultiPaxos, recoverRaft } from '../../../lib/runtime/storage';
 import type { SyncReport } from '../../../lib/runtime/storage';
+import type { StorageFs } from '../../../lib/runtime/storage/fs';
+import { nodeFs } from '../../../lib/runtime/storage/fs';
 import type { MultiChange, Op } from './helpers';
 import { crashingFs, failingFs, MULTI_CHANGES, multiLog, plainMulti, plainRaft, RAFT_CHANGES, raftLog, removeTempDirs, tempDir } from './helpers';
 
@@ -446,6 +448,150 @@ describe('storage: the file log', () => {
     it('the crash-point check catches a snapshot switch that is not atomic (a rename that copies in place)', async () => {
       const outcomes = await crashPoints({ renameInPlace: true });
       expect(outcomes.filter((o) => o !== 'old' && o !== 'new')).not.to.deep.equal([]);
+    });
+  });
+
+  describe('preallocation (zeros written ahead of the records)', () => {
+    const AHEAD = 16 * 1024;
+    /** Appends every change with a sync each, letting the zeros ahead be written between syncs. */
+    async function fill(log: FileLog<MultiChange, MultiRecord<Op>>, changes: readonly MultiChange[], rounds: number): Promise<MultiChange[]> {
+      const all: MultiChange[] = [];
+      for (let r = 0; r < rounds; r += 1) {
+        for (const c of changes) {
+          log.append([c]);
+          all.push(c);
+          await log.sync();
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+      }
+      return all;
+    }
+
+    it('keeps zeros written ahead of the last record, and recovery reads them as the end of the log, not a torn tail', async () => {
+      const dir = tempDir();
+      const file = path.join(dir, LOG0);
+      let log = multiLog(dir, { preallocate: AHEAD });
+      await log.open();
+      // Enough records to pass the space ahead several times over.
+      const changes = await fill(log, MULTI_CHANGES, 120);
+      await log.close();
+      const records = log.stats().bytesSinceSnapshot;
+      const size = fs.statSync(file).size;
+      expect(records, 'the records passed the first space ahead').to.be.above(2 * AHEAD);
+      expect(size - records, 'zeros ahead of the records').to.be.at.least(AHEAD / 2);
+      const bytes = fs.readFileSync(file);
+      expect(bytes.subarray(size - AHEAD / 2).every((b) => b === 0)).to.equal(true);
+      log = multiLog(dir, { preallocate: AHEAD });
+      const recovered = await log.open();
+      expect(recovered.changes).to.deep.equal(changes);
+      expect(recovered.truncatedTail).to.equal(undefined);
+      // It goes on after the recovered records, over the zeros.
+      log.append([MULTI_CHANGES[0]!]);
+      await log.sync();
+      await log.close();
+      log = multiLog(dir, { preallocate: AHEAD });
+      expect((await log.open()).changes).to.deep.equal([...changes, MULTI_CHANGES[0]]);
+      await log.close();
+    });
+
+    it('a torn record before the zeros is cut off and reported; a damaged record with intact ones after it is refused', async () => {
+      const dir = tempDir();
+      const file = path.join(dir, LOG0);
+      let log = multiLog(dir, { preallocate: AHEAD });
+      await log.open();
+      const header = fs.statSync(file).size;
+      const offsets: number[] = [];
+      for (const c of MULTI_CHANGES) {
+        offsets.push(header + log.stats().bytesSinceSnapshot);
+        log.append([c]);
+        await log.sync();
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      const end = header + log.stats().bytesSinceSnapshot;
+      await log.close();
+      const whole = fs.readFileSync(file);
+      expect(whole.length, 'zeros follow the records').to.be.above(end);
+      // The last record's first half reached the disk, its second half did not (zeros): a crash mid-write.
+      const lastStart = offsets[offsets.length - 1]!;
+      const torn = Buffer.from(whole);
+      torn.fill(0, lastStart + Math.floor((end - lastStart) / 2), end);
+      fs.writeFileSync(file, torn);
+      log = multiLog(dir, { preallocate: AHEAD });
+      const recovered = await log.open();
+      await log.close();
+      expect(recovered.changes).to.deep.equal(MULTI_CHANGES.slice(0, -1));
+      expect(recovered.truncatedTail).to.deep.equal({ file, offset: lastStart, bytes: whole.length - lastStart });
+      // A flipped byte in the first record, intact records after it: corruption, whatever zeros follow.
+      const damaged = Buffer.from(whole);
+      damaged[offsets[0]! + 10] = (damaged[offsets[0]! + 10] as number) ^ 0x01;
+      fs.writeFileSync(file, damaged);
+      const err = await rejection(multiLog(dir, { preallocate: AHEAD }).open());
+      expect(err).to.be.instanceOf(CorruptRecordError);
+      expect(err.message).to.include(`offset ${offsets[0]}`);
+    });
+
+    it('without preallocation the same zeros are a torn tail (the option is what tells them apart)', async () => {
+      const dir = tempDir();
+      const file = path.join(dir, LOG0);
+      let log = multiLog(dir, { preallocate: AHEAD });
+      await log.open();
+      await fill(log, MULTI_CHANGES, 1);
+      await log.close();
+      const zeros = fs.statSync(file).size - log.stats().bytesSinceSnapshot;
+      log = multiLog(dir);
+      const recovered = await log.open();
+      await log.close();
+      expect(recovered.changes).to.deep.equal(MULTI_CHANGES);
+      expect(recovered.truncatedTail?.bytes).to.be.above(0);
+      expect(zeros).to.be.above(0);
+    });
+
+    it('a preallocated log is snapshotted like any other: the new generation gets its own zeros', async () => {
+      const dir = tempDir();
+      let log = multiLog(dir, { preallocate: AHEAD });
+      await log.open();
+      await fill(log, MULTI_CHANGES, 3);
+      const record = fold([...MULTI_CHANGES, ...MULTI_CHANGES, ...MULTI_CHANGES]) as MultiRecord<Op>;
+      await log.writeSnapshot(record, []);
+      const after = await fill(log, MULTI_CHANGES, 40);
+      await log.close();
+      const file = path.join(dir, 'log-0000000001');
+      expect(fs.statSync(file).size).to.be.above(log.stats().bytesSinceSnapshot + AHEAD / 4);
+      log = multiLog(dir, { preallocate: AHEAD });
+      const recovered = await log.open();
+      await log.close();
+      expect(recovered.changes).to.deep.equal(after);
+      expect(recovered.truncatedTail).to.equal(undefined);
+      expect(JSON.stringify(plainMulti(recovered.snapshot))).to.equal(JSON.stringify(plainMulti(record)));
+    });
+
+    it('a disk too full for the zeros stops only the preallocation: the records are appended and recovered as before', async () => {
+      const dir = tempDir();
+      const file = path.join(dir, LOG0);
+      // Every write of zeros ahead fails as on a full disk; the records' own writes succeed.
+      const fullForZeros: StorageFs = {
+        ...nodeFs,
+        async open(name, mode) {
+          const real = await nodeFs.open(name, mode);
+          return { ...real, write: (d, p) => (d.length > 0 && d.every((b) => b === 0) ? Promise.reject(Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' })) : real.write(d, p)), datasync: () => real.datasync(), sync: () => real.sync(), truncate: (n) => real.truncate(n), close: () => real.close() };
+        },
+      };
+      let log = multiLog(dir, { preallocate: AHEAD, fs: fullForZeros });
+      await log.open();
+      const header = fs.statSync(file).size;
+      const changes = await fill(log, MULTI_CHANGES, 3);
+      await log.close();
+      expect(fs.statSync(file).size, 'no zeros ahead: the file ends with its last record').to.equal(header + log.stats().bytesSinceSnapshot);
+      log = multiLog(dir, { preallocate: AHEAD });
+      const recovered = await log.open();
+      await log.close();
+      expect(recovered.changes).to.deep.equal(changes);
+      expect(recovered.truncatedTail).to.equal(undefined);
+    });
+
+    it('refuses a preallocation that is not a whole number of bytes', () => {
+      expect(() => multiLog(tempDir(), { preallocate: -1 })).to.throw(/preallocate is a whole number of bytes >= 0, got -1/);
+      expect(() => multiLog(tempDir(), { preallocate: 1.5 })).to.throw(/preallocate/);
     });
   });
 

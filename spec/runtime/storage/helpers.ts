@@ -28,8 +28,16 @@ export function removeTempDirs(): void {
   for (const dir of made.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 }
 
-export function multiLog(dir: string, extra: { cluster?: string; node?: number; fs?: StorageFs; maxRecordSize?: number } = {}): FileLog<MultiChange, MultiRecord<Op>> {
-  return new FileLog<MultiChange, MultiRecord<Op>>({ directory: dir, cluster: extra.cluster ?? 'harbor', node: extra.node ?? 1, ...multiPaxosCodecs<Op>(), ...(extra.fs === undefined ? {} : { fs: extra.fs }), ...(extra.maxRecordSize === undefined ? {} : { maxRecordSize: extra.maxRecordSize }) });
+export function multiLog(dir: string, extra: { cluster?: string; node?: number; fs?: StorageFs; maxRecordSize?: number; preallocate?: number } = {}): FileLog<MultiChange, MultiRecord<Op>> {
+  return new FileLog<MultiChange, MultiRecord<Op>>({
+    directory: dir,
+    cluster: extra.cluster ?? 'harbor',
+    node: extra.node ?? 1,
+    ...multiPaxosCodecs<Op>(),
+    ...(extra.fs === undefined ? {} : { fs: extra.fs }),
+    ...(extra.maxRecordSize === undefined ? {} : { maxRecordSize: extra.maxRecordSize }),
+    ...(extra.preallocate === undefined ? {} : { preallocate: extra.preallocate }),
+  });
 }
 
 export function raftLog(dir: string): FileLog<RaftChange, RaftRecord<Op>> {
