@@ -49,6 +49,7 @@ const RAFT = 'spec/raft/paper.spec.ts';
 const RAFT_CHECK = 'spec/raft/check.spec.ts';
 const RAFT_SIM = 'spec/raft/sim.spec.ts';
 const READS = 'spec/multipaxos/reads.spec.ts';
+const OWN_VOTE = 'spec/multipaxos/own-vote.spec.ts';
 const RAFT_READS = 'spec/raft/reads.spec.ts';
 const RAFT_SIM_READS = 'spec/raft/sim-reads.spec.ts';
 
@@ -117,10 +118,15 @@ export const MAPPING: readonly MappingRecord[] = [
     name: 'AckImpliesChosen',
     kind: 'invariant',
     neutral: 'A client is told "done" only for a command that is decided.',
-    paxos: 'The leader replies only after a phase-2 quorum accepted the slot and it was applied.',
-    raft: 'The leader answers a client only after the entry is committed and applied to its state machine.',
-    enforcedBy: [code('lib/multipaxos/leader', 'countAck'), code('lib/multipaxos/learner', 'advanceCommit'), code('lib/raft/commit', 'commitTo')],
-    checkedBy: [check(LOG, 'AckImpliesChosen: an acknowledgement needs a phase-2 quorum'), check(MULTI, 'fences a stale leader'), check(RAFT, 'the leader commits an entry once it is on a majority, applies it, and answers the client')],
+    paxos: "The leader replies only after a phase-2 quorum accepted the slot and it was applied. Its own acceptance counts like any other acceptor's, once its vote is durable: the real node sends the accept to its own acceptor as a message, so its disk write runs beside the followers'.",
+    raft: 'The leader answers a client only after the entry is committed and applied to its state machine. Thesis 10.2.1 lets the leader write its own log in parallel with replication (synod\'s Raft writes it before its AppendEntries leave).',
+    enforcedBy: [code('lib/multipaxos/leader', 'countAck'), code('lib/multipaxos/leader', 'propose'), code('lib/multipaxos/learner', 'advanceCommit'), code('lib/raft/commit', 'commitTo')],
+    checkedBy: [
+      check(LOG, 'AckImpliesChosen: an acknowledgement needs a phase-2 quorum'),
+      check(MULTI, 'fences a stale leader'),
+      check(OWN_VOTE, "a crash before the leader's own vote arrives: nothing was acknowledged"),
+      check(RAFT, 'the leader commits an entry once it is on a majority, applies it, and answers the client'),
+    ],
   },
   {
     name: 'LogPrefixAgreement',

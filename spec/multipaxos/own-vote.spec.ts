@@ -90,7 +90,7 @@ describe("Multi-Paxos: the leader's own vote in parallel", () => {
     expectNoViolations(t);
   });
 
-  it('a crash before the leader\'s own vote arrives: nothing was acknowledged, and the slot goes to #8849', () => {
+  it("a crash before the leader's own vote arrives: nothing was acknowledged, and the slot goes to #8849", () => {
     const t = scripted(config);
     story(t);
     expect(okReplies(t, 'c8841', 1)).to.deep.equal([]);
