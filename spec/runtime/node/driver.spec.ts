@@ -235,50 +235,13 @@ describe('runtime: the node driver on a fake clock', () => {
       });
 
       if (protocol === 'multipaxos') {
-        for (const ownVote of ['parallel', 'inline'] as const) {
-          it(ownVote === 'parallel'
-            ? "own vote in parallel (the node's default): the accepts leave while the leader's vote is still being synced, and its acceptance counts only once the sync is done"
-            : 'own vote inline: no accept leaves before the leader\'s vote is durable', async () => {
-            const c = cluster(protocol, { ownVote });
-            for (const m of c.members.values()) await m.driver.start();
-            await clock.tickAsync(1000);
-            const leader = c.leaders()[0]!;
-            const { log } = c.members.get(leader.id)!;
-            // Every sync of the leader waits for the test: the disk is slow.
-            const held: (() => void)[] = [];
-            const sync = log.sync.bind(log);
-            log.sync = () => new Promise<void>((resolve, reject) => held.push(() => void sync().then(resolve, reject)));
-            // One follower never hears an accept: a quorum needs the leader's own acceptance.
-            const [silent, other] = IDS.filter((id) => id !== leader.id) as [NodeId, NodeId];
-            c.hub.drop = (m) => m.type === 'accept' && m.to === silent;
-            const before = c.hub.sent.length;
-            const answer = settled(leader.submit(reserve(1, '8841')));
-            await clock.tickAsync(TICK_MS * 3);
-            const sent = c.hub.sent.slice(before);
-            const stats = log.stats();
-            expect(held.length, 'the leader waits for the sync of its vote').to.be.at.least(1);
-            expect(stats.durableChanges, 'its vote is appended, not durable').to.be.below(stats.appended);
-            expect(answer.value, 'not chosen: one follower voted, the leader\'s vote is not durable').to.equal(undefined);
-            if (ownVote === 'parallel') {
-              expect(sent.filter((m) => m.type === 'accept').map((m) => m.to).sort()).to.deep.equal([silent, other].sort());
-              expect(sent.some((m) => m.type === 'accepted' && m.from === other), 'the other follower already voted').to.equal(true);
-              expect(leader.status().counters.loopback, 'the accept to itself').to.be.at.least(1);
-            } else {
-              expect(sent.filter((m) => m.type === 'accept'), 'inline: the accepts wait for the sync').to.deep.equal([]);
-              expect(leader.status().counters.loopback).to.equal(0);
-            }
-            while (held.length > 0) held.shift()!();
-            await clock.tickAsync(TICK_MS * 3);
-            while (held.length > 0) held.shift()!();
-            await clock.tickAsync(TICK_MS * 3);
-            expect(answer.value).to.deep.equal({ status: 'reply', reply: { status: 'ok', result: { ok: true, suite: 'S12', booking: '8841', status: 'reserved' } } });
-            expect(c.violations).to.deep.equal([]);
-            log.sync = sync;
-            for (const m of c.members.values()) await m.driver.stop();
-          });
-        }
-        it('own vote in parallel, and a broken driver that does not wait for the vote\'s sync: the leader answers before its vote is durable, which the test above rejects', async () => {
-          const c = cluster(protocol, { everythingLazy: true });
+        /**
+         * A started cluster whose leader's syncs all wait for the test (a slow disk), with one
+         * follower that never hears an accept (a quorum then needs the leader's own acceptance),
+         * and booking #8841 submitted at the leader, three ticks ago.
+         */
+        const slowLeaderDisk = async (options: Parameters<typeof cluster>[1]) => {
+          const c = cluster(protocol, options);
           for (const m of c.members.values()) await m.driver.start();
           await clock.tickAsync(1000);
           const leader = c.leaders()[0]!;
@@ -286,16 +249,55 @@ describe('runtime: the node driver on a fake clock', () => {
           const held: (() => void)[] = [];
           const sync = log.sync.bind(log);
           log.sync = () => new Promise<void>((resolve, reject) => held.push(() => void sync().then(resolve, reject)));
-          const silent = IDS.find((id) => id !== leader.id)!;
+          const [silent, other] = IDS.filter((id) => id !== leader.id) as [NodeId, NodeId];
           c.hub.drop = (m) => m.type === 'accept' && m.to === silent;
+          const before = c.hub.sent.length;
           const answer = settled(leader.submit(reserve(1, '8841')));
           await clock.tickAsync(TICK_MS * 3);
-          const stats = log.stats();
+          const release = (): void => {
+            while (held.length > 0) held.shift()!();
+          };
+          const stop = async (): Promise<void> => {
+            release();
+            log.sync = sync;
+            for (const m of c.members.values()) await m.driver.stop();
+          };
+          return { c, leader, log, held, silent, other, answer, sent: c.hub.sent.slice(before), release, stop };
+        };
+
+        for (const ownVote of ['parallel', 'inline'] as const) {
+          it(ownVote === 'parallel'
+            ? "own vote in parallel (the node's default): the accepts leave while the leader's vote is still being synced, and its acceptance counts only once the sync is done"
+            : 'own vote inline: no accept leaves before the leader\'s vote is durable', async () => {
+            const t = await slowLeaderDisk({ ownVote });
+            const stats = t.log.stats();
+            expect(t.held.length, 'the leader waits for the sync of its vote').to.be.at.least(1);
+            expect(stats.durableChanges, 'its vote is appended, not durable').to.be.below(stats.appended);
+            expect(t.answer.value, 'not chosen: one follower voted, the leader\'s vote is not durable').to.equal(undefined);
+            if (ownVote === 'parallel') {
+              expect(t.sent.filter((m) => m.type === 'accept').map((m) => m.to).sort()).to.deep.equal([t.silent, t.other].sort());
+              expect(t.sent.some((m) => m.type === 'accepted' && m.from === t.other), 'the other follower already voted').to.equal(true);
+              expect(t.leader.status().counters.loopback, 'the accept to itself').to.be.at.least(1);
+            } else {
+              expect(t.sent.filter((m) => m.type === 'accept'), 'inline: the accepts wait for the sync').to.deep.equal([]);
+              expect(t.leader.status().counters.loopback).to.equal(0);
+            }
+            t.release();
+            await clock.tickAsync(TICK_MS * 3);
+            t.release();
+            await clock.tickAsync(TICK_MS * 3);
+            expect(t.answer.value).to.deep.equal({ status: 'reply', reply: { status: 'ok', result: { ok: true, suite: 'S12', booking: '8841', status: 'reserved' } } });
+            expect(t.c.violations).to.deep.equal([]);
+            await t.stop();
+          });
+        }
+
+        it('own vote in parallel, and a broken driver that does not wait for the vote\'s sync: the leader answers before its vote is durable, which the test above rejects', async () => {
+          const t = await slowLeaderDisk({ everythingLazy: true });
+          const stats = t.log.stats();
           expect(stats.durableChanges).to.be.below(stats.appended);
-          expect(answer.value?.status).to.equal('reply');
-          while (held.length > 0) held.shift()!();
-          log.sync = sync;
-          for (const m of c.members.values()) await m.driver.stop();
+          expect(t.answer.value?.status).to.equal('reply');
+          await t.stop();
         });
       }
 
