@@ -14,7 +14,7 @@
  * The two systems alternate per concurrency (synod, etcd, synod, etcd, ...) so that a busy
  * moment of the shared machine does not land on one system only. Each level runs `--runs`
  * times for each system, each time on a fresh cluster; the figures compared are the medians
- * over the runs (throughput, p50 and p99 each), and every run is in the JSON (`runs`).
+ * over the runs (throughput, p50, p90 and p99, each on its own), and every run is in the JSON (`every`).
  */
 import { JsonHttp } from '../jepsen/http';
 import { benchSynod, parseArgs } from './cluster';
