@@ -136,15 +136,16 @@ function main(): number {
     const r = checkRaftModel(c.options, watching(c.name));
     record(c.name, r, logVerdict(c, r));
   }
-  progress(longRows ? '' : '\nMulti-Paxos with lazy learned records (docs/runtime.md): a crash loses every learned value\n\n');
-  for (const c of durability) {
-    const r = checkMultiPaxosOrThrow(c.options, watching(c.name));
-    record(c.name, r, durabilityVerdict(c, r));
-  }
-  progress(longRows ? '' : "\nMulti-Paxos with the leader's own vote in parallel (what the real node runs): its accept to itself and the acceptance back are messages\n\n");
-  for (const c of ownVotes) {
-    const r = checkMultiPaxosOrThrow(c.options, watching(c.name));
-    record(c.name, r, durabilityVerdict(c, r));
+  const durabilitySections = [
+    ['Multi-Paxos with lazy learned records (docs/runtime.md): a crash loses every learned value', durability],
+    ["Multi-Paxos with the leader's own vote in parallel (what the real node runs): its accept to itself and the acceptance back are messages", ownVotes],
+  ] as const;
+  for (const [title, rows] of durabilitySections) {
+    progress(longRows ? '' : `\n${title}\n\n`);
+    for (const c of rows) {
+      const r = checkMultiPaxosOrThrow(c.options, watching(c.name));
+      record(c.name, r, durabilityVerdict(c, r));
+    }
   }
   progress(longRows ? '' : '\nThe bug zoo, each mutant at its smallest configuration, and the correct code there\n\n');
   const zoo = mutants.map((e) => {
