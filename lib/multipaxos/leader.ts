@@ -165,13 +165,9 @@ export function propose<S, Op, R>(b: StepBuilder<S, Op, R>, slot: number, value:
   b.count('proposed', value.kind === 'batch' ? value.commands.length : 0);
   b.setTimer({ elapsed: 0 });
   const commit = b.s.learner.commit;
-  if (parallel) {
-    b.send({ type: 'accept', from: id, to: id, ballot, slot, value, commit });
-    b.broadcast((to) => ({ type: 'accept', from: id, to, ballot, slot, value, commit }));
-    return;
-  }
+  if (parallel) b.send({ type: 'accept', from: id, to: id, ballot, slot, value, commit });
   b.broadcast((to) => ({ type: 'accept', from: id, to, ballot, slot, value, commit }));
-  countAck(b, slot, id);
+  if (!parallel) countAck(b, slot, id);
 }
 
 /**

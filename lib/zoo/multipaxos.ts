@@ -248,7 +248,7 @@ export const READ_MUTANTS: ReadonlySet<MultiPaxosMutantName> = new Set<ReadMutan
  */
 function proposeCountingOwnVoteEarly<S, Op, R>(b: StepBuilder<S, Op, R>, slot: number, value: Entry<Op>): void {
   REAL_ROLES.leader.propose(b, slot, value);
-  if (b.config.ownVote === 'parallel' && b.s.leader.role === 'leader') countAck(b, slot, b.s.id);
+  if (b.config.ownVote === 'parallel') countAck(b, slot, b.s.id);
 }
 
 /** Mutants of the own vote in parallel (kept apart: every entry of the list above runs with the default `inline`). */

@@ -125,11 +125,13 @@ export class FileLog<C, Snap> implements DurableLog<C, Snap> {
   private flushes = 0;
   private snapshots = 0;
   private lockFile: string | null = null;
+  /** `options.preallocate`, or 0 once a write of zeros failed. */
   private preallocate: number;
-  /** Below this offset a flush may write while zeros are written above it. */
+  /** The end of the zeros written and synced ahead of the records (the file's end, when none are). */
   private allocated = 0;
+  /** Zeros being written in the background, from `zeroingFrom` on; it never rejects. */
   private extending: Promise<void> | null = null;
-  private zeroFrom = 0;
+  private zeroingFrom = 0;
 
   constructor(private readonly options: FileLogOptions<C, Snap>) {
     const max = options.maxRecordSize ?? DEFAULT_MAX_RECORD_SIZE;
@@ -348,7 +350,7 @@ export class FileLog<C, Snap> implements DurableLog<C, Snap> {
     if (file === null) throw new Error(`synod: no open log file in ${this.options.directory}`);
     const bytes = batch.length === 1 ? (batch[0] as Buffer) : Buffer.concat(batch);
     // Space being zeroed is not written into until the zeros are there (they would land on the records).
-    if (this.extending !== null && this.size + bytes.length > this.zeroFrom) await this.extending;
+    if (this.extending !== null && this.size + bytes.length > this.zeroingFrom) await this.extending;
     const t0 = process.hrtime.bigint();
     await file.write(bytes, this.size).catch((e: unknown) => {
       throw fsError('writing', name, e);
@@ -374,7 +376,7 @@ export class FileLog<C, Snap> implements DurableLog<C, Snap> {
     if (this.preallocate === 0 || this.extending !== null || this.size + this.preallocate / 2 <= this.allocated) return;
     const from = Math.max(this.allocated, this.size);
     const to = this.size + this.preallocate;
-    this.zeroFrom = from;
+    this.zeroingFrom = from;
     this.extending = (async () => {
       const zeros = Buffer.alloc(Math.min(1 << 20, to - from));
       for (let p = from; p < to; p += zeros.length) await file.write(zeros.subarray(0, Math.min(zeros.length, to - p)), p);
@@ -387,11 +389,6 @@ export class FileLog<C, Snap> implements DurableLog<C, Snap> {
       .finally(() => {
         this.extending = null;
       });
-  }
-
-  /** Waits for the zeros being written ahead, if any (before the file is closed). */
-  private async settleAhead(): Promise<void> {
-    if (this.extending !== null) await this.extending;
   }
 
   writeSnapshot(snapshot: Snap, changesAfter: readonly C[]): Promise<void> {
@@ -416,8 +413,8 @@ export class FileLog<C, Snap> implements DurableLog<C, Snap> {
     const header = encodeHeader(this.header('log', next));
     const log = Buffer.concat([header, ...after]);
     await this.writeWhole(fileName('log', next), log);
-    // Committed: recovery now reads generation next.
-    await this.settleAhead();
+    // Committed: recovery now reads generation next. Zeros still being written go to the old file first.
+    await this.extending;
     const previous = this.file;
     this.file = null;
     // The old log is superseded and everything in it was synced: a failure to close it loses nothing.
@@ -482,7 +479,7 @@ export class FileLog<C, Snap> implements DurableLog<C, Snap> {
     if (this.state === 'closed') return;
     this.state = 'closed';
     await this.queue.drain();
-    await this.settleAhead();
+    await this.extending;
     const file = this.file;
     this.file = null;
     try {

@@ -99,8 +99,6 @@ export interface Scan {
   /** Where the last intact record ends. */
   readonly end: number;
   readonly torn?: { readonly offset: number; readonly bytes: number; readonly reason: string };
-  /** With `zeroTailIsEnd`: the bytes of zeros after the last record (preallocated, not a torn tail). */
-  readonly zeroTail?: number;
 }
 
 /** Whether every byte of `buf` from `offset` on is zero. */
@@ -123,7 +121,7 @@ export function scanRecords(buf: Buffer, start: number, file: string, maxRecordS
     const found = recordAt(buf, offset, maxRecordSize);
     if (!found.ok) {
       // A preallocated log: zeros from the last record to the end are space not written yet.
-      if (options.zeroTailIsEnd === true && allZero(buf, offset)) return { payloads, offsets, end: offset, zeroTail: buf.length - offset };
+      if (options.zeroTailIsEnd === true && allZero(buf, offset)) return { payloads, offsets, end: offset };
       const after = intactRecordAfter(buf, offset, maxRecordSize);
       if (after !== null) throw new CorruptRecordError(file, offset, `${found.reason} (an intact record follows at offset ${after})`);
       return { payloads, offsets, end: offset, torn: { offset, bytes: buf.length - offset, reason: found.reason } };

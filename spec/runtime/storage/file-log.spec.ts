@@ -26,10 +26,10 @@ function fold(changes: readonly MultiChange[], from?: MultiRecord<Op>): MultiRec
   return changes.reduce<MultiRecord<Op> | undefined>((r, c) => foldChange(r, c), from);
 }
 
-/** A log of `changes`, one sync each; returns the directory, the file and each record's frame offset. */
-async function written(changes: readonly MultiChange[]): Promise<{ dir: string; file: string; offsets: number[] }> {
+/** A log of `changes`, one sync each; returns the directory, the file, each record's frame offset and where the records end. */
+async function written(changes: readonly MultiChange[], options: { preallocate?: number } = {}): Promise<{ dir: string; file: string; offsets: number[]; end: number }> {
   const dir = tempDir();
-  const log = multiLog(dir);
+  const log = multiLog(dir, options);
   await log.open();
   const file = path.join(dir, LOG0);
   const header = fs.statSync(file).size;
@@ -39,8 +39,9 @@ async function written(changes: readonly MultiChange[]): Promise<{ dir: string; 
     log.append([c]);
     await log.sync();
   }
+  const end = header + log.stats().bytesSinceSnapshot;
   await log.close();
-  return { dir, file, offsets };
+  return { dir, file, offsets, end };
 }
 
 /**
@@ -495,20 +496,7 @@ describe('storage: the file log', () => {
     });
 
     it('a torn record before the zeros is cut off and reported; a damaged record with intact ones after it is refused', async () => {
-      const dir = tempDir();
-      const file = path.join(dir, LOG0);
-      let log = multiLog(dir, { preallocate: AHEAD });
-      await log.open();
-      const header = fs.statSync(file).size;
-      const offsets: number[] = [];
-      for (const c of MULTI_CHANGES) {
-        offsets.push(header + log.stats().bytesSinceSnapshot);
-        log.append([c]);
-        await log.sync();
-        await new Promise((resolve) => setImmediate(resolve));
-      }
-      const end = header + log.stats().bytesSinceSnapshot;
-      await log.close();
+      const { dir, file, offsets, end } = await written(MULTI_CHANGES, { preallocate: AHEAD });
       const whole = fs.readFileSync(file);
       expect(whole.length, 'zeros follow the records').to.be.above(end);
       // The last record's first half reached the disk, its second half did not (zeros): a crash mid-write.
@@ -516,7 +504,7 @@ describe('storage: the file log', () => {
       const torn = Buffer.from(whole);
       torn.fill(0, lastStart + Math.floor((end - lastStart) / 2), end);
       fs.writeFileSync(file, torn);
-      log = multiLog(dir, { preallocate: AHEAD });
+      const log = multiLog(dir, { preallocate: AHEAD });
       const recovered = await log.open();
       await log.close();
       expect(recovered.changes).to.deep.equal(MULTI_CHANGES.slice(0, -1));
